@@ -1,0 +1,117 @@
+# One plain Makefile for the whole tree. Explicit source lists, pkg-config,
+# -MMD dependencies. SAN=1 builds with AddressSanitizer + UBSan into
+# build-asan/ so a sanitizer build never mixes with the normal one.
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD   ?= build-asan
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+SANFLAGS =
+endif
+
+CC      ?= cc
+PKGS     = sofia-sip-ua libsrtp2 libpcre2-8 sqlite3 inih cunit
+CPPFLAGS = -D_GNU_SOURCE -Ib2bua -Ipolicy -Imedia-relay $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -MMD -MP $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+
+LIBS_SOFIA  = $(shell pkg-config --libs sofia-sip-ua 2>/dev/null)
+LIBS_SRTP   = $(shell pkg-config --libs libsrtp2 2>/dev/null)
+LIBS_PCRE   = $(shell pkg-config --libs libpcre2-8 2>/dev/null)
+LIBS_SQLITE = $(shell pkg-config --libs sqlite3 2>/dev/null)
+LIBS_INIH   = $(shell pkg-config --libs inih 2>/dev/null)
+LIBS_CUNIT  = $(shell pkg-config --libs cunit 2>/dev/null)
+
+# --- policy/: SQLite snapshot, trie, CIDR, PCRE2 rules, rates, CDR store ---
+POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c \
+             policy/rates.c policy/db.c policy/cdr_store.c policy/cdr_query.c
+POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
+
+# --- b2bua/: signalling daemon (main.c kept apart so tests can link the rest) ---
+B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/sip_leg.c \
+            b2bua/relay_client.c b2bua/cdr_writer.c b2bua/control.c \
+            b2bua/limits.c b2bua/clock.c \
+            media-relay/bencode.c
+B2BUA_MAIN = b2bua/main.c
+CTL_SRC    = b2bua/b2bua_ctl.c
+
+# --- media-relay/: stands alone ---
+RELAY_SRC  = media-relay/bencode.c media-relay/ng_server.c media-relay/sdp_rewrite.c \
+             media-relay/port_pool.c media-relay/stream.c media-relay/srtp_ctx.c \
+             media-relay/workers.c media-relay/relay_config.c media-relay/rlog.c
+RELAY_MAIN = media-relay/main.c
+RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_INIH) -lpthread
+
+# --- unit tests: one binary per component, suites register themselves ---
+TEST_MAIN       = test/unit/main.c
+TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rules.c \
+                  test/unit/test_rates.c test/unit/test_policy.c test/unit/test_cdr_store.c
+TEST_B2BUA_SRC  = test/unit/test_call.c test/unit/test_cdr_writer.c test/unit/test_config.c \
+                  test/unit/test_relay_client.c test/unit/test_sdp_policy.c test/unit/test_limits.c
+TEST_RELAY_SRC  = test/unit/test_bencode.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
+                  test/unit/test_srtp_ctx.c test/unit/test_stream.c test/unit/test_ng_server.c
+TOOLS_SRC       = test/tools/srtp_peer.c
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+BINS = $(BUILD)/b2bua $(BUILD)/media-relay $(BUILD)/b2bua-ctl
+TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer
+
+.PHONY: all deps run test asan bench clean unit integration
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC) $(POLICY_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
+
+$(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
+
+$(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC) $(POLICY_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) -lm
+
+$(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC) $(POLICY_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm
+
+$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC) $(POLICY_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
+
+$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS) $(LIBS_CUNIT)
+
+$(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP)
+
+deps:
+	@scripts/deps.sh
+
+var/b2bua.db: sql/schema.sql sql/sample.sql
+	@mkdir -p var
+	@test -f $@ || { sqlite3 $@ < sql/schema.sql && sqlite3 $@ < sql/sample.sql && sqlite3 $@ < sql/views.sql; }
+
+run: deps all var/b2bua.db
+	@scripts/run.sh $(BUILD)
+
+unit: all $(TESTBINS)
+integration: all $(TESTBINS)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TESTBINS)
+	@BUILD=$(BUILD) scripts/test.sh
+
+asan:
+	@$(MAKE) --no-print-directory SAN=1 test
+
+bench: deps all
+	@scripts/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,190 @@
+/*
+ * call.h - the call-control core: one struct call per call attempt, its
+ * state machine, routing and failover, timers and the CDR of the call.
+ *
+ * Owns: struct call and struct call_core. Everything here runs on the SIP
+ * thread (the su_root loop). The core drives legs, the media relay, timers
+ * and the CDR sink only through the function tables in struct call_env, so
+ * unit tests run it with fakes. Leg adapters turn SIP events into the plain
+ * call_on_*() events below and never drive the other leg themselves.
+ * Must not: block, query SQLite, include Sofia headers.
+ */
+#ifndef CALL_H
+#define CALL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include "policy.h"
+#include "cdr_store.h"
+
+struct call;
+struct call_core;
+struct leg;                  /* owned by the leg adapter */
+
+enum call_side { SIDE_A, SIDE_B };
+
+/* What an incoming INVITE (or a request inside a dialog) carries, copied
+ * out of the SIP message by the leg adapter. Strings are NUL-terminated
+ * and only valid during the call_on_*() call. */
+struct call_invite {
+	struct sockaddr_storage src;
+	const char *call_id;
+	const char *ruri_user;
+	const char *from_user;
+	const char *from_display;
+	const char *to_user;
+	const char *pai_user;     /* P-Asserted-Identity user, or NULL */
+	int max_forwards;         /* -1 when absent */
+	const char *sdp;          /* body when application/sdp, or NULL */
+	const struct policy_hdr *hdrs;   /* headers eligible for copying */
+	size_t nhdrs;
+};
+
+/* A request to send on leg B: all strings copied by the adapter. */
+struct leg_invite {
+	const struct policy_trunk *trunk;
+	const char *ruri_user;
+	const char *from_user;
+	const char *from_display;
+	const char *to_user;
+	const char *pai_user;
+	int max_forwards;
+	const char *sdp;
+	const struct policy_hdr *hdrs;
+	size_t nhdrs;
+};
+
+/* Leg operations (implemented by sip_leg.c, or a fake in the tests). */
+struct leg_ops {
+	/* Creates leg B of c and sends the INVITE. NULL on failure. */
+	struct leg *(*invite)(void *ctx, struct call *c, const struct leg_invite *inv);
+	/* Responds to the pending INVITE (initial or re-INVITE) on l. */
+	void (*respond)(struct leg *l, int code, const char *reason, const char *sdp,
+			int retry_after);
+	/* Responds to the pending UPDATE or INFO on l. */
+	void (*respond_req)(struct leg *l, int method, int code, const char *reason,
+			    const char *ctype, const char *body);
+	void (*cancel)(struct leg *l);
+	void (*bye)(struct leg *l);
+	/* Sends a re-INVITE / UPDATE / INFO within the dialog of l. */
+	void (*request)(struct leg *l, int method, const char *ctype, const char *body);
+	/* The SIP Call-ID of l (for CDRs and logs). */
+	const char *(*call_id)(struct leg *l);
+	/* The call is done with l: detach, the adapter frees it when SIP is. */
+	void (*release)(struct leg *l);
+};
+
+enum call_method { METHOD_INVITE = 1, METHOD_UPDATE, METHOD_INFO };
+
+/* Media relay results handed back to the core. */
+struct relay_result {
+	int ok;
+	const char *sdp;          /* rewritten SDP on ok (offer/answer) */
+	const char *error;        /* reason when !ok */
+	long long pkts[2], lost[2]; /* delete/query: per side A/B */
+	int media_timeout;        /* query: every stream silent too long */
+	const char *codec;
+};
+typedef void (*relay_done_fn)(struct call *c, const struct relay_result *r);
+
+struct relay_ops {
+	/* side is the side that sent the SDP. to_srtp asks for RTP/SAVP on the
+	 * other side. Calls done(c, r) later (never before returning). -1 when
+	 * the request could not even be queued. */
+	int (*offer)(void *ctx, struct call *c, enum call_side side, const char *sdp,
+		     int to_srtp, relay_done_fn done);
+	int (*answer)(void *ctx, struct call *c, enum call_side side, const char *sdp,
+		      int to_srtp, relay_done_fn done);
+	int (*delete)(void *ctx, struct call *c, relay_done_fn done);
+	int (*query)(void *ctx, struct call *c, relay_done_fn done);
+};
+
+enum call_timer { TIMER_TRUNK, TIMER_NO_ANSWER, TIMER_MAX_DURATION, TIMER_RELEASE, TIMER__N };
+
+struct timer_ops {
+	void (*set)(void *ctx, struct call *c, enum call_timer t, int64_t ms);
+	void (*cancel)(void *ctx, struct call *c, enum call_timer t);
+};
+
+struct call_limits_ops {
+	/* Takes a channel (and a CPS token) on the trunk: 0, or -1 when over. */
+	int (*take)(void *ctx, const struct policy_trunk *t);
+	void (*give)(void *ctx, const struct policy_trunk *t);
+};
+
+struct call_env {
+	const struct leg_ops *leg;
+	void *leg_ctx;
+	const struct relay_ops *relay;   /* NULL: no anchoring (SDP unchanged) */
+	void *relay_ctx;
+	const struct timer_ops *timer;
+	void *timer_ctx;
+	const struct call_limits_ops *limits;
+	void *limits_ctx;
+	/* CDR sink: final = the row will not change again. */
+	void (*cdr)(void *ctx, uint64_t serial, const struct cdr_row *row, int final);
+	void *cdr_ctx;
+	const char *node;
+	int trunk_timeout_ms, no_answer_ms, max_duration_ms;
+	unsigned (*rnd)(void *);         /* route weights; NULL = random() */
+	void *rnd_arg;
+};
+
+struct call_stats {
+	uint64_t attempts, answered, failed, refused, active;
+};
+
+int call_core_new(struct call_core **out, const struct call_env *env, struct policy *p);
+void call_core_free(struct call_core *core);
+/* Swaps in a new policy (the core takes the reference); calls in flight
+ * keep the one they started with. */
+void call_core_set_policy(struct call_core *core, struct policy *p);
+struct policy *call_core_policy(struct call_core *core);
+/* Stop taking calls: new INVITEs get 503 with Retry-After. */
+void call_core_drain(struct call_core *core);
+/* Ends every call (BYE / CANCEL / final response), for shutdown. */
+void call_core_hangup_all(struct call_core *core);
+size_t call_core_count(struct call_core *core);
+void call_core_stats(struct call_core *core, struct call_stats *st);
+/* Ends the call whose A or B Call-ID is call_id. 0 or -1 (not found). */
+int call_core_hangup(struct call_core *core, const char *call_id);
+/* Writes one line per call into buf; returns the length written. */
+size_t call_core_list(struct call_core *core, char *buf, size_t cap);
+/* Visits every established call (media timeout polling). */
+void call_core_each(struct call_core *core, void (*fn)(struct call *, void *), void *arg);
+
+/* Events from the leg adapters. l is the leg the event came on. */
+/* A new INVITE outside any dialog; returns the call or NULL (already
+ * answered with a final response through env->leg->respond). */
+struct call *call_on_invite(struct call_core *core, struct leg *a, const struct call_invite *inv);
+/* Response to our INVITE (initial or re-INVITE) on l. sdp may be NULL. */
+void call_on_response(struct call *c, struct leg *l, int code, const char *reason,
+		      const char *sdp);
+void call_on_ack(struct call *c, struct leg *l);
+void call_on_cancel(struct call *c, struct leg *l);
+void call_on_bye(struct call *c, struct leg *l);
+/* In-dialog request on l (re-INVITE, UPDATE, INFO). */
+void call_on_request(struct call *c, struct leg *l, int method, const char *ctype,
+		     const char *body);
+/* Response to our UPDATE or INFO on l. */
+void call_on_req_response(struct call *c, struct leg *l, int method, int code,
+			  const char *reason, const char *ctype, const char *body);
+/* The dialog of l is gone (481, transport error, BYE failed...). */
+void call_on_leg_dead(struct call *c, struct leg *l, int code, const char *reason);
+void call_on_timer(struct call *c, enum call_timer t);
+
+/* Asks the relay whether the call's media went silent; ends it if so. */
+void call_check_media(struct call *c);
+
+/* Accessors for adapters. */
+uint64_t call_serial(const struct call *c);
+const char *call_relay_id(const struct call *c);
+struct call *call_ref(struct call *c);
+void call_unref(struct call *c);
+void *call_get_timer_slot(struct call *c, enum call_timer t);
+void call_set_timer_slot(struct call *c, enum call_timer t, void *v);
+/* The SIP code a failure of the core maps to (table in call.c). */
+int call_error_code(int err, const char **reason);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * cdr_writer.c - moves CDR events from the SIP thread to SQLite.
+ *
+ * Owns: the queue (ring + overflow list, under one mutex held only for a
+ * copy), the writer thread and its cdr_store, and the serial -> rowid map
+ * of calls whose row is still open. The thread takes whatever is queued,
+ * writes it in one transaction, and sleeps at most 20 ms between batches.
+ * An event for a serial not yet in the map is an insert, later ones are
+ * updates, and a final event drops the serial from the map.
+ * Must not: be called from the writer thread; log per event.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cdr_writer.h"
+#include "log.h"
+
+#define RING_SIZE 8192
+#define MAP_SIZE 16384      /* open rows; grows past that by chaining */
+#define BATCH_MS 20
+
+struct cdr_event {
+	uint64_t serial;
+	int final;
+	struct cdr_row row;
+};
+
+struct overflow {
+	struct overflow *next;
+	struct cdr_event ev;
+};
+
+struct map_entry {
+	struct map_entry *next;
+	uint64_t serial;
+	int64_t rowid;
+};
+
+struct cdr_writer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv, idle;
+	struct cdr_event *ring;
+	size_t head, count;              /* ring */
+	struct overflow *of_head, *of_tail;
+	size_t of_count;
+	uint64_t pushed, done;           /* events */
+	uint64_t written;                /* rows touched */
+	int stop;
+	struct cdr_store *store;
+	struct map_entry *map[MAP_SIZE];
+	struct cdr_event *batch;         /* writer-thread scratch */
+};
+
+static struct map_entry **map_slot(struct cdr_writer *w, uint64_t serial)
+{
+	struct map_entry **pp = &w->map[serial % MAP_SIZE];
+
+	while (*pp && (*pp)->serial != serial)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static int write_event(struct cdr_writer *w, const struct cdr_event *ev)
+{
+	struct map_entry **pp = map_slot(w, ev->serial), *e = *pp;
+	int rc;
+
+	if (!e) {
+		int64_t rowid;
+
+		rc = cdr_store_insert(w->store, &ev->row, &rowid);
+		if (rc == 0 && !ev->final && (e = malloc(sizeof(*e)))) {
+			e->serial = ev->serial;
+			e->rowid = rowid;
+			e->next = NULL;
+			*pp = e;
+		}
+	} else {
+		rc = cdr_store_update(w->store, e->rowid, &ev->row);
+		if (ev->final) {
+			*pp = e->next;
+			free(e);
+		}
+	}
+	if (rc != 0)
+		log_error("cdr: cannot write call %s: %s", ev->row.call_id, cdr_store_errmsg(w->store));
+	return rc == 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct cdr_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		size_t n = 0, ok = 0;
+
+		while (!w->count && !w->of_count && !w->stop) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += BATCH_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+		}
+		if (!w->count && !w->of_count && w->stop)
+			break;
+		/* Take the whole ring, then the overflow, keeping order. */
+		while (w->count) {
+			w->batch[n++] = w->ring[w->head];
+			w->head = (w->head + 1) % RING_SIZE;
+			w->count--;
+		}
+		while (w->of_head && n < RING_SIZE * 2) {
+			struct overflow *o = w->of_head;
+
+			w->batch[n++] = o->ev;
+			w->of_head = o->next;
+			if (!w->of_head)
+				w->of_tail = NULL;
+			w->of_count--;
+			free(o);
+		}
+		pthread_mutex_unlock(&w->mu);
+
+		if (cdr_store_begin(w->store) != 0)
+			log_error("cdr: begin: %s", cdr_store_errmsg(w->store));
+		for (size_t i = 0; i < n; i++)
+			ok += write_event(w, &w->batch[i]);
+		if (cdr_store_commit(w->store) != 0)
+			log_error("cdr: commit: %s", cdr_store_errmsg(w->store));
+
+		pthread_mutex_lock(&w->mu);
+		w->done += n;
+		w->written += ok;
+		pthread_cond_broadcast(&w->idle);
+	}
+	pthread_cond_broadcast(&w->idle);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int cdr_writer_start(struct cdr_writer **out, const char *db_path, const char *node, char *err,
+		     size_t errlen)
+{
+	struct cdr_writer *w = calloc(1, sizeof(*w));
+	int changed = 0;
+
+	if (!w || !(w->ring = calloc(RING_SIZE, sizeof(*w->ring))) ||
+	    !(w->batch = calloc(RING_SIZE * 3, sizeof(*w->batch)))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cdr_store_open(&w->store, db_path, err, errlen) != 0)
+		goto fail;
+	if (cdr_store_interrupt_stale(w->store, node, &changed) != 0) {
+		snprintf(err, errlen, "%s: cannot mark interrupted calls: %s", db_path,
+			 cdr_store_errmsg(w->store));
+		goto fail;
+	}
+	if (changed)
+		log_warn("cdr: %d call(s) of node %s were in progress at the last stop: marked interrupted",
+			 changed, node);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->idle, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		snprintf(err, errlen, "cannot start the CDR thread");
+		goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	if (w) {
+		cdr_store_close(w->store);
+		free(w->ring);
+		free(w->batch);
+		free(w);
+	}
+	return -1;
+}
+
+void cdr_writer_push(struct cdr_writer *w, uint64_t serial, const struct cdr_row *row, int final)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->count < RING_SIZE && !w->of_head) {
+		struct cdr_event *ev = &w->ring[(w->head + w->count) % RING_SIZE];
+
+		ev->serial = serial;
+		ev->final = final;
+		ev->row = *row;
+		w->count++;
+	} else {
+		/* Disk is behind: keep the event anyway, in order. */
+		struct overflow *o = malloc(sizeof(*o));
+
+		if (!o) {
+			pthread_mutex_unlock(&w->mu);
+			log_error("cdr: out of memory, event of call %s lost", row->call_id);
+			return;
+		}
+		o->next = NULL;
+		o->ev.serial = serial;
+		o->ev.final = final;
+		o->ev.row = *row;
+		if (w->of_tail)
+			w->of_tail->next = o;
+		else
+			w->of_head = o;
+		w->of_tail = o;
+		if (w->of_count++ == 0)
+			log_warn("cdr: queue full, buffering in memory");
+	}
+	w->pushed++;
+	pthread_mutex_unlock(&w->mu);
+	pthread_cond_signal(&w->cv);
+}
+
+void cdr_writer_sink(void *ctx, uint64_t serial, const struct cdr_row *row, int final)
+{
+	cdr_writer_push(ctx, serial, row, final);
+}
+
+void cdr_writer_flush(struct cdr_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	uint64_t target = w->pushed;
+
+	pthread_cond_signal(&w->cv);
+	while (w->done < target)
+		pthread_cond_wait(&w->idle, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void cdr_writer_stop(struct cdr_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	for (size_t i = 0; i < MAP_SIZE; i++) {
+		while (w->map[i]) {
+			struct map_entry *e = w->map[i];
+
+			w->map[i] = e->next;
+			free(e);
+		}
+	}
+	cdr_store_close(w->store);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->idle);
+	free(w->ring);
+	free(w->batch);
+	free(w);
+}
+
+uint64_t cdr_writer_written(struct cdr_writer *w)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&w->mu);
+	n = w->written;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+size_t cdr_writer_queued(struct cdr_writer *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->mu);
+	n = w->count + w->of_count;
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}

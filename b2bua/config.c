@@ -1,0 +1,247 @@
+/*
+ * config.c - reads etc/b2bua.conf with libinih into struct config.
+ * Every key is checked; the first bad one stops the load with file:line.
+ */
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "log.h"
+
+struct load_ctx {
+	struct config *c;
+	const char *path;
+	char *err;
+	size_t errlen;
+	FILE *f;
+	int line;
+	int failed;
+};
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	config_parse_listen(&c->listen[0], "udp:127.0.0.1:5060");
+	c->nlisten = 1;
+	snprintf(c->db_path, sizeof(c->db_path), "var/b2bua.db");
+	snprintf(c->relay[0], sizeof(c->relay[0]), "127.0.0.1:2223");
+	c->nrelays = 1;
+	c->relay_timeout_ms = 2000;
+	snprintf(c->control_socket, sizeof(c->control_socket), "var/b2bua.sock");
+	c->log_level = LOG_LVL_INFO;
+	if (gethostname(c->node, sizeof(c->node) - 1) != 0)
+		snprintf(c->node, sizeof(c->node), "b2bua");
+	c->trunk_timeout_s = 5;
+	c->no_answer_s = 90;
+	c->max_duration_s = 14400;
+	c->grace_s = 30;
+	c->media_timeout_poll_s = 10;
+	c->rate_limit_pps = 200;
+}
+
+int config_parse_listen(struct config_listen *l, const char *s)
+{
+	const char *p = strchr(s, ':'), *port;
+	size_t n;
+	char *end;
+	long v;
+
+	if (!p || (size_t)(p - s) >= sizeof(l->proto))
+		return -1;
+	memcpy(l->proto, s, p - s);
+	l->proto[p - s] = 0;
+	if (strcmp(l->proto, "udp") && strcmp(l->proto, "tcp"))
+		return -1;
+	p++;
+	if (*p == '[') {
+		const char *e = strchr(p, ']');
+
+		if (!e || e[1] != ':')
+			return -1;
+		n = e - p - 1;
+		port = e + 2;
+		p++;
+	} else {
+		const char *e = strrchr(p, ':');
+
+		if (!e)
+			return -1;
+		n = e - p;
+		port = e + 1;
+	}
+	if (n == 0 || n >= sizeof(l->host))
+		return -1;
+	memcpy(l->host, p, n);
+	l->host[n] = 0;
+	v = strtol(port, &end, 10);
+	if (*end || v <= 0 || v > 65535)
+		return -1;
+	l->port = (int)v;
+	return 0;
+}
+
+static int fail(struct load_ctx *x, const char *fmt, const char *a, const char *b)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), fmt, a, b ? b : "");
+	msg[sizeof(msg) - 1] = 0;
+	snprintf(x->err, x->errlen, "%s:%d: %s", x->path, x->line, msg);
+	x->failed = 1;
+	return 0;
+}
+
+static int set_int(struct load_ctx *x, int *out, const char *key, const char *v, int lo, int hi)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (!*v || *end || n < lo || n > hi)
+		return fail(x, "%s: not a number in range: '%s'", key, v);
+	*out = (int)n;
+	return 1;
+}
+
+static int set_str(struct load_ctx *x, char *out, size_t cap, const char *key, const char *v)
+{
+	if (strlen(v) >= cap)
+		return fail(x, "%s: value too long: '%.40s...'", key, v);
+	snprintf(out, cap, "%s", v);
+	return 1;
+}
+
+/* Splits a comma-separated list; fn is called per trimmed item. */
+static int each_item(struct load_ctx *x, const char *key, const char *v,
+		     int (*fn)(struct load_ctx *, const char *, const char *))
+{
+	char buf[1024], *save = NULL, *tok;
+
+	if (set_str(x, buf, sizeof(buf), key, v) == 0)
+		return 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ' || *tok == '\t')
+			tok++;
+		for (char *e = tok + strlen(tok); e > tok && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = 0;
+		if (*tok && !fn(x, key, tok))
+			return 0;
+	}
+	return 1;
+}
+
+static int add_listen(struct load_ctx *x, const char *key, const char *item)
+{
+	struct config *c = x->c;
+
+	if (c->nlisten == CONFIG_MAX_LISTEN)
+		return fail(x, "%s: too many addresses at '%s'", key, item);
+	if (config_parse_listen(&c->listen[c->nlisten], item) != 0)
+		return fail(x, "%s: expected udp|tcp:ADDR:PORT, got '%s'", key, item);
+	c->nlisten++;
+	return 1;
+}
+
+static int add_relay(struct load_ctx *x, const char *key, const char *item)
+{
+	struct config *c = x->c;
+
+	if (c->nrelays == CONFIG_MAX_RELAYS)
+		return fail(x, "%s: too many relays at '%s'", key, item);
+	if (!strrchr(item, ':'))
+		return fail(x, "%s: expected ADDR:PORT, got '%s'", key, item);
+	return set_str(x, c->relay[c->nrelays++], sizeof(c->relay[0]), key, item);
+}
+
+static int on_kv(void *user, const char *section, const char *key, const char *v)
+{
+	struct load_ctx *x = user;
+	struct config *c = x->c;
+
+	if (x->failed)
+		return 0;
+#define IS(s, k) (strcmp(section, s) == 0 && strcmp(key, k) == 0)
+	if (IS("sip", "listen")) {
+		c->nlisten = 0;
+		if (!each_item(x, key, v, add_listen))
+			return 0;
+		return c->nlisten ? 1 : fail(x, "%s: no address in '%s'", key, v);
+	}
+	if (IS("sip", "advertise"))
+		return set_str(x, c->advertise, sizeof(c->advertise), key, v);
+	if (IS("sip", "user_agent"))
+		return set_str(x, c->user_agent, sizeof(c->user_agent), key, v);
+	if (IS("sip", "rate_limit"))
+		return set_int(x, &c->rate_limit_pps, key, v, 0, 1000000);
+	if (IS("db", "path"))
+		return set_str(x, c->db_path, sizeof(c->db_path), key, v);
+	if (IS("relay", "ng")) {
+		c->nrelays = 0;
+		return each_item(x, key, v, add_relay);
+	}
+	if (IS("relay", "timeout_ms"))
+		return set_int(x, &c->relay_timeout_ms, key, v, 100, 60000);
+	if (IS("relay", "media_poll"))
+		return set_int(x, &c->media_timeout_poll_s, key, v, 0, 3600);
+	if (IS("control", "socket"))
+		return set_str(x, c->control_socket, sizeof(c->control_socket), key, v);
+	if (IS("log", "level")) {
+		int l = log_level_parse(v);
+
+		if (l < 0)
+			return fail(x, "%s: expected error|warn|info|debug, got '%s'", key, v);
+		c->log_level = l;
+		return 1;
+	}
+	if (IS("cdr", "node"))
+		return set_str(x, c->node, sizeof(c->node), key, v);
+	if (IS("call", "trunk_timeout"))
+		return set_int(x, &c->trunk_timeout_s, key, v, 1, 300);
+	if (IS("call", "no_answer"))
+		return set_int(x, &c->no_answer_s, key, v, 1, 3600);
+	if (IS("call", "max_duration"))
+		return set_int(x, &c->max_duration_s, key, v, 0, 7 * 86400);
+	if (IS("call", "grace"))
+		return set_int(x, &c->grace_s, key, v, 0, 86400);
+#undef IS
+	return fail(x, "unknown key '%s' in section [%s]", key, section);
+}
+
+/* libinih as Debian builds it does not pass line numbers: count them in
+ * the reader so errors can say file:line. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct load_ctx *x = stream;
+	char *s = fgets(buf, size, x->f);
+
+	if (s)
+		x->line++;
+	return s;
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx x = {.c = c, .path = path, .err = err, .errlen = errlen};
+	int rc;
+
+	x.f = fopen(path, "r");
+	if (!x.f) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return -1;
+	}
+	rc = ini_parse_stream(read_line, &x, on_kv, &x);
+	fclose(x.f);
+
+	if (x.failed)
+		return -1;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return -1;
+	}
+	if (rc > 0) {
+		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		return -1;
+	}
+	return 0;
+}

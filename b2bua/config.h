@@ -1,0 +1,48 @@
+/*
+ * config.h - the b2bua's INI configuration (etc/b2bua.conf).
+ *
+ * Owns: struct config, filled once at start by config_load(); read-only
+ * afterwards, so any thread may read it. Unknown sections or keys and bad
+ * values are errors reported as "file:line: message".
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_MAX_LISTEN 8
+#define CONFIG_MAX_RELAYS 8
+
+struct config_listen {
+	char proto[4];          /* udp, tcp */
+	char host[64];          /* IPv4, or IPv6 without brackets */
+	int port;
+};
+
+struct config {
+	struct config_listen listen[CONFIG_MAX_LISTEN];
+	int nlisten;
+	char advertise[64];     /* public address for Via/Contact, "" = none */
+	char user_agent[64];    /* our User-Agent/Server, "" = send none */
+	char db_path[256];
+	char relay[CONFIG_MAX_RELAYS][64];   /* "ADDR:PORT" */
+	int nrelays;
+	int relay_timeout_ms;   /* per request, retransmitted within it */
+	char control_socket[256];
+	int log_level;
+	char node[64];
+	int trunk_timeout_s;    /* no reply at all from a trunk: next route */
+	int no_answer_s;        /* no answer at all: end the attempt (480) */
+	int max_duration_s;     /* 0 = unlimited */
+	int grace_s;            /* SIGTERM: time calls get to end */
+	int media_timeout_poll_s; /* how often to ask the relay about silent calls, 0 = never */
+	int rate_limit_pps;     /* new requests per second per source address, 0 = off */
+};
+
+void config_defaults(struct config *c);
+/* 0, or -1 with "file:line: message" in err. */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/* Parses "udp:ADDR:PORT" (IPv6 as [ADDR]). 0 or -1. */
+int config_parse_listen(struct config_listen *l, const char *s);
+
+#endif

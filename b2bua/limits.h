@@ -1,0 +1,24 @@
+/*
+ * limits.h - per-trunk channel counts and call-rate token buckets.
+ *
+ * Owns: the counters, keyed by trunk id so they survive a policy reload
+ * (the limits themselves come from the trunk of the current snapshot).
+ * SIP thread only. Implements struct call_limits_ops.
+ */
+#ifndef LIMITS_H
+#define LIMITS_H
+
+#include <stdint.h>
+#include "call.h"
+
+struct limits;
+
+struct limits *limits_new(void);
+void limits_free(struct limits *l);
+/* now_ms: a monotonic clock reading (tests pass their own). */
+int limits_take_at(struct limits *l, const struct policy_trunk *t, int64_t now_ms);
+void limits_give(struct limits *l, const struct policy_trunk *t);
+int limits_channels(struct limits *l, int trunk_id);
+const struct call_limits_ops *limits_ops(void);
+
+#endif

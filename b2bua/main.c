@@ -1,0 +1,450 @@
+/*
+ * main.c - the b2bua daemon: wires config, policy, CDR writer, relay
+ * client, SIP stack, call core and control socket around one su_root loop.
+ *
+ * Owns: process lifetime, signals (through a self-pipe read on the loop),
+ * policy reloads (loaded on a thread of their own, swapped in on the loop)
+ * and the shutdown sequence: SIGTERM stops new calls (503), lets calls end
+ * for [call] grace seconds, hangs up the rest, flushes CDRs and exits 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct app;
+#define SU_ROOT_MAGIC_T struct app
+#define SU_WAKEUP_ARG_T struct app
+#define SU_TIMER_ARG_T struct app
+#include <sofia-sip/su_wait.h>
+
+#include "call.h"
+#include "cdr_writer.h"
+#include "clock.h"
+#include "config.h"
+#include "control.h"
+#include "limits.h"
+#include "log.h"
+#include "relay_client.h"
+#include "sip_leg.h"
+
+struct app {
+	struct config cfg;
+	su_root_t *root;
+	struct sip_stack *sip;
+	struct relay_client *relay;
+	struct cdr_writer *cdr;
+	struct limits *limits;
+	struct call_core *core;
+	struct control *ctl;
+	int sigpipe[2];
+	su_wait_t sigwait;
+	su_timer_t *tick;
+	int64_t drain_start, hangup_at;
+	int stopping;          /* 1 draining, 2 hung up, 3 nua shutting down */
+	int64_t last_media_poll;
+	/* reload */
+	int reload_pipe[2];
+	su_wait_t reload_wait;
+	int reloading;
+	struct control_conn *reload_waiter;
+};
+
+static int g_sigfd = -1;
+
+static void on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	if (write(g_sigfd, &b, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: b2bua -c FILE [-f] [-h]\n"
+		   "  -c FILE  configuration (INI, see etc/b2bua.conf)\n"
+		   "  -f       stay in the foreground and log to stderr\n"
+		   "  -h       this help\n");
+}
+
+/* ---- policy reload: SQL on a thread of its own ---- */
+
+struct reload_result {
+	struct policy *p;
+	char err[512];
+};
+
+static void *reload_thread(void *arg)
+{
+	struct app *app = arg;
+	struct reload_result *r = calloc(1, sizeof(*r));
+
+	if (r && policy_load(&r->p, app->cfg.db_path, r->err, sizeof(r->err)) != 0)
+		r->p = NULL;
+	if (write(app->reload_pipe[1], &r, sizeof(r)) != sizeof(r)) {
+		if (r && r->p)
+			policy_unref(r->p);
+		free(r);
+	}
+	return NULL;
+}
+
+static int start_reload(struct app *app)
+{
+	pthread_t t;
+
+	if (app->reloading)
+		return 0;
+	if (pthread_create(&t, NULL, reload_thread, app) != 0)
+		return -1;
+	pthread_detach(t);
+	app->reloading = 1;
+	return 0;
+}
+
+static int on_reload_done(struct app *app, su_wait_t *w, struct app *arg)
+{
+	struct reload_result *r = NULL;
+	char msg[600];
+	int ok;
+
+	(void)w;
+	(void)arg;
+	if (read(app->reload_pipe[0], &r, sizeof(r)) != sizeof(r))
+		return 0;
+	app->reloading = 0;
+	ok = r && r->p;
+	if (ok) {
+		call_core_set_policy(app->core, r->p);
+		snprintf(msg, sizeof(msg), "policy reloaded: %zu trunks", policy_trunk_count(r->p));
+		log_info("%s", msg);
+	} else {
+		snprintf(msg, sizeof(msg), "reload refused, old policy stays: %s", r ? r->err : "out of memory");
+		log_error("%s", msg);
+	}
+	if (app->reload_waiter) {
+		control_reply(app->reload_waiter, ok, msg);
+		app->reload_waiter = NULL;
+	}
+	free(r);
+	return 0;
+}
+
+/* ---- control commands ---- */
+
+static size_t list_trunks(struct app *app, char *buf, size_t cap)
+{
+	struct policy *p = call_core_policy(app->core);
+	size_t len = 0;
+
+	for (size_t i = 0; i < policy_trunk_count(p) && len < cap; i++) {
+		const struct policy_trunk *t = policy_trunk_at(p, i);
+		int n = snprintf(buf + len, cap - len, "%s %s:%d %s channels %d/%d cps %d %s\n", t->name, t->host,
+				 t->port, t->transport, limits_channels(app->limits, t->id), t->max_channels,
+				 t->max_cps, t->enabled ? "enabled" : "disabled");
+
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += n;
+	}
+	return len;
+}
+
+static int on_command(void *ctx, struct control_conn *conn, const char *cmd, const char *arg, char *buf,
+		      size_t cap, int *async)
+{
+	struct app *app = ctx;
+
+	if (strcmp(cmd, "calls") == 0) {
+		call_core_list(app->core, buf, cap);
+		return 0;
+	}
+	if (strcmp(cmd, "trunks") == 0) {
+		list_trunks(app, buf, cap);
+		return 0;
+	}
+	if (strcmp(cmd, "stats") == 0) {
+		struct call_stats st;
+		size_t len;
+
+		call_core_stats(app->core, &st);
+		len = snprintf(buf, cap,
+			       "calls_active %llu\ncalls_attempted %llu\ncalls_answered %llu\n"
+			       "calls_failed %llu\ncalls_refused %llu\ncdr_written %llu\ncdr_queued %zu\n",
+			       (unsigned long long)st.active, (unsigned long long)st.attempts,
+			       (unsigned long long)st.answered, (unsigned long long)st.failed,
+			       (unsigned long long)st.refused, (unsigned long long)cdr_writer_written(app->cdr),
+			       cdr_writer_queued(app->cdr));
+		if (len < cap)
+			len += sip_stack_stats(app->sip, buf + len, cap - len);
+		if (len < cap && app->relay)
+			relay_client_stats(app->relay, buf + len, cap - len);
+		return 0;
+	}
+	if (strcmp(cmd, "reload") == 0) {
+		if (app->reload_waiter) {
+			snprintf(buf, cap, "a reload is already in progress");
+			return -1;
+		}
+		if (start_reload(app) != 0) {
+			snprintf(buf, cap, "cannot start reload");
+			return -1;
+		}
+		app->reload_waiter = conn;
+		*async = 1;
+		return 0;
+	}
+	if (strcmp(cmd, "hangup") == 0) {
+		if (!*arg) {
+			snprintf(buf, cap, "usage: hangup CALL-ID");
+			return -1;
+		}
+		if (call_core_hangup(app->core, arg) != 0) {
+			snprintf(buf, cap, "no call with Call-ID %s", arg);
+			return -1;
+		}
+		snprintf(buf, cap, "hung up %s", arg);
+		return 0;
+	}
+	snprintf(buf, cap, "unknown command '%s' (calls, trunks, stats, reload, hangup ID)", cmd);
+	return -1;
+}
+
+/* ---- shutdown and periodic work ---- */
+
+static void on_nua_down(void *arg)
+{
+	struct app *app = arg;
+
+	su_root_break(app->root);
+}
+
+static void media_poll_one(struct call *c, void *arg)
+{
+	(void)arg;
+	call_check_media(c);
+}
+
+static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
+{
+	int64_t now = clock_mono_ms();
+
+	(void)t;
+	(void)arg;
+	if (!app->stopping && app->relay && app->cfg.media_timeout_poll_s > 0 &&
+	    now - app->last_media_poll >= app->cfg.media_timeout_poll_s * 1000) {
+		app->last_media_poll = now;
+		call_core_each(app->core, media_poll_one, NULL);
+	}
+	if (app->stopping == 1 &&
+	    (call_core_count(app->core) == 0 || now - app->drain_start >= app->cfg.grace_s * 1000LL)) {
+		if (call_core_count(app->core))
+			log_info("grace period over: hanging up %zu call(s)", call_core_count(app->core));
+		call_core_hangup_all(app->core);
+		app->stopping = 2;
+		app->hangup_at = now;
+	}
+	if (app->stopping == 2 &&
+	    ((call_core_count(app->core) == 0 && relay_client_pending(app->relay) == 0) ||
+	     now - app->hangup_at >= app->cfg.relay_timeout_ms + 2000)) {
+		app->stopping = 3;
+		sip_stack_shutdown(app->sip, on_nua_down, app);
+	}
+}
+
+static void begin_stop(struct app *app)
+{
+	if (app->stopping) {
+		if (app->stopping == 1) {
+			/* A second signal: no more grace. */
+			app->drain_start = clock_mono_ms() - app->cfg.grace_s * 1000LL;
+		}
+		return;
+	}
+	log_info("stopping: refusing new calls, %zu call(s) get %d s to end", call_core_count(app->core),
+		 app->cfg.grace_s);
+	app->stopping = 1;
+	app->drain_start = clock_mono_ms();
+	call_core_drain(app->core);
+}
+
+static int on_sigpipe(struct app *app, su_wait_t *w, struct app *arg)
+{
+	unsigned char b;
+
+	(void)w;
+	(void)arg;
+	while (read(app->sigpipe[0], &b, 1) == 1) {
+		if (b == SIGHUP) {
+			log_info("SIGHUP: reloading policy");
+			start_reload(app);
+		} else {
+			begin_stop(app);
+		}
+	}
+	return 0;
+}
+
+static int make_pipe(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	return fcntl(p[0], F_SETFL, O_NONBLOCK);
+}
+
+static unsigned rnd_fn(void *arg)
+{
+	(void)arg;
+	return (unsigned)random();
+}
+
+int main(int argc, char **argv)
+{
+	struct app app;
+	const char *conf = NULL;
+	int fg = 0, opt, rc = 1;
+	char err[512];
+	struct policy *policy = NULL;
+	struct call_env env;
+
+	memset(&app, 0, sizeof(app));
+	while ((opt = getopt(argc, argv, "c:fh")) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 'f': fg = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!conf) {
+		usage(stderr);
+		return 2;
+	}
+	config_defaults(&app.cfg);
+	if (config_load(&app.cfg, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "b2bua: %s\n", err);
+		return 1;
+	}
+	log_setup("b2bua", app.cfg.log_level, fg);
+	srandom((unsigned)clock_wall_ms() ^ (unsigned)getpid());
+
+	if (cdr_writer_start(&app.cdr, app.cfg.db_path, app.cfg.node, err, sizeof(err)) != 0) {
+		log_error("cdr: %s", err);
+		return 1;
+	}
+	if (policy_load(&policy, app.cfg.db_path, err, sizeof(err)) != 0) {
+		log_error("policy: %s", err);
+		cdr_writer_stop(app.cdr);
+		return 1;
+	}
+	if (!fg && daemon(1, 0) != 0) {
+		log_error("daemon: %s", strerror(errno));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	su_init();
+	app.root = su_root_create(&app);
+	if (!app.root) {
+		log_error("cannot create the event loop");
+		goto out;
+	}
+	/* Keep nua on this thread: no hop per event (see shared/peers). */
+	su_root_threading(app.root, 0);
+
+	if (app.cfg.nrelays > 0 &&
+	    relay_client_new(&app.relay, app.root, (const char (*)[64])app.cfg.relay, app.cfg.nrelays,
+			     app.cfg.relay_timeout_ms, err, sizeof(err)) != 0) {
+		log_error("relay: %s", err);
+		goto out;
+	}
+	if (!app.relay)
+		log_warn("no [relay] ng configured: media is NOT anchored, SDP passes unchanged");
+	if (sip_stack_new(&app.sip, app.root, &app.cfg, err, sizeof(err)) != 0) {
+		log_error("sip: %s", err);
+		goto out;
+	}
+	app.limits = limits_new();
+	memset(&env, 0, sizeof(env));
+	env.leg = sip_stack_leg_ops();
+	env.leg_ctx = app.sip;
+	env.relay = app.relay ? relay_client_ops() : NULL;
+	env.relay_ctx = app.relay;
+	env.timer = sip_stack_timer_ops();
+	env.timer_ctx = app.sip;
+	env.limits = limits_ops();
+	env.limits_ctx = app.limits;
+	env.cdr = cdr_writer_sink;
+	env.cdr_ctx = app.cdr;
+	env.node = app.cfg.node;
+	env.trunk_timeout_ms = app.cfg.trunk_timeout_s * 1000;
+	env.no_answer_ms = app.cfg.no_answer_s * 1000;
+	env.max_duration_ms = app.cfg.max_duration_s * 1000;
+	env.rnd = rnd_fn;
+	if (!app.limits || call_core_new(&app.core, &env, policy) != 0) {
+		log_error("out of memory");
+		goto out;
+	}
+	policy = NULL;   /* the core owns it */
+	sip_stack_set_core(app.sip, app.core);
+
+	if (app.cfg.control_socket[0]) {
+		struct control_handler h = {.command = on_command, .ctx = &app};
+
+		if (control_new(&app.ctl, app.root, app.cfg.control_socket, &h, err, sizeof(err)) != 0) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (make_pipe(app.sigpipe) != 0 || make_pipe(app.reload_pipe) != 0) {
+		log_error("pipe: %s", strerror(errno));
+		goto out;
+	}
+	g_sigfd = app.sigpipe[1];
+	su_wait_create(&app.sigwait, app.sigpipe[0], SU_WAIT_IN);
+	su_root_register(app.root, &app.sigwait, on_sigpipe, &app, 0);
+	su_wait_create(&app.reload_wait, app.reload_pipe[0], SU_WAIT_IN);
+	su_root_register(app.root, &app.reload_wait, on_reload_done, &app, 0);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGHUP, on_signal);
+	app.tick = su_timer_create(su_root_task(app.root), 200);
+	su_timer_set_interval(app.tick, on_tick, &app, 200);
+	app.last_media_poll = clock_mono_ms();
+	if (app.relay)
+		relay_client_ping(app.relay);
+
+	log_info("b2bua running (node %s, %zu trunks)", app.cfg.node,
+		 policy_trunk_count(call_core_policy(app.core)));
+	su_root_run(app.root);
+	log_info("stopped");
+	rc = 0;
+out:
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (app.tick)
+		su_timer_destroy(app.tick);
+	control_free(app.ctl);
+	if (app.core)
+		call_core_free(app.core);
+	relay_client_free(app.relay);
+	sip_stack_free(app.sip);
+	limits_free(app.limits);
+	if (policy)
+		policy_unref(policy);
+	if (app.root)
+		su_root_destroy(app.root);
+	su_deinit();
+	if (app.cdr) {
+		cdr_writer_stop(app.cdr);
+	}
+	/* A reload thread still running holds nothing we freed but the pipe. */
+	return rc;
+}

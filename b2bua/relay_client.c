@@ -1,0 +1,505 @@
+/*
+ * relay_client.c - the b2bua's asynchronous ng client.
+ *
+ * Owns: a UDP socket per relay (registered with the su_root), the list of
+ * requests in flight and a retransmission timer. A request is sent, resent
+ * with doubling intervals (250 ms, 500 ms, ...) under the same cookie (the
+ * relay answers a resend from its cache, so it is idempotent) until an
+ * answer comes or timeout_ms passes; then done() gets the result.
+ * Every call sticks to one relay, chosen round-robin by its serial.
+ * Must not: block on a socket, or call back into the core synchronously
+ * from a relay_ops function (the core relies on that).
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#define SU_ROOT_MAGIC_T void
+#define SU_WAKEUP_ARG_T struct relay_client
+#define SU_TIMER_ARG_T struct relay_client
+#include <sofia-sip/su_wait.h>
+
+#include "bencode.h"
+#include "clock.h"
+#include "log.h"
+#include "relay_client.h"
+
+#define MAX_DGRAM 65536
+
+struct pending {
+	struct pending *next;
+	char cookie[32];
+	struct call *call;       /* holds a reference given by the core */
+	relay_done_fn done;
+	int relay;
+	char *msg;
+	size_t len;
+	int64_t sent_ms, next_ms, deadline_ms;
+	int interval_ms;
+	const char *command;
+};
+
+struct relay_peer {
+	char name[64];
+	int fd;
+	su_wait_t wait;
+	int reg;      /* su_root index, 0 = not registered */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	uint64_t sent, answered, timeouts;
+};
+
+struct relay_client {
+	su_root_t *root;
+	struct relay_peer peers[8];
+	int npeers;
+	int timeout_ms;
+	struct pending *head;
+	size_t npending;
+	su_timer_t *timer;
+	uint64_t seq;
+	char buf[MAX_DGRAM];
+};
+
+static struct relay_client *g_rc;   /* relay_ops carry ctx; kept for ping */
+
+/* ---- message building and parsing ---- */
+
+long relay_msg_encode(const struct relay_msg *m, const char *cookie, char *buf, size_t cap)
+{
+	struct bencode_pool *pool = bencode_pool_new();
+	struct bencode *d, *l;
+	size_t clen = strlen(cookie);
+	long n = -1;
+
+	if (!pool)
+		return -1;
+	d = bencode_dict(pool);
+	if (!d || clen + 1 >= cap)
+		goto out;
+	bencode_dict_add_cstr(pool, d, "command", m->command);
+	if (m->call_id)
+		bencode_dict_add_cstr(pool, d, "call-id", m->call_id);
+	if (m->from_tag)
+		bencode_dict_add_cstr(pool, d, "from-tag", m->from_tag);
+	if (m->to_tag)
+		bencode_dict_add_cstr(pool, d, "to-tag", m->to_tag);
+	if (m->sdp) {
+		bencode_dict_add_cstr(pool, d, "sdp", m->sdp);
+		/* Hide both sides' addresses and ICE (topology hiding). */
+		l = bencode_list(pool);
+		bencode_list_add(l, bencode_cstr(pool, "origin"));
+		bencode_list_add(l, bencode_cstr(pool, "session-connection"));
+		bencode_dict_add(pool, d, "replace", l);
+		bencode_dict_add_cstr(pool, d, "ICE", "remove");
+		if (m->to_srtp >= 0)
+			bencode_dict_add_cstr(pool, d, "transport-protocol", m->to_srtp ? "RTP/SAVP" : "RTP/AVP");
+	}
+	memcpy(buf, cookie, clen);
+	buf[clen] = ' ';
+	n = bencode_encode(d, buf + clen + 1, cap - clen - 1);
+	if (n < 0 || (size_t)n > cap - clen - 1)
+		n = -1;
+	else
+		n += clen + 1;
+out:
+	bencode_pool_free(pool);
+	return n;
+}
+
+struct relay_reply {
+	struct bencode_pool *pool;
+};
+
+/* Sums "stats"."packets" (and "lost") over a tag's RTP streams. */
+static void tag_totals(const struct bencode *tag, long long *pkts, long long *lost, int64_t *last)
+{
+	const struct bencode *medias = bencode_dict_get(tag, "medias");
+
+	for (const struct bencode *m = medias ? medias->child : NULL; m; m = m->next) {
+		const struct bencode *streams = bencode_dict_get(m, "streams");
+
+		for (const struct bencode *s = streams ? streams->child : NULL; s; s = s->next) {
+			const struct bencode *st = bencode_dict_get(s, "stats");
+			const struct bencode *v, *flags = bencode_dict_get(s, "flags");
+
+			if (flags && bencode_list_has(flags, "RTCP") && !bencode_list_has(flags, "RTP"))
+				continue;
+			if (st && (v = bencode_dict_get(st, "packets")) && v->type == BENCODE_INT)
+				*pkts += v->i;
+			if (st && (v = bencode_dict_get(st, "lost")) && v->type == BENCODE_INT)
+				*lost += v->i;
+			if ((v = bencode_dict_get(s, "last packet")) && v->type == BENCODE_INT && v->i > *last)
+				*last = v->i;
+		}
+	}
+}
+
+struct relay_reply *relay_reply_parse(const char *buf, size_t len, char *cookie, size_t cookie_cap,
+				      struct relay_result *r)
+{
+	const char *sp = memchr(buf, ' ', len);
+	struct relay_reply *rr;
+	struct bencode *d, *tags, *v;
+	char err[128];
+
+	memset(r, 0, sizeof(*r));
+	if (!sp || (size_t)(sp - buf) >= cookie_cap || sp == buf)
+		return NULL;
+	memcpy(cookie, buf, sp - buf);
+	cookie[sp - buf] = 0;
+	rr = calloc(1, sizeof(*rr));
+	if (!rr)
+		return NULL;
+	rr->pool = bencode_pool_new();
+	d = rr->pool ? bencode_decode(rr->pool, sp + 1, len - (sp + 1 - buf), NULL, err, sizeof(err)) : NULL;
+	if (!d || d->type != BENCODE_DICT) {
+		r->ok = 0;
+		r->error = "malformed reply from relay";
+		return rr;
+	}
+	v = bencode_dict_get(d, "result");
+	r->ok = v && (bencode_str_eq(v, "ok") || bencode_str_eq(v, "pong"));
+	if (!r->ok) {
+		r->error = bencode_dict_cstr(rr->pool, d, "error-reason");
+		if (!r->error)
+			r->error = "relay error";
+	}
+	r->sdp = bencode_dict_cstr(rr->pool, d, "sdp");
+	tags = bencode_dict_get(d, "tags");
+	if (tags && tags->type == BENCODE_DICT) {
+		int64_t last = 0;
+
+		for (struct bencode *t = tags->child; t; t = t->next) {
+			int side = t->key && bencode_str_eq(t->key, "b") ? SIDE_B : SIDE_A;
+
+			tag_totals(t, &r->pkts[side], &r->lost[side], &last);
+		}
+	}
+	v = bencode_dict_get(d, "media-timeout");
+	r->media_timeout = v && v->type == BENCODE_INT && v->i != 0;
+	return rr;
+}
+
+void relay_reply_free(struct relay_reply *rr)
+{
+	if (!rr)
+		return;
+	bencode_pool_free(rr->pool);
+	free(rr);
+}
+
+/* ---- the socket side ---- */
+
+static void pending_done(struct relay_client *rc, struct pending *p, const struct relay_result *r)
+{
+	struct pending **pp;
+
+	for (pp = &rc->head; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			rc->npending--;
+			break;
+		}
+	}
+	/* done() owns the call reference from here. */
+	p->done(p->call, r);
+	free(p->msg);
+	free(p);
+}
+
+static int on_readable(void *magic, su_wait_t *w, struct relay_client *rc)
+{
+	(void)magic;
+	(void)w;
+	for (int i = 0; i < rc->npeers; i++) {
+		for (;;) {
+			ssize_t n = recv(rc->peers[i].fd, rc->buf, sizeof(rc->buf) - 1, MSG_DONTWAIT);
+			char cookie[32];
+			struct relay_result r;
+			struct relay_reply *rr;
+			struct pending *p;
+
+			if (n <= 0)
+				break;
+			rc->buf[n] = 0;
+			rr = relay_reply_parse(rc->buf, n, cookie, sizeof(cookie), &r);
+			if (!rr)
+				continue;
+			for (p = rc->head; p && strcmp(p->cookie, cookie) != 0; p = p->next)
+				;
+			if (p) {
+				rc->peers[p->relay].answered++;
+				if (!r.ok)
+					log_warn("relay %s: %s for %s: %s", rc->peers[p->relay].name, p->command,
+						 call_relay_id(p->call), r.error);
+				pending_done(rc, p, &r);
+			}
+			relay_reply_free(rr);
+		}
+	}
+	return 0;
+}
+
+static void send_pending(struct relay_client *rc, struct pending *p)
+{
+	struct relay_peer *peer = &rc->peers[p->relay];
+
+	if (send(peer->fd, p->msg, p->len, MSG_DONTWAIT) < 0)
+		log_debug("relay %s: send: %s", peer->name, strerror(errno));
+	peer->sent++;
+}
+
+static void arm_timer(struct relay_client *rc);
+
+static void on_tick(void *magic, su_timer_t *t, struct relay_client *rc)
+{
+	int64_t now = clock_mono_ms();
+	struct pending *p, *next;
+
+	(void)magic;
+	(void)t;
+	for (p = rc->head; p; p = next) {
+		next = p->next;
+		if (now >= p->deadline_ms) {
+			struct relay_result r = {.ok = 0, .error = "relay timeout"};
+
+			rc->peers[p->relay].timeouts++;
+			log_warn("relay %s: no answer to %s for %s", rc->peers[p->relay].name, p->command,
+				 call_relay_id(p->call));
+			pending_done(rc, p, &r);
+			next = rc->head;   /* done() may have queued or removed others */
+			continue;
+		}
+		if (now >= p->next_ms) {
+			send_pending(rc, p);
+			p->interval_ms *= 2;
+			p->next_ms = now + p->interval_ms;
+		}
+	}
+	arm_timer(rc);
+}
+
+static void arm_timer(struct relay_client *rc)
+{
+	if (rc->head && rc->timer)
+		su_timer_set_interval(rc->timer, on_tick, rc, 50);
+	else if (rc->timer)
+		su_timer_reset(rc->timer);
+}
+
+static int request(struct relay_client *rc, struct call *c, const struct relay_msg *m, relay_done_fn done)
+{
+	struct pending *p;
+	long n;
+
+	if (!rc || rc->npeers == 0)
+		return -1;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -1;
+	snprintf(p->cookie, sizeof(p->cookie), "%x_%llu", (unsigned)getpid() & 0xffff,
+		 (unsigned long long)++rc->seq);
+	n = relay_msg_encode(m, p->cookie, rc->buf, sizeof(rc->buf));
+	if (n < 0 || !(p->msg = malloc(n))) {
+		free(p);
+		return -1;
+	}
+	memcpy(p->msg, rc->buf, n);
+	p->len = n;
+	p->call = c;
+	p->done = done;
+	p->command = m->command;
+	p->relay = (int)(call_serial(c) % rc->npeers);
+	p->sent_ms = clock_mono_ms();
+	p->interval_ms = 250;
+	p->next_ms = p->sent_ms + p->interval_ms;
+	p->deadline_ms = p->sent_ms + rc->timeout_ms;
+	p->next = rc->head;
+	rc->head = p;
+	rc->npending++;
+	send_pending(rc, p);
+	arm_timer(rc);
+	return 0;
+}
+
+/* The tags name sides, never the legs' SIP tags: nothing to leak. */
+static const char *tag_of(enum call_side s)
+{
+	return s == SIDE_A ? "a" : "b";
+}
+
+static int op_offer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
+		    relay_done_fn done)
+{
+	struct relay_msg m = {.command = "offer", .call_id = call_relay_id(c), .from_tag = tag_of(side),
+			      .sdp = sdp, .to_srtp = to_srtp};
+
+	return request(ctx, c, &m, done);
+}
+
+static int op_answer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
+		     relay_done_fn done)
+{
+	/* side answered: the offer came from the other side (its from-tag). */
+	struct relay_msg m = {.command = "answer", .call_id = call_relay_id(c),
+			      .from_tag = tag_of(side == SIDE_A ? SIDE_B : SIDE_A), .to_tag = tag_of(side),
+			      .sdp = sdp, .to_srtp = to_srtp};
+
+	return request(ctx, c, &m, done);
+}
+
+static int op_delete(void *ctx, struct call *c, relay_done_fn done)
+{
+	struct relay_msg m = {.command = "delete", .call_id = call_relay_id(c), .from_tag = "a",
+			      .to_srtp = -1};
+
+	return request(ctx, c, &m, done);
+}
+
+static int op_query(void *ctx, struct call *c, relay_done_fn done)
+{
+	struct relay_msg m = {.command = "query", .call_id = call_relay_id(c), .from_tag = "a",
+			      .to_srtp = -1};
+
+	return request(ctx, c, &m, done);
+}
+
+static const struct relay_ops ops = {
+	.offer = op_offer, .answer = op_answer, .delete = op_delete, .query = op_query,
+};
+
+const struct relay_ops *relay_client_ops(void)
+{
+	return &ops;
+}
+
+static int peer_open(struct relay_peer *p, su_root_t *root, struct relay_client *rc, const char *spec,
+		     char *err, size_t errlen)
+{
+	char host[64], *port;
+	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+
+	snprintf(p->name, sizeof(p->name), "%s", spec);
+	snprintf(host, sizeof(host), "%s", spec);
+	port = strrchr(host, ':');
+	if (!port) {
+		snprintf(err, errlen, "relay '%s': expected ADDR:PORT", spec);
+		return -1;
+	}
+	*port++ = 0;
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = 0;
+	}
+	/* Numeric only: no DNS on the event loop. */
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
+		snprintf(err, errlen, "relay '%s': not a numeric address", spec);
+		return -1;
+	}
+	p->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd < 0 || connect(p->fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		snprintf(err, errlen, "relay '%s': %s", spec, strerror(errno));
+		freeaddrinfo(ai);
+		return -1;
+	}
+	memcpy(&p->addr, ai->ai_addr, ai->ai_addrlen);
+	p->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if (su_wait_create(&p->wait, p->fd, SU_WAIT_IN) != 0 ||
+	    (p->reg = su_root_register(root, &p->wait, on_readable, rc, 0)) <= 0) {
+		p->reg = 0;
+		snprintf(err, errlen, "relay '%s': cannot register socket", spec);
+		return -1;
+	}
+	return 0;
+}
+
+int relay_client_new(struct relay_client **out, su_root_t *root, const char (*relays)[64], int n,
+		     int timeout_ms, char *err, size_t errlen)
+{
+	struct relay_client *rc = calloc(1, sizeof(*rc));
+
+	if (!rc) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc->root = root;
+	rc->timeout_ms = timeout_ms;
+	for (int i = 0; i < n && i < 8; i++) {
+		rc->peers[i].fd = -1;
+		if (peer_open(&rc->peers[i], root, rc, relays[i], err, errlen) != 0) {
+			rc->npeers = i + 1;
+			relay_client_free(rc);
+			return -1;
+		}
+		rc->npeers = i + 1;
+	}
+	rc->timer = su_timer_create(su_root_task(root), 50);
+	g_rc = rc;
+	*out = rc;
+	return 0;
+}
+
+void relay_client_free(struct relay_client *rc)
+{
+	if (!rc)
+		return;
+	while (rc->head) {
+		struct relay_result r = {.ok = 0, .error = "shutting down"};
+
+		pending_done(rc, rc->head, &r);
+	}
+	for (int i = 0; i < rc->npeers; i++) {
+		if (rc->peers[i].reg)
+			su_root_deregister(rc->root, rc->peers[i].reg);
+		if (rc->peers[i].fd >= 0)
+			close(rc->peers[i].fd);
+	}
+	su_timer_destroy(rc->timer);
+	if (g_rc == rc)
+		g_rc = NULL;
+	free(rc);
+}
+
+size_t relay_client_pending(const struct relay_client *rc)
+{
+	return rc ? rc->npending : 0;
+}
+
+void relay_client_ping(struct relay_client *rc)
+{
+	char buf[64];
+	struct relay_msg m = {.command = "ping", .to_srtp = -1};
+
+	for (int i = 0; i < rc->npeers; i++) {
+		long n = relay_msg_encode(&m, "ping", buf, sizeof(buf));
+
+		if (n > 0 && send(rc->peers[i].fd, buf, n, MSG_DONTWAIT) < 0)
+			log_warn("relay %s: %s", rc->peers[i].name, strerror(errno));
+	}
+}
+
+size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	if (cap)
+		buf[0] = 0;
+	for (int i = 0; rc && i < rc->npeers && len < cap; i++) {
+		int n = snprintf(buf + len, cap - len, "relay %s sent %llu answered %llu timeouts %llu\n",
+				 rc->peers[i].name, (unsigned long long)rc->peers[i].sent,
+				 (unsigned long long)rc->peers[i].answered,
+				 (unsigned long long)rc->peers[i].timeouts);
+
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += n;
+	}
+	return len;
+}

@@ -1,0 +1,50 @@
+/*
+ * relay_client.h - asynchronous client of the ng control protocol
+ * (rtpengine's), driving our media-relay or rtpengine itself.
+ *
+ * Owns: one UDP socket registered with the su_root, the table of requests
+ * in flight (each retransmitted until answered or timed out), and the
+ * choice of relay per call (round-robin over [relay] ng, sticky per call).
+ * Runs on the SIP thread; never blocks: every answer comes back through
+ * the relay_done_fn given with the request, on a later loop iteration.
+ * Implements struct relay_ops for the call core.
+ */
+#ifndef RELAY_CLIENT_H
+#define RELAY_CLIENT_H
+
+#include <sofia-sip/su_wait.h>
+#include "call.h"
+
+struct relay_client;
+
+/* relays: "ADDR:PORT" strings. 0 or -1 with a reason in err. */
+int relay_client_new(struct relay_client **out, su_root_t *root, const char (*relays)[64], int n,
+		     int timeout_ms, char *err, size_t errlen);
+void relay_client_free(struct relay_client *rc);
+const struct relay_ops *relay_client_ops(void);
+/* Requests still waiting for an answer. */
+size_t relay_client_pending(const struct relay_client *rc);
+/* Sends ping to every relay; logs which ones answer. */
+void relay_client_ping(struct relay_client *rc);
+size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap);
+
+/* Building and reading ng messages, apart from the socket so they can be
+ * unit-tested. The request is written into buf ("COOKIE DICT"); returns
+ * its length or -1. */
+struct relay_msg {
+	const char *command;      /* offer, answer, delete, query, ping */
+	const char *call_id;
+	const char *from_tag;
+	const char *to_tag;
+	const char *sdp;
+	int to_srtp;              /* -1 keep, 0 RTP/AVP, 1 RTP/SAVP */
+};
+long relay_msg_encode(const struct relay_msg *m, const char *cookie, char *buf, size_t cap);
+/* Parses a reply datagram into r (strings point into pool-owned memory
+ * that lives until relay_reply_free). cookie gets the reply's cookie. */
+struct relay_reply;
+struct relay_reply *relay_reply_parse(const char *buf, size_t len, char *cookie, size_t cookie_cap,
+				      struct relay_result *r);
+void relay_reply_free(struct relay_reply *rr);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * sip_leg.h - the SIP side of the b2bua: Sofia-SIP's nua, one instance per
+ * listening address, and one struct leg per dialog (nua handle).
+ *
+ * Owns: the nua instances, every struct leg, and the su timers of calls.
+ * Runs on the SIP thread (su_root, with nua kept on that thread). Turns
+ * nua events into call_on_*() events and implements struct leg_ops and
+ * struct timer_ops for the core. It is the only file that includes
+ * <sofia-sip/nua.h>.
+ * Must not: decide anything about a call, or drive one leg from another.
+ */
+#ifndef SIP_LEG_H
+#define SIP_LEG_H
+
+#include <sofia-sip/su_wait.h>
+#include "call.h"
+#include "config.h"
+
+struct sip_stack;
+
+/* Creates the nua instances for every [sip] listen address. 0 or -1. */
+int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *cfg,
+		  char *err, size_t errlen);
+void sip_stack_set_core(struct sip_stack *st, struct call_core *core);
+const struct leg_ops *sip_stack_leg_ops(void);
+const struct timer_ops *sip_stack_timer_ops(void);
+/* Begins nua shutdown; done() is called once every instance is down. */
+void sip_stack_shutdown(struct sip_stack *st, void (*done)(void *), void *arg);
+void sip_stack_free(struct sip_stack *st);
+/* Counters for `b2bua-ctl stats`. */
+size_t sip_stack_stats(struct sip_stack *st, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * policy.h - routing, number/header rules and rates as an immutable,
+ * refcounted in-memory snapshot loaded from SQLite.
+ *
+ * Owns: struct policy and everything inside it. A snapshot is built by
+ * policy_load() (any thread; it does SQL) and then only read, so the SIP
+ * thread may use it without locks; calls in flight keep a reference to the
+ * snapshot they started with, so a reload never changes a running call.
+ * Must not: know about SIP or Sofia; query SQLite after policy_load().
+ */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+enum policy_dir { POLICY_IN, POLICY_OUT };
+enum policy_field { POLICY_RURI, POLICY_FROM, POLICY_TO, POLICY_PAI };
+enum policy_srtp { POLICY_SRTP_OFF, POLICY_SRTP_OPTIONAL, POLICY_SRTP_MANDATORY };
+
+struct policy_trunk {
+	int id;
+	char name[64];
+	char host[256];
+	int port;               /* 0 = default for transport */
+	char transport[8];      /* "udp", "tcp", "tls" */
+	char username[64];
+	char password[128];
+	char realm[128];
+	int reg;                /* register to this trunk (0/1) */
+	int max_channels;       /* 0 = unlimited */
+	int max_cps;            /* 0 = unlimited */
+	char codecs[256];       /* "PCMA,PCMU,telephone-event"; "" = any */
+	enum policy_srtp srtp;
+	int options_ping_s;     /* 0 = no OPTIONS pings */
+	int enabled;
+};
+
+struct policy;
+
+/* Loads a snapshot from the database at path (schema must exist). A bad
+ * row refuses the load: err names the table and row id. 0 or -1. */
+int policy_load(struct policy **out, const char *db_path, char *err, size_t errlen);
+struct policy *policy_ref(struct policy *p);
+void policy_unref(struct policy *p);
+
+size_t policy_trunk_count(const struct policy *p);
+const struct policy_trunk *policy_trunk_at(const struct policy *p, size_t i);
+const struct policy_trunk *policy_trunk_by_id(const struct policy *p, int id);
+const struct policy_trunk *policy_trunk_by_name(const struct policy *p, const char *name);
+/* The enabled trunk whose trunk_sources CIDR holds sa (IPv4 or IPv6; the
+ * most specific CIDR wins), or NULL. */
+const struct policy_trunk *policy_trunk_by_addr(const struct policy *p,
+						const struct sockaddr *sa);
+
+/* Route candidates for the dialled user part, best first: the longest
+ * prefix among the routes of from_trunk_id and those for any trunk (a tie
+ * goes to the trunk's own), enabled routes to enabled trunks only, ordered
+ * by priority, and among equal priority a weighted random order drawn
+ * with rnd (returns 0..RAND_MAX-like values; NULL uses random()).
+ * Returns how many were written to out (at most max). */
+size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
+		    const struct policy_trunk **out, size_t max,
+		    unsigned (*rnd)(void *), void *rnd_arg);
+
+/* Applies number_rules for (trunk_id, or rules with trunk_id NULL), dir and
+ * field to in: rules in priority order, the first whose match matches
+ * rewrites with its replace ($1 style). No match copies in unchanged.
+ * 0, or -1 when out is too small. */
+int policy_number_rewrite(const struct policy *p, int trunk_id, enum policy_dir dir,
+			  enum policy_field field, const char *in,
+			  char *out, size_t outlen);
+
+/* A header as the b2bua sends (or received) it. */
+struct policy_hdr {
+	char name[64];
+	char value[512];
+};
+
+/* Applies header_rules of (trunk_id or NULL) and dir to hdrs[0..n), cap
+ * entries available: add appends, remove drops headers of that name (whose
+ * value matches `match` when set), replace rewrites the value of matching
+ * headers (match/value as a PCRE2 substitution; without match, the whole
+ * value). Headers a dialog needs (Via, From, To, Call-ID, CSeq, Contact,
+ * Route, Record-Route, Max-Forwards, Content-Length, Content-Type) are never
+ * removed or replaced. Returns the new count. */
+size_t policy_header_apply(const struct policy *p, int trunk_id, enum policy_dir dir,
+			   struct policy_hdr *hdrs, size_t n, size_t cap);
+
+/* Cost of an answered call of duration_s seconds to number over trunk_id,
+ * from the longest-prefix rate: connect_fee + per_minute * billed / 60,
+ * billed = max(min_s, duration rounded up to increment_s). 0 and *cost set,
+ * or -1 when no rate matches. */
+int policy_rate_cost(const struct policy *p, int trunk_id, const char *number,
+		     double duration_s, double *cost);
+
+#endif
