@@ -33,7 +33,7 @@ POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
 # --- b2bua/: signalling daemon (main.c kept apart so tests can link the rest) ---
 B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/sip_leg.c \
             b2bua/relay_client.c b2bua/cdr_writer.c b2bua/control.c \
-            b2bua/limits.c b2bua/clock.c \
+            b2bua/limits.c b2bua/clock.c b2bua/media_policy.c \
             media-relay/bencode.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c

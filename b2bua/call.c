@@ -16,6 +16,7 @@
 #include "call.h"
 #include "clock.h"
 #include "log.h"
+#include "media_policy.h"
 
 #define MAX_CANDIDATES 16
 #define MAX_HDRS 16
@@ -476,30 +477,39 @@ static void try_next_route(struct call *c)
 			c->limit_skips++;
 			continue;
 		}
+		char *filtered = NULL, why[128];
+		const char *offer = c->sdp_a;
+
 		c->chan = t;
 		c->to = t;
 		c->state = CS_ROUTING;
 		log_debug("call %s: trying trunk %s", c->cdr.call_id, t->name);
-		if (!e->relay) {
-			struct relay_result r = {.ok = 1, .sdp = c->sdp_a};
+		/* The trunk's codec list (RFC 3264 5.1: we may offer fewer). */
+		if (offer && media_policy_filter(offer, t->codecs, &filtered, why, sizeof(why)) != 0) {
+			log_info("call %s: trunk %s skipped: %s", c->cdr.call_id, t->name, why);
+			note_failure(c, call_errors[ERR_MEDIA].code, call_errors[ERR_MEDIA].reason);
+			release_chan(c);
+			continue;
+		}
+		if (filtered)
+			offer = filtered;
+		if (!e->relay || !offer) {
+			/* No anchoring configured, or an offerless INVITE. */
+			struct relay_result r = {.ok = 1, .sdp = offer};
 
 			on_relay_offered(call_ref(c), &r);
+			free(filtered);
 			return;
 		}
-		if (!c->sdp_a) {
-			/* Offerless INVITE: nothing for the relay to anchor yet. */
-			struct relay_result r = {.ok = 1, .sdp = NULL};
-
-			on_relay_offered(call_ref(c), &r);
-			return;
-		}
-		if (e->relay->offer(e->relay_ctx, call_ref(c), SIDE_A, c->sdp_a, srtp_wanted(t),
+		if (e->relay->offer(e->relay_ctx, call_ref(c), SIDE_A, offer, srtp_wanted(t),
 				    on_relay_offered) != 0) {
+			free(filtered);
 			call_unref(c);
 			note_failure(c, call_errors[ERR_RELAY].code, call_errors[ERR_RELAY].reason);
 			release_chan(c);
 			continue;
 		}
+		free(filtered);
 		return;
 	}
 	/* No route left. */
@@ -582,6 +592,8 @@ static void act_answered(struct call *c, const struct ev *ev)
 	c->b_final_seen = 1;
 	c->cdr.answer_ms = clock_wall_ms();
 	c->cdr.sip_code = 200;
+	if (ev->sdp)
+		media_policy_codec(ev->sdp, c->cdr.codec, sizeof(c->cdr.codec));
 	copy(c->cdr.disposition, sizeof(c->cdr.disposition), "in_progress");
 	cdr_emit(c, 0);
 	c->state = CS_ANSWERING;
@@ -859,6 +871,23 @@ static void dispatch(struct call *c, enum cevent ev_id, const struct ev *ev)
 
 /* ---- events from the adapters ---- */
 
+/* A trunk's SRTP policy (off/mandatory) or codec list the offer cannot
+ * meet: RTP/SAVP toward an "off" trunk, RTP/AVP from a "mandatory" one. */
+static int media_refused(const struct policy_trunk *t, const char *sdp)
+{
+	int srtp = media_policy_is_srtp(sdp);
+	char *filtered = NULL, why[128];
+
+	if (srtp < 0)
+		return 1;
+	if ((t->srtp == POLICY_SRTP_MANDATORY && !srtp) || (t->srtp == POLICY_SRTP_OFF && srtp))
+		return 1;
+	if (media_policy_filter(sdp, t->codecs, &filtered, why, sizeof(why)) != 0)
+		return 1;
+	free(filtered);
+	return 0;
+}
+
 struct call *call_on_invite(struct call_core *core, struct leg *a, const struct call_invite *inv)
 {
 	const struct call_env *e = &core->env;
@@ -887,6 +916,14 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 		core->st.refused++;
 		return NULL;
 	}
+	if (inv->sdp && media_refused(from, inv->sdp)) {
+		log_info("refused INVITE %s from %s: SDP does not meet the trunk's SRTP/codec policy",
+			 inv->call_id, from->name);
+		e->leg->respond(a, call_errors[ERR_MEDIA].code, call_errors[ERR_MEDIA].reason, NULL, 0);
+		e->leg->release(a);
+		core->st.refused++;
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		e->leg->respond(a, 500, call_errors[ERR_INTERNAL].reason, NULL, 0);
@@ -902,8 +939,13 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	c->a = a;
 	c->from = from;
 	c->max_forwards = inv->max_forwards < 0 ? 70 : inv->max_forwards - 1;
-	if (inv->sdp)
-		c->sdp_a = strdup(inv->sdp);
+	if (inv->sdp) {
+		char why[128];
+
+		/* The calling trunk's codec list applies to what it offers. */
+		if (media_policy_filter(inv->sdp, from->codecs, &c->sdp_a, why, sizeof(why)) != 0 || !c->sdp_a)
+			c->sdp_a = strdup(inv->sdp);
+	}
 	c->nhdrs = inv->nhdrs < MAX_HDRS ? inv->nhdrs : MAX_HDRS;
 	memcpy(c->hdrs, inv->hdrs, c->nhdrs * sizeof(c->hdrs[0]));
 	c->nhdrs = policy_header_apply(c->policy, from->id, POLICY_IN, c->hdrs, c->nhdrs, MAX_HDRS);

@@ -1,0 +1,167 @@
+/*
+ * media_policy.c - codec filtering and SRTP detection on SDP bodies.
+ *
+ * Works on Sofia's parsed SDP (never string surgery): an m= line's
+ * payloads are its rtpmap list, so filtering relinks that list in the
+ * order the trunk asks for, and the printer writes m=, a=rtpmap and
+ * a=fmtp consistently. Static payload types without a=rtpmap (0, 8, ...)
+ * are known to the parser by name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/sdp.h>
+#include "media_policy.h"
+
+static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p)
+{
+	*p = sdp_parse(home, sdp, strlen(sdp), sdp_f_anynet);
+	return *p ? sdp_session(*p) : NULL;
+}
+
+static int listed(const char *codecs, const char *name, int *rank)
+{
+	char buf[256], *save = NULL, *tok;
+	int i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", codecs);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save), i++) {
+		if (strcasecmp(tok, name) == 0) {
+			*rank = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Relinks m's rtpmaps: only listed ones, stably ordered by list rank.
+ * Returns how many real codecs (not telephone-event) remain. */
+static int filter_media(sdp_media_t *m, const char *codecs, int *changed)
+{
+	sdp_rtpmap_t *keep[128];
+	int rank[128], n = 0, audio = 0, orig = 0;
+
+	for (sdp_rtpmap_t *rm = m->m_rtpmaps; rm; rm = rm->rm_next) {
+		int r;
+
+		orig++;
+		if (n < 128 && rm->rm_encoding && listed(codecs, rm->rm_encoding, &r)) {
+			/* insertion sort by rank, stable */
+			int j = n++;
+
+			while (j > 0 && rank[j - 1] > r) {
+				keep[j] = keep[j - 1];
+				rank[j] = rank[j - 1];
+				j--;
+			}
+			keep[j] = rm;
+			rank[j] = r;
+			if (strcasecmp(rm->rm_encoding, "telephone-event") != 0)
+				audio++;
+		}
+	}
+	if (n != orig)
+		*changed = 1;
+	for (int i = 0; i < n; i++) {
+		sdp_rtpmap_t *rm = m->m_rtpmaps;
+
+		for (int k = 0; k < i && rm; k++)
+			rm = rm->rm_next;
+		if (rm != keep[i])
+			*changed = 1;
+		keep[i]->rm_next = i + 1 < n ? keep[i + 1] : NULL;
+	}
+	m->m_rtpmaps = n ? keep[0] : NULL;
+	return audio;
+}
+
+int media_policy_filter(const char *sdp, const char *codecs, char **out, char *why, size_t whylen)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	sdp_parser_t *p;
+	sdp_session_t *s;
+	int rc = -1, changed = 0, usable = 0;
+
+	*out = NULL;
+	if (!codecs || !*codecs)
+		return 0;
+	s = parse(home, sdp, &p);
+	if (!s) {
+		snprintf(why, whylen, "unparsable SDP: %s", p ? sdp_parsing_error(p) : "no memory");
+		goto out;
+	}
+	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next) {
+		if (m->m_rejected || m->m_port == 0 || !sdp_media_has_rtp(m))
+			continue;
+		if (filter_media(m, codecs, &changed) > 0)
+			usable++;
+		else
+			m->m_rejected = 1, m->m_port = 0;
+	}
+	if (!usable) {
+		snprintf(why, whylen, "no codec of %s offered", codecs);
+		goto out;
+	}
+	if (changed) {
+		sdp_printer_t *pr = sdp_print(home, s, NULL, 0, 0);
+
+		if (!pr || sdp_printing_error(pr)) {
+			snprintf(why, whylen, "cannot print SDP: %s", pr ? sdp_printing_error(pr) : "no memory");
+			if (pr)
+				sdp_printer_free(pr);
+			goto out;
+		}
+		*out = strdup(sdp_message(pr));
+		sdp_printer_free(pr);
+		if (!*out) {
+			snprintf(why, whylen, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (p)
+		sdp_parser_free(p);
+	su_home_deinit(home);
+	return rc;
+}
+
+int media_policy_is_srtp(const char *sdp)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	sdp_parser_t *p;
+	sdp_session_t *s = parse(home, sdp, &p);
+	int rc = s ? 0 : -1;
+
+	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next)
+		if (m->m_port && m->m_proto == sdp_proto_srtp)
+			rc = 1;
+	if (p)
+		sdp_parser_free(p);
+	su_home_deinit(home);
+	return rc;
+}
+
+int media_policy_codec(const char *sdp, char *out, size_t cap)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	sdp_parser_t *p;
+	sdp_session_t *s = parse(home, sdp, &p);
+	int rc = -1;
+
+	if (cap)
+		out[0] = 0;
+	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next) {
+		if (m->m_type == sdp_media_audio && m->m_port && m->m_rtpmaps && m->m_rtpmaps->rm_encoding) {
+			snprintf(out, cap, "%s", m->m_rtpmaps->rm_encoding);
+			rc = 0;
+			break;
+		}
+	}
+	if (p)
+		sdp_parser_free(p);
+	su_home_deinit(home);
+	return rc;
+}

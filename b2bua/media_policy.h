@@ -1,0 +1,23 @@
+/*
+ * media_policy.h - a trunk's codec and SRTP policy applied to SDP.
+ *
+ * Owns nothing beyond each call: parses with Sofia's SDP parser, filters
+ * and prints, returning malloc'd text. Pure functions; any thread. The
+ * b2bua's only includer of <sofia-sip/sdp.h>.
+ */
+#ifndef MEDIA_POLICY_H
+#define MEDIA_POLICY_H
+
+#include <stddef.h>
+
+/* Keeps only the codecs listed in codecs ("PCMA,PCMU,telephone-event",
+ * case-insensitive, in that order) in every RTP m= line; NULL or "" keeps
+ * everything. 0 with *out (malloc'd; NULL when nothing changed), or -1
+ * with the reason in why (no codec left, unparsable SDP). */
+int media_policy_filter(const char *sdp, const char *codecs, char **out, char *why, size_t whylen);
+/* 1 when some m= line is RTP/SAVP, 0 when none, -1 when unparsable. */
+int media_policy_is_srtp(const char *sdp);
+/* The first codec of the first audio m= line ("PCMA"), for the CDR. */
+int media_policy_codec(const char *sdp, char *out, size_t cap);
+
+#endif

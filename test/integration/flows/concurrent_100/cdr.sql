@@ -1,0 +1,1 @@
+SELECT disposition, count(*), max(hangup_by) FROM cdrs GROUP BY disposition

@@ -1,0 +1,185 @@
+# lib.sh - helpers for one integration flow: a private directory, daemons
+# on their own ports, SIPp parties on distinct loopback addresses, checks
+# on what each party received and on the CDR rows. Sourced by run.sh.
+#
+# Parties: b2bua 127.0.0.1, caller (PBX) 127.0.0.2, carrier1 127.0.0.3,
+# carrier2 127.0.0.4, an unknown source 127.0.0.9.
+
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-build}
+SIPP=${SIPP:-sipp}
+PIDS=""
+
+die() { echo "FAIL: $*" >&2; return 1; }
+
+# cleanup kills every process this flow started, even on failure.
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	PIDS=""
+}
+
+# setup FLOWDIR WORKDIR BASEPORT: database, configs.
+setup() {
+	FLOW=$1 W=$2 BASE=$3
+	SIP_PORT=$BASE
+	NG_PORT=$((BASE + 1))
+	RTP_MIN=$((20000 + (BASE % 100) * 200))
+	RTP_MAX=$((RTP_MIN + 199))
+	DB=$W/b2bua.db
+	mkdir -p "$W"
+	sqlite3 "$DB" < "$ROOT/sql/schema.sql" || return 1
+	sqlite3 "$DB" < "$ROOT/test/fixtures/policy.sql" || return 1
+	if [ -f "$FLOW/policy.sql" ]; then sqlite3 "$DB" < "$FLOW/policy.sql" || return 1; fi
+	cat > "$W/media-relay.conf" <<EOC
+[relay]
+ng = 127.0.0.1:$NG_PORT
+interface = 127.0.0.1
+ports = $RTP_MIN-$RTP_MAX
+media_timeout = ${MEDIA_TIMEOUT:-60}
+[log]
+level = debug
+EOC
+	cat > "$W/b2bua.conf" <<EOC
+[sip]
+listen = udp:127.0.0.1:$SIP_PORT
+[db]
+path = $DB
+[relay]
+ng = ${RELAY_NG:-127.0.0.1:$NG_PORT}
+[control]
+socket = $W/b2bua.sock
+[log]
+level = debug
+[cdr]
+node = test
+[call]
+trunk_timeout = ${TRUNK_TIMEOUT:-2}
+no_answer = ${NO_ANSWER:-20}
+max_duration = ${MAX_DURATION:-600}
+grace = ${GRACE:-2}
+EOC
+}
+
+wait_port() {  # wait_port udp|tcp PORT: until something listens
+	for _ in $(seq 1 50); do
+		if ss -lnu -H 2>/dev/null | grep -q ":$2 " || ss -lnt -H 2>/dev/null | grep -q ":$2 "; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+start_relay() {
+	case "${RELAY:-ours}" in
+	rtpengine)
+		rtpengine --foreground --log-stderr --table=-1 --interface=127.0.0.1 \
+			--listen-ng=127.0.0.1:$NG_PORT --port-min=$RTP_MIN --port-max=$RTP_MAX \
+			--log-level=6 --no-fallback=false >"$W/relay.log" 2>&1 &
+		;;
+	*)
+		"$ROOT/$BUILD/media-relay" -c "$W/media-relay.conf" -f >"$W/relay.log" 2>&1 &
+		;;
+	esac
+	PIDS="$PIDS $!"
+	wait_port udp $NG_PORT || die "media relay did not start (see $W/relay.log)"
+}
+
+start_b2bua() {
+	"$ROOT/$BUILD/b2bua" -c "$W/b2bua.conf" -f >"$W/b2bua.log" 2>&1 &
+	B2BUA_PID=$!
+	PIDS="$PIDS $B2BUA_PID"
+	wait_port udp $SIP_PORT || die "b2bua did not start (see $W/b2bua.log)"
+}
+
+# stop_b2bua: SIGTERM, it must exit 0 (CDRs flushed).
+stop_b2bua() {
+	kill -TERM "$B2BUA_PID" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$B2BUA_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$B2BUA_PID"
+	rc=$?
+	[ "$rc" = 0 ] || die "b2bua exited $rc on SIGTERM (see $W/b2bua.log)"
+}
+
+# carrier NAME IP SCENARIO CALLS: SIPp UAS in the background.
+carrier() {
+	"$SIPP" -sf "$3" -i "$2" -p 5080 -m "$4" -bg=0 -trace_msg -message_file "$W/$1.msg" \
+		-trace_err -error_file "$W/$1.err" -nostdin -timeout 60s -timeout_error \
+		-pause_msg_ign ${CARRIER_ARGS:-} >"$W/$1.out" 2>&1 &
+	eval "${1}_PID=$!"
+	PIDS="$PIDS $!"
+	sleep 0.2
+}
+
+# caller SCENARIO CALLS RATE [IP]: SIPp UAC in the foreground; returns its code.
+caller() {
+	"$SIPP" -sf "$1" -i "${4:-127.0.0.2}" -p 5060 -m "$2" -r "$3" -rp 1000 -l "${MAXCALLS:-500}" \
+		-s "${DIAL:-1000}" 127.0.0.1:$SIP_PORT -trace_msg -message_file "$W/caller.msg" \
+		-trace_err -error_file "$W/caller.err" -nostdin -timeout 60s -timeout_error \
+		${CALLER_ARGS:-} >"$W/caller.out" 2>&1
+}
+
+# wait_party NAME: its SIPp must end with code 0.
+wait_party() {
+	eval "p=\$${1}_PID"
+	wait "$p"
+	rc=$?
+	[ "$rc" = 0 ] || die "$1's SIPp exited $rc (see $W/$1.err, $W/$1.msg)"
+}
+
+# expect_msgs FILE MSGFILE: ordered regex lines must match the messages a
+# party received, in order; a line "!REGEX" must match nowhere.
+expect_msgs() {
+	[ -f "$1" ] || return 0
+	received=$W/$(basename "$2").received
+	# Keep only what the party received (SIPp logs sent ones too).
+	awk '/^----/{keep=0} /message received/{keep=1} keep' "$2" > "$received"
+	pos=0
+	while IFS= read -r re || [ -n "$re" ]; do
+		case "$re" in
+		''|'#'*) continue ;;
+		'!'*)
+			if grep -nE -- "${re#!}" "$received" >/dev/null; then
+				die "$(basename "$1"): forbidden /${re#!}/ found in $received: $(grep -nE -- "${re#!}" "$received" | head -1)"
+				return 1
+			fi ;;
+		*)
+			line=$(tail -n +$((pos + 1)) "$received" | grep -nE -m1 -- "$re" | cut -d: -f1)
+			if [ -z "$line" ]; then
+				die "$(basename "$1"): /$re/ not received after line $pos of $received"
+				return 1
+			fi
+			pos=$((pos + line)) ;;
+		esac
+	done < "$1"
+}
+
+# expect_cdr FLOWDIR: cdr.sql's output must match expect_cdr.txt line by
+# line (each line a regex matched against the whole row).
+expect_cdr() {
+	[ -f "$1/expect_cdr.txt" ] || return 0
+	sql="SELECT from_trunk, to_trunk, caller, callee, routed_to, disposition, sip_code, hangup_by FROM cdrs ORDER BY id"
+	[ -f "$1/cdr.sql" ] && sql=$(cat "$1/cdr.sql")
+	sqlite3 -separator '|' "$DB" "$sql" > "$W/cdr.out" || die "cannot read cdrs"
+	n_exp=$(grep -cvE '^(#|$)' "$1/expect_cdr.txt")
+	n_got=$(wc -l < "$W/cdr.out")
+	[ "$n_exp" = "$n_got" ] || { die "expected $n_exp CDR rows, got $n_got: $(head -3 "$W/cdr.out")"; return 1; }
+	i=0
+	grep -vE '^(#|$)' "$1/expect_cdr.txt" | while IFS= read -r re; do
+		i=$((i + 1))
+		row=$(sed -n "${i}p" "$W/cdr.out")
+		echo "$row" | grep -qE -- "^$re\$" || { die "CDR row $i '$row' does not match /^$re\$/"; exit 1; }
+	done
+}
+
+# scenario FLOWDIR NAME: the flow's own file, else the shared one, else "".
+scenario() {
+	if [ -f "$1/$2" ]; then echo "$1/$2"; return 0; fi
+	if [ -f "$ROOT/test/integration/scenarios/$2" ]; then echo "$ROOT/test/integration/scenarios/$2"; return 0; fi
+	return 0
+}

@@ -1,0 +1,80 @@
+#!/bin/bash
+# run.sh - runs every flow under test/integration/flows/ (or the ones named
+# on the command line). A flow is a folder: caller.xml (SIPp UAC from
+# 127.0.0.2), carrier1.xml / carrier2.xml (SIPp UAS on 127.0.0.3 /
+# 127.0.0.4), expect_*.txt (ordered regex lines each party must have
+# received; "!re" must not appear), expect_cdr.txt (regex per CDR row),
+# optional flow.conf (variables), policy.sql (extra policy) and check.sh
+# (extra checks, sourced). flow.conf may name shared scenarios from
+# test/integration/scenarios/ instead: CALLER_XML, CARRIER1_XML,
+# CARRIER2_XML. Ends with "integration: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+export ROOT BUILD=${BUILD:-build}
+OUT=${OUT:-$ROOT/$BUILD/integration}
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+flows=()
+if [ $# -gt 0 ]; then
+	for f in "$@"; do flows+=("test/integration/flows/$f"); done
+else
+	for f in test/integration/flows/*/; do flows+=("${f%/}"); done
+fi
+
+passed=0
+failed=0
+failures=""
+idx=0
+for flow in "${flows[@]}"; do
+	name=$(basename "$flow")
+	idx=$((idx + 1))
+	start=$(date +%s)
+	(
+		# shellcheck source=lib.sh
+		. "$ROOT/test/integration/lib.sh"
+		trap cleanup EXIT
+		CALLS=1 RATE=10 CALLER_IP=127.0.0.2 EXPECT_CALLER_RC=0
+		[ -f "$flow/flow.conf" ] && . "$flow/flow.conf"
+		setup "$ROOT/$flow" "$OUT/$name" $((15000 + idx * 10)) || exit 1
+		start_relay || exit 1
+		start_b2bua || exit 1
+		for c in carrier1 carrier2; do
+			ip=127.0.0.3; [ $c = carrier2 ] && ip=127.0.0.4
+			eval "n=\${${c^^}_CALLS:-$CALLS} x=\${${c^^}_XML:-$c.xml}"
+			x=$(scenario "$flow" "$x")
+			[ -n "$x" ] && carrier $c $ip "$x" "$n"
+			eval "${c}_XML_PATH=\$x"
+		done
+		caller "$(scenario "$flow" "${CALLER_XML:-caller.xml}")" "$CALLS" "$RATE" "$CALLER_IP"
+		rc=$?
+		[ "$rc" = "$EXPECT_CALLER_RC" ] || { die "caller's SIPp exited $rc, expected $EXPECT_CALLER_RC (see $W/caller.err, $W/caller.out)"; exit 1; }
+		for c in carrier1 carrier2; do
+			eval "x=\$${c}_XML_PATH"
+			[ -n "$x" ] && { wait_party $c || exit 1; }
+		done
+		stop_b2bua || exit 1
+		expect_msgs "$flow/expect_caller.txt" "$W/caller.msg" || exit 1
+		for c in carrier1 carrier2; do
+			eval "x=\$${c}_XML_PATH"
+			[ -n "$x" ] && { expect_msgs "$flow/expect_$c.txt" "$W/$c.msg" || exit 1; }
+		done
+		expect_cdr "$flow" || exit 1
+		if [ -f "$flow/check.sh" ]; then . "$flow/check.sh" || exit 1; fi
+		exit 0
+	) > "$OUT/$name.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	if [ $rc = 0 ]; then
+		passed=$((passed + 1))
+		echo "PASS $name (${secs}s)"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		echo "FAIL $name (${secs}s): $(grep -h '^FAIL' "$OUT/$name.log" | head -1)"
+		echo "---- $name: b2bua log tail"; tail -n 15 "$OUT/$name/b2bua.log" 2>/dev/null
+	fi
+done
+echo "integration: $passed passed, $failed failed${failures:+ (}${failures# }${failures:+)}"
+[ $failed = 0 ]
