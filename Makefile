@@ -29,6 +29,10 @@ LIBS_CUNIT  = $(shell pkg-config --libs cunit 2>/dev/null)
 POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c \
              policy/rates.c policy/db.c policy/cdr_store.c policy/cdr_query.c
 POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
+# sql/schema.sql (migration 1) and sql/NNN_*.sql (migration NNN) are embedded
+# into the binaries at build time, so a daemon brings any database up to date.
+MIGRATIONS = sql/schema.sql $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+POLICY_OBJ = $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o
 
 # --- b2bua/: signalling daemon (main.c kept apart so tests can link the rest) ---
 B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/sip_leg.c \
@@ -48,7 +52,8 @@ RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_INIH) -lpthread
 # --- unit tests: one binary per component, suites register themselves ---
 TEST_MAIN       = test/unit/main.c
 TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rules.c \
-                  test/unit/test_rates.c test/unit/test_policy.c test/unit/test_cdr_store.c
+                  test/unit/test_rates.c test/unit/test_policy.c test/unit/test_cdr_store.c \
+                  test/unit/test_cdr_query.c
 TEST_B2BUA_SRC  = test/unit/test_call.c test/unit/test_cdr_writer.c test/unit/test_config.c \
                   test/unit/test_relay_client.c test/unit/test_limits.c
 TEST_RELAY_SRC  = test/unit/test_bencode.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
@@ -67,19 +72,27 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC) $(POLICY_SRC))
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed_sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed_sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
 
 $(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
 
-$(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC) $(POLICY_SRC))
+$(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) -lm
 
-$(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC) $(POLICY_SRC))
+$(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm
 
-$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC) $(POLICY_SRC))
+$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
 
 $(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC))

@@ -88,6 +88,7 @@ struct call {
 	int a_final_sent;      /* a final response went to A's INVITE */
 	int b_final_seen;      /* B's INVITE transaction is over */
 	int b_provisional;     /* B sent something back (stops TIMER_TRUNK) */
+	int relayed;           /* the relay holds state for this call */
 	/* leg A's request, normalised, reused for each route */
 	char ruri_user[64], from_user[64], from_display[64], to_user[64], pai_user[64];
 	int max_forwards;
@@ -383,9 +384,9 @@ static void end_call(struct call *c, int code, const char *reason,
 	c->state = CS_ENDING;
 	for (int t = 0; t < TIMER__N; t++)
 		timer_cancel(c, t);
-	if (e->relay && e->relay->delete(e->relay_ctx, call_ref(c), on_relay_deleted) == 0)
+	if (c->relayed && e->relay->delete(e->relay_ctx, call_ref(c), on_relay_deleted) == 0)
 		return;
-	if (e->relay)
+	if (c->relayed)
 		call_unref(c);
 	finish(c, NULL);
 }
@@ -509,6 +510,7 @@ static void try_next_route(struct call *c)
 			release_chan(c);
 			continue;
 		}
+		c->relayed = 1;
 		free(filtered);
 		return;
 	}
@@ -947,7 +949,8 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 			c->sdp_a = strdup(inv->sdp);
 	}
 	c->nhdrs = inv->nhdrs < MAX_HDRS ? inv->nhdrs : MAX_HDRS;
-	memcpy(c->hdrs, inv->hdrs, c->nhdrs * sizeof(c->hdrs[0]));
+	if (c->nhdrs)
+		memcpy(c->hdrs, inv->hdrs, c->nhdrs * sizeof(c->hdrs[0]));
 	c->nhdrs = policy_header_apply(c->policy, from->id, POLICY_IN, c->hdrs, c->nhdrs, MAX_HDRS);
 
 	/* Number rules "in": normalise before routing. */

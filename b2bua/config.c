@@ -17,7 +17,7 @@ struct load_ctx {
 	size_t errlen;
 	FILE *f;
 	int line;
-	int failed;
+	int failed;     /* line of the first error, 0 = none */
 };
 
 void config_defaults(struct config *c)
@@ -89,7 +89,7 @@ static int fail(struct load_ctx *x, const char *fmt, const char *a, const char *
 	snprintf(msg, sizeof(msg), fmt, a, b ? b : "");
 	msg[sizeof(msg) - 1] = 0;
 	snprintf(x->err, x->errlen, "%s:%d: %s", x->path, x->line, msg);
-	x->failed = 1;
+	x->failed = x->line;
 	return 0;
 }
 
@@ -209,14 +209,29 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 }
 
 /* libinih as Debian builds it does not pass line numbers: count them in
- * the reader so errors can say file:line. */
+ * the reader so errors can say file:line. It also reads into a fixed
+ * buffer and would parse the rest of a longer line as a line of its own:
+ * such a line is refused here instead of being cut silently. */
 static char *read_line(char *buf, int size, void *stream)
 {
 	struct load_ctx *x = stream;
 	char *s = fgets(buf, size, x->f);
+	int ch;
 
-	if (s)
-		x->line++;
+	if (!s)
+		return NULL;
+	x->line++;
+	if (!strchr(s, '\n') && !feof(x->f)) {
+		while ((ch = fgetc(x->f)) != EOF && ch != '\n')
+			;
+		if (!x->failed) {
+			char max[16];
+
+			snprintf(max, sizeof(max), "%d", size - 2);
+			fail(x, "line too long (at most %s characters)%s", max, NULL);
+		}
+		return NULL;   /* stop parsing: the error is reported */
+	}
 	return s;
 }
 
@@ -233,12 +248,13 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	rc = ini_parse_stream(read_line, &x, on_kv, &x);
 	fclose(x.f);
 
-	if (x.failed)
-		return -1;
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot open", path);
 		return -1;
 	}
+	/* inih goes on after a syntax error: the earlier error is the one. */
+	if (x.failed && (rc <= 0 || x.failed <= rc))
+		return -1;
 	if (rc > 0) {
 		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
 		return -1;

@@ -58,7 +58,10 @@ const struct policy_trunk *policy_trunk_by_addr(const struct policy *p,
  * goes to the trunk's own), enabled routes to enabled trunks only, ordered
  * by priority, and among equal priority a weighted random order drawn
  * with rnd (returns 0..RAND_MAX-like values; NULL uses random()).
- * Returns how many were written to out (at most max). */
+ * Returns how many were written to out (at most max). (Disabled routes and
+ * routes to disabled trunks do not exist for the prefix match, so a shorter
+ * prefix or the '' default takes over; weight 0 goes after every weighted
+ * route of its priority.) */
 size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
 		    const struct policy_trunk **out, size_t max,
 		    unsigned (*rnd)(void *), void *rnd_arg);
@@ -66,7 +69,9 @@ size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
 /* Applies number_rules for (trunk_id, or rules with trunk_id NULL), dir and
  * field to in: rules in priority order, the first whose match matches
  * rewrites with its replace ($1 style). No match copies in unchanged.
- * 0, or -1 when out is too small. */
+ * 0, or -1 when out is too small. (The matched part is replaced, the rest
+ * of in kept; at equal priority a trunk's own rule goes first. in and out
+ * must not overlap.) */
 int policy_number_rewrite(const struct policy *p, int trunk_id, enum policy_dir dir,
 			  enum policy_field field, const char *in,
 			  char *out, size_t outlen);

@@ -7,7 +7,12 @@
 # optional flow.conf (variables), policy.sql (extra policy) and check.sh
 # (extra checks, sourced). flow.conf may name shared scenarios from
 # test/integration/scenarios/ instead: CALLER_XML, CARRIER1_XML,
-# CARRIER2_XML. Ends with "integration: N passed, N failed".
+# CARRIER2_XML. during.sh, when present, runs in the background while the
+# caller runs (reloads, kills) and must exit 0. A flow with its own
+# script.sh runs that instead of the standard caller/carrier sequence.
+# Standalone scripts (test/integration/*.sh but lib.sh and run.sh, and
+# test/integration/relay/*.sh) print PASS/FAIL lines and are counted too.
+# Ends with "integration: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -38,6 +43,7 @@ for flow in "${flows[@]}"; do
 		CALLS=1 RATE=10 CALLER_IP=127.0.0.2 EXPECT_CALLER_RC=0
 		[ -f "$flow/flow.conf" ] && . "$flow/flow.conf"
 		setup "$ROOT/$flow" "$OUT/$name" $((15000 + idx * 10)) || exit 1
+		if [ -f "$flow/script.sh" ]; then . "$flow/script.sh"; exit $?; fi
 		start_relay || exit 1
 		start_b2bua || exit 1
 		for c in carrier1 carrier2; do
@@ -47,8 +53,16 @@ for flow in "${flows[@]}"; do
 			[ -n "$x" ] && carrier $c $ip "$x" "$n"
 			eval "${c}_XML_PATH=\$x"
 		done
+		DURING_PID=""
+		if [ -f "$flow/during.sh" ]; then
+			( . "$flow/during.sh" ) > "$W/during.log" 2>&1 &
+			DURING_PID=$!
+		fi
 		caller "$(scenario "$flow" "${CALLER_XML:-caller.xml}")" "$CALLS" "$RATE" "$CALLER_IP"
 		rc=$?
+		if [ -n "$DURING_PID" ]; then
+			wait "$DURING_PID" || { die "during.sh failed: $(tail -3 "$W/during.log")"; exit 1; }
+		fi
 		[ "$rc" = "$EXPECT_CALLER_RC" ] || { die "caller's SIPp exited $rc, expected $EXPECT_CALLER_RC (see $W/caller.err, $W/caller.out)"; exit 1; }
 		for c in carrier1 carrier2; do
 			eval "x=\$${c}_XML_PATH"
@@ -76,5 +90,25 @@ for flow in "${flows[@]}"; do
 		echo "---- $name: b2bua log tail"; tail -n 15 "$OUT/$name/b2bua.log" 2>/dev/null
 	fi
 done
+# Standalone scripts: each PASS/FAIL line counts.
+if [ $# -eq 0 ]; then
+	for s in test/integration/*.sh test/integration/relay/*.sh; do
+		case "$(basename "$s")" in lib.sh|run.sh) continue ;; esac
+		[ -f "$s" ] || continue
+		name=$(basename "$s" .sh)
+		bash "$s" "$BUILD" > "$OUT/$name.log" 2>&1
+		rc=$?
+		p=$(grep -c '^PASS' "$OUT/$name.log")
+		f=$(grep -c '^FAIL' "$OUT/$name.log")
+		grep -E '^(PASS|FAIL)' "$OUT/$name.log" | sed "s/^/$name: /"
+		if [ $rc != 0 ] && [ "$f" = 0 ]; then
+			f=1
+			echo "FAIL $name: exited $rc: $(tail -3 "$OUT/$name.log" | tr '\n' ' ')"
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		[ "$f" != 0 ] && failures="$failures $name"
+	done
+fi
 echo "integration: $passed passed, $failed failed${failures:+ (}${failures# }${failures:+)}"
 [ $failed = 0 ]

@@ -1,0 +1,1 @@
+UPDATE trunks SET max_channels = 1 WHERE id = 2;

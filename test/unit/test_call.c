@@ -1,0 +1,831 @@
+/*
+ * test_call.c - the call state machine (call.c) driven with fake legs, a
+ * fake relay, fake timers and fake limits, over a real policy snapshot
+ * loaded from a temporary database (test/fixtures/policy.sql's shape).
+ *
+ * Every fake appends what it was asked to do to one transcript, so a test
+ * reads like the message flow it checks: "A 180", "B INVITE carrier1 ...".
+ * Relay requests stay pending until the test answers them, which is how
+ * the real client behaves (never before the request returns).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "unit.h"
+#include "call.h"
+#include "cdr_store.h"
+
+/* ---- transcript ---- */
+
+static char tr[8192];
+
+static void note(const char *fmt, ...)
+{
+	size_t len = strlen(tr);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tr + len, sizeof(tr) - len, fmt, ap);
+	va_end(ap);
+	len = strlen(tr);
+	if (len + 1 < sizeof(tr)) {
+		tr[len] = '\n';
+		tr[len + 1] = 0;
+	}
+}
+
+static int seen(const char *line)
+{
+	return strstr(tr, line) != NULL;
+}
+
+/* ---- fake legs ---- */
+
+struct leg {
+	char name[16];         /* "A", "B1", "B2"... */
+	char call_id[32];
+	int released;
+	int in_use;
+};
+
+static struct leg legs[16];
+static int nb;            /* B legs created */
+static char last_invite_sdp[256];
+
+static struct leg *leg_new(const char *name)
+{
+	for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++) {
+		if (!legs[i].in_use) {
+			memset(&legs[i], 0, sizeof(legs[i]));
+			legs[i].in_use = 1;
+			snprintf(legs[i].name, sizeof(legs[i].name), "%s", name);
+			snprintf(legs[i].call_id, sizeof(legs[i].call_id), "cid-%s", name);
+			return &legs[i];
+		}
+	}
+	return NULL;
+}
+
+static struct leg *fake_invite(void *ctx, struct call *c, const struct leg_invite *inv)
+{
+	char name[16];
+
+	(void)ctx;
+	(void)c;
+	snprintf(name, sizeof(name), "B%d", ++nb);
+	snprintf(last_invite_sdp, sizeof(last_invite_sdp), "%s", inv->sdp ? inv->sdp : "");
+	note("%s INVITE %s ruri=%s from=%s mf=%d", name, inv->trunk->name, inv->ruri_user,
+	     inv->from_user, inv->max_forwards);
+	return leg_new(name);
+}
+
+static void fake_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
+{
+	(void)reason;
+	note("%s %d%s%s%s", l->name, code, sdp ? " sdp=" : "", sdp ? sdp : "",
+	     retry_after ? " retry-after" : "");
+}
+
+static void fake_respond_req(struct leg *l, int method, int code, const char *reason,
+			     const char *ctype, const char *body)
+{
+	(void)reason;
+	(void)ctype;
+	note("%s %d to %d%s%s", l->name, code, method, body ? " body=" : "", body ? body : "");
+}
+
+static void fake_cancel(struct leg *l)
+{
+	note("%s CANCEL", l->name);
+}
+
+static void fake_bye(struct leg *l)
+{
+	note("%s BYE", l->name);
+}
+
+static void fake_request(struct leg *l, int method, const char *ctype, const char *body)
+{
+	(void)ctype;
+	note("%s REQ %d%s%s", l->name, method, body ? " body=" : "", body ? body : "");
+}
+
+static const char *fake_call_id(struct leg *l)
+{
+	return l->call_id;
+}
+
+static void fake_release(struct leg *l)
+{
+	CU_ASSERT_FALSE(l->released);   /* released once, on one path */
+	l->released = 1;
+	l->in_use = 0;
+}
+
+static const struct leg_ops fake_legs = {
+	.invite = fake_invite, .respond = fake_respond, .respond_req = fake_respond_req,
+	.cancel = fake_cancel, .bye = fake_bye, .request = fake_request,
+	.call_id = fake_call_id, .release = fake_release,
+};
+
+/* ---- fake relay: requests wait until the test answers them ---- */
+
+struct pending {
+	struct call *c;
+	relay_done_fn done;
+	char what[16];
+};
+
+static struct pending rq[32];
+static int nrq;
+static int relay_fail;    /* the next request cannot be queued */
+
+static int relay_push(const char *what, struct call *c, relay_done_fn done)
+{
+	if (relay_fail) {
+		relay_fail = 0;
+		return -1;
+	}
+	CU_ASSERT_FATAL(nrq < 32);
+	rq[nrq].c = c;
+	rq[nrq].done = done;
+	snprintf(rq[nrq].what, sizeof(rq[nrq].what), "%s", what);
+	nrq++;
+	return 0;
+}
+
+static int fake_offer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
+		      relay_done_fn done)
+{
+	(void)ctx;
+	(void)sdp;
+	note("relay offer from %c srtp=%d", side == SIDE_A ? 'A' : 'B', to_srtp);
+	return relay_push("offer", c, done);
+}
+
+static int fake_answer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
+		       relay_done_fn done)
+{
+	(void)ctx;
+	(void)sdp;
+	(void)to_srtp;
+	note("relay answer from %c", side == SIDE_A ? 'A' : 'B');
+	return relay_push("answer", c, done);
+}
+
+static int fake_delete(void *ctx, struct call *c, relay_done_fn done)
+{
+	(void)ctx;
+	note("relay delete");
+	return relay_push("delete", c, done);
+}
+
+static int fake_query(void *ctx, struct call *c, relay_done_fn done)
+{
+	(void)ctx;
+	return relay_push("query", c, done);
+}
+
+static const struct relay_ops fake_relay = {
+	.offer = fake_offer, .answer = fake_answer, .delete = fake_delete, .query = fake_query,
+};
+
+/* Answers the oldest pending request, which must be `what`. */
+static void relay_reply(const char *what, int ok, const char *sdp, int media_timeout)
+{
+	struct relay_result r = {.ok = ok, .sdp = sdp, .error = ok ? NULL : "ports exhausted",
+				 .media_timeout = media_timeout, .codec = "PCMA"};
+	struct pending p;
+
+	CU_ASSERT_FATAL(nrq > 0);
+	CU_ASSERT_STRING_EQUAL(rq[0].what, what);
+	p = rq[0];
+	memmove(rq, rq + 1, (size_t)(nrq - 1) * sizeof(rq[0]));
+	nrq--;
+	r.pkts[SIDE_A] = 500;
+	r.pkts[SIDE_B] = 498;
+	r.lost[SIDE_B] = 2;
+	p.done(p.c, &r);
+}
+
+/* ---- fake timers and limits ---- */
+
+static int64_t timers[TIMER__N];
+
+static void fake_timer_set(void *ctx, struct call *c, enum call_timer t, int64_t ms)
+{
+	(void)ctx;
+	(void)c;
+	timers[t] = ms;
+}
+
+static void fake_timer_cancel(void *ctx, struct call *c, enum call_timer t)
+{
+	(void)ctx;
+	(void)c;
+	timers[t] = 0;
+}
+
+static const struct timer_ops fake_timers = {.set = fake_timer_set, .cancel = fake_timer_cancel};
+
+static int deny_trunk;        /* trunk id over its limits */
+static int channels[8];
+
+static int fake_take(void *ctx, const struct policy_trunk *t)
+{
+	(void)ctx;
+	if (t->id == deny_trunk)
+		return -1;
+	channels[t->id]++;
+	return 0;
+}
+
+static void fake_give(void *ctx, const struct policy_trunk *t)
+{
+	(void)ctx;
+	channels[t->id]--;
+}
+
+static const struct call_limits_ops fake_limits = {.take = fake_take, .give = fake_give};
+
+/* ---- CDR sink ---- */
+
+static struct cdr_row cdr;
+static int cdr_final, cdr_events;
+
+static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int final)
+{
+	(void)ctx;
+	(void)serial;
+	CU_ASSERT_FALSE(cdr_final);   /* nothing after the final event */
+	cdr = *row;
+	cdr_final = final;
+	cdr_events++;
+}
+
+/* ---- the policy fixture ---- */
+
+static char db_path[64];
+static struct call_core *core;
+static int use_relay = 1;
+
+static const char *fixture_sql =
+	"INSERT INTO trunks (id, name, host, port, transport, register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled)"
+	" VALUES (1, 'pbx', '127.0.0.2', 5060, 'udp', 0, 0, 0, NULL, 'off', 0, 1),"
+	" (2, 'carrier1', '127.0.0.3', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 1),"
+	" (3, 'carrier2', '127.0.0.4', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 1),"
+	" (4, 'secure', '127.0.0.5', 5080, 'udp', 0, 0, 0, 'PCMA', 'mandatory', 0, 1);"
+	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (2, '127.0.0.3/32'),"
+	" (3, '127.0.0.4/32'), (4, '127.0.0.5/32');"
+	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
+	" VALUES (1, '1', 2, 1, 100, 1), (1, '1', 3, 2, 100, 1), (1, '2', 3, 1, 100, 1),"
+	" (NULL, '4', 1, 1, 100, 1);"
+	"INSERT INTO rates (prefix, trunk_id, per_minute, increment_s, min_s, connect_fee)"
+	" VALUES ('1', 2, 0.60, 6, 6, 0.0);";
+
+static int suite_init(void)
+{
+	struct cdr_store *s;
+	sqlite3 *db;
+	char err[256];
+	int fd;
+
+	snprintf(db_path, sizeof(db_path), "/tmp/test_call_XXXXXX");
+	fd = mkstemp(db_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	/* Opening a CDR store applies the embedded schema migrations. */
+	if (cdr_store_open(&s, db_path, err, sizeof(err)) != 0)
+		return -1;
+	cdr_store_close(s);
+	if (sqlite3_open(db_path, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_exec(db, fixture_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "fixture: %s\n", sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_close(db);
+	return 0;
+}
+
+static int suite_cleanup(void)
+{
+	char p[96];
+
+	unlink(db_path);
+	snprintf(p, sizeof(p), "%s-wal", db_path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", db_path);
+	unlink(p);
+	return 0;
+}
+
+static unsigned first_rnd(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void setup(void)
+{
+	struct call_env env;
+	struct policy *p;
+	char err[256];
+
+	memset(legs, 0, sizeof(legs));
+	memset(rq, 0, sizeof(rq));
+	memset(timers, 0, sizeof(timers));
+	memset(channels, 0, sizeof(channels));
+	memset(&cdr, 0, sizeof(cdr));
+	tr[0] = 0;
+	nb = nrq = relay_fail = deny_trunk = cdr_final = cdr_events = 0;
+	CU_ASSERT_EQUAL_FATAL(policy_load(&p, db_path, err, sizeof(err)), 0);
+	memset(&env, 0, sizeof(env));
+	env.leg = &fake_legs;
+	env.relay = use_relay ? &fake_relay : NULL;
+	env.timer = &fake_timers;
+	env.limits = &fake_limits;
+	env.cdr = fake_cdr;
+	env.node = "test";
+	env.trunk_timeout_ms = 2000;
+	env.no_answer_ms = 60000;
+	env.max_duration_ms = 3600000;
+	env.rnd = first_rnd;
+	CU_ASSERT_EQUAL_FATAL(call_core_new(&core, &env, p), 0);
+}
+
+static void teardown(void)
+{
+	call_core_free(core);
+	core = NULL;
+	use_relay = 1;
+}
+
+/* An INVITE from src (dotted quad) for user, with an SDP offer. */
+static struct call *invite_from(const char *src, const char *user, int max_forwards, const char *sdp)
+{
+	struct call_invite inv;
+	struct sockaddr_in *sin;
+	struct leg *a = leg_new("A");
+
+	memset(&inv, 0, sizeof(inv));
+	sin = (struct sockaddr_in *)&inv.src;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(5060);
+	inet_pton(AF_INET, src, &sin->sin_addr);
+	inv.call_id = "a-call-id";
+	inv.ruri_user = user;
+	inv.from_user = "100";
+	inv.to_user = user;
+	inv.max_forwards = max_forwards;
+	inv.sdp = sdp;
+	return call_on_invite(core, a, &inv);
+}
+
+static const char *offer_sdp =
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+	"m=audio 6000 RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n";
+
+static struct leg *leg_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
+		if (legs[i].in_use && strcmp(legs[i].name, name) == 0)
+			return &legs[i];
+	return NULL;
+}
+
+/* Runs a call up to "B ringing with 180" on carrier1. */
+static struct call *ringing_call(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(leg_named("B1"));
+	call_on_response(c, leg_named("B1"), 100, "Trying", NULL);
+	call_on_response(c, leg_named("B1"), 180, "Ringing", NULL);
+	return c;
+}
+
+static struct call *answered_call(void)
+{
+	struct call *c = ringing_call();
+
+	call_on_response(c, leg_named("B1"), 200, "OK", "SDP-FROM-B");
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	call_on_ack(c, leg_named("A"));
+	return c;
+}
+
+/* ---- tests ---- */
+
+static void test_answered_call_caller_hangs_up(void)
+{
+	struct call *c;
+
+	setup();
+	c = answered_call();
+	CU_ASSERT(seen("A 100"));
+	CU_ASSERT(seen("relay offer from A srtp=0"));
+	CU_ASSERT(seen("B1 INVITE carrier1 ruri=15551234 from=100 mf=69"));
+	CU_ASSERT_STRING_EQUAL(last_invite_sdp, "SDP-TO-B");
+	CU_ASSERT(seen("A 180"));
+	CU_ASSERT(seen("A 200 sdp=SDP-TO-A"));
+	CU_ASSERT(timers[TIMER_MAX_DURATION] == 3600000);
+	CU_ASSERT_EQUAL(channels[2], 1);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "in_progress");
+	CU_ASSERT(cdr.answer_ms > 0);
+
+	call_on_bye(c, leg_named("A"));
+	CU_ASSERT(seen("B1 BYE"));
+	CU_ASSERT(!seen("A BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_TRUE(cdr_final);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "caller");
+	CU_ASSERT_STRING_EQUAL(cdr.from_trunk, "pbx");
+	CU_ASSERT_STRING_EQUAL(cdr.to_trunk, "carrier1");
+	CU_ASSERT_STRING_EQUAL(cdr.call_id, "a-call-id");
+	CU_ASSERT_STRING_EQUAL(cdr.b_call_id, "cid-B1");
+	CU_ASSERT_EQUAL(cdr.sip_code, 200);
+	CU_ASSERT_EQUAL(cdr.a_rtp_pkts, 500);
+	CU_ASSERT_EQUAL(cdr.b_rtp_lost, 2);
+	/* 0.60/min, 6 s increments, min 6 s: a sub-second call bills 6 s. */
+	CU_ASSERT_TRUE(cdr.has_cost);
+	CU_ASSERT_DOUBLE_EQUAL(cdr.cost, 0.06, 1e-9);
+	CU_ASSERT_EQUAL(channels[2], 0);
+	CU_ASSERT_EQUAL(call_core_count(core), 0);
+	teardown();
+}
+
+static void test_callee_hangs_up(void)
+{
+	struct call *c;
+
+	setup();
+	c = answered_call();
+	call_on_bye(c, leg_named("B1"));
+	CU_ASSERT(seen("A BYE"));
+	CU_ASSERT(!seen("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "callee");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+	teardown();
+}
+
+static void test_busy_goes_back_without_failover(void)
+{
+	struct call *c;
+
+	setup();
+	c = ringing_call();
+	call_on_response(c, leg_named("B1"), 486, "Busy Here", NULL);
+	CU_ASSERT(seen("A 486"));
+	CU_ASSERT(!seen("B2 INVITE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "busy");
+	CU_ASSERT_EQUAL(cdr.sip_code, 486);
+	CU_ASSERT_FALSE(cdr.has_cost);
+	CU_ASSERT_EQUAL(channels[2], 0);
+	teardown();
+}
+
+static void test_failover_after_503(void)
+{
+	struct call *c;
+
+	setup();
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	call_on_response(c, leg_named("B1"), 503, "Service Unavailable", NULL);
+	CU_ASSERT(!seen("A 503"));
+	CU_ASSERT(leg_named("B1") == NULL);   /* released */
+	relay_reply("offer", 1, "SDP-TO-B2", 0);
+	CU_ASSERT(seen("B2 INVITE carrier2"));
+	call_on_response(c, leg_named("B2"), 200, "OK", "SDP-FROM-B");
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	CU_ASSERT(seen("A 200"));
+	CU_ASSERT_STRING_EQUAL(cdr.to_trunk, "carrier2");
+	CU_ASSERT_EQUAL(channels[2], 0);
+	CU_ASSERT_EQUAL(channels[3], 1);
+	call_on_bye(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(channels[3], 0);
+	teardown();
+}
+
+static void test_all_routes_fail_best_code_wins(void)
+{
+	struct call *c;
+
+	setup();
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	relay_reply("offer", 1, "X", 0);
+	/* carrier1 never answers: the trunk timer fails over... */
+	CU_ASSERT_EQUAL(timers[TIMER_TRUNK], 2000);
+	call_on_timer(c, TIMER_TRUNK);
+	CU_ASSERT(seen("B1 CANCEL"));
+	relay_reply("offer", 1, "X", 0);
+	/* ...and carrier2 says 500: a 5xx beats the 408 of the timeout. */
+	call_on_response(c, leg_named("B2"), 500, "Server Error", NULL);
+	CU_ASSERT(seen("A 500"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	CU_ASSERT_EQUAL(cdr.sip_code, 500);
+	teardown();
+}
+
+static void test_trunk_timer_ignored_after_provisional(void)
+{
+	struct call *c;
+
+	setup();
+	c = ringing_call();
+	CU_ASSERT_EQUAL(timers[TIMER_TRUNK], 0);   /* cancelled by 100 */
+	call_on_timer(c, TIMER_TRUNK);
+	CU_ASSERT(!seen("B1 CANCEL"));
+	CU_ASSERT(!seen("B2 INVITE"));
+	call_core_hangup_all(core);
+	relay_reply("delete", 1, NULL, 0);
+	teardown();
+}
+
+static void test_no_route_is_404(void)
+{
+	setup();
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "9999", 70, offer_sdp));
+	CU_ASSERT(seen("A 404"));
+	CU_ASSERT(!seen("relay"));   /* nothing to delete at the relay */
+	CU_ASSERT_TRUE(cdr_final);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	CU_ASSERT_EQUAL(cdr.sip_code, 404);
+	teardown();
+}
+
+static void test_unknown_source_is_403_without_cdr(void)
+{
+	setup();
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.9", "15551234", 70, offer_sdp));
+	CU_ASSERT(seen("A 403"));
+	CU_ASSERT(!seen("INVITE"));
+	CU_ASSERT_EQUAL(cdr_events, 0);
+	CU_ASSERT_PTR_NULL(leg_named("A"));   /* released */
+	teardown();
+}
+
+static void test_max_forwards_zero_is_483(void)
+{
+	setup();
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 0, offer_sdp));
+	CU_ASSERT(seen("A 483"));
+	CU_ASSERT(!seen("B1"));
+	teardown();
+}
+
+static void test_cancel_while_ringing(void)
+{
+	struct call *c;
+
+	setup();
+	c = ringing_call();
+	call_on_cancel(c, leg_named("A"));
+	CU_ASSERT(seen("B1 CANCEL"));
+	CU_ASSERT(!seen("A 487"));   /* the adapter answers the CANCELled INVITE */
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "cancelled");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "caller");
+	CU_ASSERT_EQUAL(cdr.sip_code, 487);
+	teardown();
+}
+
+static void test_early_media_goes_through_relay(void)
+{
+	struct call *c;
+
+	setup();
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	relay_reply("offer", 1, "X", 0);
+	call_on_response(c, leg_named("B1"), 183, "Session Progress", "EARLY-SDP");
+	CU_ASSERT(seen("relay answer from B"));
+	CU_ASSERT(!seen("A 183"));
+	relay_reply("answer", 1, "EARLY-TO-A", 0);
+	CU_ASSERT(seen("A 183 sdp=EARLY-TO-A"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+	teardown();
+}
+
+static void test_channel_limit_skips_to_next_route(void)
+{
+	struct call *c;
+
+	setup();
+	deny_trunk = 2;
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL(c);
+	relay_reply("offer", 1, "X", 0);
+	CU_ASSERT(seen("B1 INVITE carrier2"));
+	CU_ASSERT(!seen("INVITE carrier1"));
+	call_core_hangup_all(core);
+	relay_reply("delete", 1, NULL, 0);
+	teardown();
+}
+
+static void test_all_routes_over_limit_is_503(void)
+{
+	setup();
+	deny_trunk = 3;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "2000", 70, offer_sdp));
+	CU_ASSERT(seen("A 503"));
+	CU_ASSERT_EQUAL(nrq, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Trunk Capacity Exceeded");
+	teardown();
+}
+
+static void test_draining_refuses_with_retry_after(void)
+{
+	setup();
+	call_core_drain(core);
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 70, offer_sdp));
+	CU_ASSERT(seen("A 503 retry-after"));
+	teardown();
+}
+
+static void test_reinvite_relayed_and_glare_is_491(void)
+{
+	struct call *c;
+
+	setup();
+	c = answered_call();
+	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", "HOLD-SDP");
+	CU_ASSERT(seen("relay offer from A srtp=-1"));
+	/* B offers at the same time: glare. */
+	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", "B-SDP");
+	CU_ASSERT(seen("B1 491"));
+	relay_reply("offer", 1, "HOLD-TO-B", 0);
+	CU_ASSERT(seen("B1 REQ 1 body=HOLD-TO-B"));
+	call_on_response(c, leg_named("B1"), 200, "OK", "HELD-SDP");
+	CU_ASSERT(seen("relay answer from B"));
+	relay_reply("answer", 1, "HELD-TO-A", 0);
+	CU_ASSERT(seen("A 200 sdp=HELD-TO-A"));
+	/* INFO passes without the relay. */
+	call_on_request(c, leg_named("B1"), METHOD_INFO, "application/dtmf-relay", "Signal=5");
+	CU_ASSERT(seen("A REQ 3 body=Signal=5"));
+	call_on_req_response(c, leg_named("A"), METHOD_INFO, 200, "OK", NULL, NULL);
+	CU_ASSERT(seen("B1 200 to 3"));
+	call_on_bye(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+	teardown();
+}
+
+static void test_leg_death_tears_down_other_leg(void)
+{
+	struct call *c;
+
+	setup();
+	c = answered_call();
+	call_on_leg_dead(c, leg_named("B1"), 481, "Call Does Not Exist");
+	CU_ASSERT(seen("A BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+	CU_ASSERT_EQUAL(call_core_count(core), 0);
+	teardown();
+}
+
+static void test_relay_refusal_fails_call(void)
+{
+	setup();
+	CU_ASSERT_PTR_NOT_NULL(invite_from("127.0.0.2", "2000", 70, offer_sdp));
+	relay_reply("offer", 0, NULL, 0);
+	CU_ASSERT(seen("A 503"));
+	CU_ASSERT(!seen("B1 INVITE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.sip_code, 503);
+	CU_ASSERT_EQUAL(channels[3], 0);
+	teardown();
+}
+
+static void test_relay_unreachable_answers_503(void)
+{
+	setup();
+	relay_fail = 1;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "2000", 70, offer_sdp));
+	CU_ASSERT(seen("A 503"));
+	CU_ASSERT_EQUAL(nrq, 0);
+	teardown();
+}
+
+static void test_media_timeout_ends_call(void)
+{
+	struct call *c;
+
+	setup();
+	c = answered_call();
+	call_check_media(c);
+	relay_reply("query", 1, NULL, 0);
+	CU_ASSERT(!seen("BYE"));
+	call_check_media(c);
+	relay_reply("query", 1, NULL, 1);
+	CU_ASSERT(seen("A BYE"));
+	CU_ASSERT(seen("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Media timeout");
+	teardown();
+}
+
+static void test_max_duration_and_no_answer_timers(void)
+{
+	struct call *c;
+
+	setup();
+	c = answered_call();
+	call_on_timer(c, TIMER_MAX_DURATION);
+	CU_ASSERT(seen("A BYE"));
+	CU_ASSERT(seen("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	teardown();
+
+	setup();
+	c = ringing_call();
+	call_on_timer(c, TIMER_NO_ANSWER);
+	CU_ASSERT(seen("A 480"));
+	CU_ASSERT(seen("B1 CANCEL"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "no_answer");
+	teardown();
+}
+
+static void test_srtp_policy_of_caller_trunk_is_488(void)
+{
+	setup();
+	/* "secure" demands SRTP; a plain RTP/AVP offer from it is refused. */
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.5", "4000", 70, offer_sdp));
+	CU_ASSERT(seen("A 488"));
+	teardown();
+}
+
+static void test_admin_hangup_by_call_id(void)
+{
+	setup();
+	answered_call();
+	CU_ASSERT_EQUAL(call_core_hangup(core, "nope"), -1);
+	CU_ASSERT_EQUAL(call_core_hangup(core, "cid-B1"), 0);
+	CU_ASSERT(seen("A BYE"));
+	CU_ASSERT(seen("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(call_core_count(core), 0);
+	teardown();
+}
+
+static void test_without_relay_sdp_passes_unchanged(void)
+{
+	struct call *c;
+
+	use_relay = 0;
+	setup();
+	c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(seen("B1 INVITE carrier2"));
+	CU_ASSERT_STRING_EQUAL(last_invite_sdp, offer_sdp);
+	call_on_response(c, leg_named("B1"), 200, "OK", "ANS");
+	CU_ASSERT(seen("A 200 sdp=ANS"));
+	call_on_bye(c, leg_named("B1"));
+	CU_ASSERT_TRUE(cdr_final);
+	teardown();
+}
+
+UNIT_SUITE_FULL(call, suite_init, suite_cleanup,
+	UNIT_TEST(test_answered_call_caller_hangs_up),
+	UNIT_TEST(test_callee_hangs_up),
+	UNIT_TEST(test_busy_goes_back_without_failover),
+	UNIT_TEST(test_failover_after_503),
+	UNIT_TEST(test_all_routes_fail_best_code_wins),
+	UNIT_TEST(test_trunk_timer_ignored_after_provisional),
+	UNIT_TEST(test_no_route_is_404),
+	UNIT_TEST(test_unknown_source_is_403_without_cdr),
+	UNIT_TEST(test_max_forwards_zero_is_483),
+	UNIT_TEST(test_cancel_while_ringing),
+	UNIT_TEST(test_early_media_goes_through_relay),
+	UNIT_TEST(test_channel_limit_skips_to_next_route),
+	UNIT_TEST(test_all_routes_over_limit_is_503),
+	UNIT_TEST(test_draining_refuses_with_retry_after),
+	UNIT_TEST(test_reinvite_relayed_and_glare_is_491),
+	UNIT_TEST(test_leg_death_tears_down_other_leg),
+	UNIT_TEST(test_relay_refusal_fails_call),
+	UNIT_TEST(test_relay_unreachable_answers_503),
+	UNIT_TEST(test_media_timeout_ends_call),
+	UNIT_TEST(test_max_duration_and_no_answer_timers),
+	UNIT_TEST(test_srtp_policy_of_caller_trunk_is_488),
+	UNIT_TEST(test_admin_hangup_by_call_id),
+	UNIT_TEST(test_without_relay_sdp_passes_unchanged))

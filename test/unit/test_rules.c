@@ -1,0 +1,205 @@
+/*
+ * test_rules.c - PCRE2 number and header rules (rules.c), without SQLite.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "unit.h"
+#include "rules.h"
+
+#define ALL RULES_ALL_TRUNKS
+
+static struct rules *number_set(void)
+{
+	static const struct {
+		int id, trunk;
+		enum policy_dir dir;
+		enum policy_field field;
+		const char *match, *replace;
+		int prio;
+	} rows[] = {
+		{1, ALL, POLICY_IN, POLICY_RURI, "^0([1-9]\\d+)$", "+49$1", 100},
+		{2, ALL, POLICY_IN, POLICY_RURI, "^00(\\d+)$", "+$1", 50},
+		{3, 5, POLICY_IN, POLICY_RURI, "^0(\\d+)$", "+43$1", 100},   /* trunk 5 is Austrian */
+		{4, ALL, POLICY_OUT, POLICY_RURI, "^\\+", "", 100},
+		{5, 7, POLICY_OUT, POLICY_RURI, "^\\+49", "0", 10},
+		{6, ALL, POLICY_IN, POLICY_FROM, "^0(\\d+)", "+49$1", 100},
+		{7, ALL, POLICY_OUT, POLICY_PAI, "^(?<cc>\\+\\d\\d)(\\d+)$", "${cc}-$2", 100},
+		{8, ALL, POLICY_IN, POLICY_TO, "x", "$9", 1},    /* no group 9: skipped */
+	};
+	struct rules *r = rules_new();
+	char err[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CU_ASSERT_EQUAL(rules_add_number(r, rows[i].id, rows[i].trunk, rows[i].dir, rows[i].field,
+						 rows[i].match, rows[i].replace, rows[i].prio,
+						 err, sizeof(err)), 0);
+	rules_finish(r);
+	return r;
+}
+
+static void test_number_rewrite_in_and_out(void)
+{
+	static const struct {
+		int trunk;
+		enum policy_dir dir;
+		enum policy_field field;
+		const char *in, *want;
+	} cases[] = {
+		{1, POLICY_IN, POLICY_RURI, "030123456", "+4930123456"},
+		{1, POLICY_IN, POLICY_RURI, "0049301234", "+49301234"},   /* priority 50 first */
+		{1, POLICY_IN, POLICY_RURI, "+4930", "+4930"},            /* no match: unchanged */
+		{1, POLICY_IN, POLICY_RURI, "", ""},
+		{5, POLICY_IN, POLICY_RURI, "01234", "+431234"},          /* own rule before global at equal prio */
+		{5, POLICY_IN, POLICY_RURI, "0043123", "+43123"},         /* global prio 50 before own prio 100 */
+		{1, POLICY_OUT, POLICY_RURI, "+4930123", "4930123"},
+		{7, POLICY_OUT, POLICY_RURI, "+4930123", "030123"},       /* per-trunk, prio 10 */
+		{7, POLICY_OUT, POLICY_RURI, "+4312", "4312"},
+		{1, POLICY_IN, POLICY_FROM, "0301", "+49301"},
+		{1, POLICY_IN, POLICY_TO, "0301", "0301"},                /* only ruri/from rules */
+		{1, POLICY_OUT, POLICY_PAI, "+4930123", "+49-30123"},
+		{1, POLICY_IN, POLICY_TO, "x1", "x1"},                    /* broken replace = no match */
+	};
+	struct rules *r = number_set();
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[64] = "junk";
+		int rc = rules_number_rewrite(r, cases[i].trunk, cases[i].dir, cases[i].field,
+					      cases[i].in, out, sizeof(out));
+
+		if (rc != 0 || strcmp(out, cases[i].want) != 0)
+			fprintf(stderr, "number case %zu: '%s' -> '%s' (rc %d) want '%s'\n", i,
+				cases[i].in, out, rc, cases[i].want);
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_STRING_EQUAL(out, cases[i].want);
+	}
+	rules_free(r);
+}
+
+static void test_number_rewrite_out_too_small(void)
+{
+	struct rules *r = number_set();
+	char out[6];
+
+	CU_ASSERT_EQUAL(rules_number_rewrite(r, 1, POLICY_IN, POLICY_RURI, "030123", out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(rules_number_rewrite(r, 1, POLICY_IN, POLICY_RURI, "123456", out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(rules_number_rewrite(r, 1, POLICY_IN, POLICY_RURI, "12345", out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "12345");
+	/* no rules at all: a copy */
+	CU_ASSERT_EQUAL(rules_number_rewrite(NULL, 1, POLICY_IN, POLICY_RURI, "12", out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "12");
+	rules_free(r);
+}
+
+static void test_bad_regex_names_table_and_id(void)
+{
+	struct rules *r = rules_new();
+	char err[256] = "";
+
+	CU_ASSERT_EQUAL(rules_add_number(r, 7, ALL, POLICY_IN, POLICY_RURI, "^(0", "$1", 1,
+					 err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "number_rules id 7: missing closing parenthesis at offset 3");
+	CU_ASSERT_EQUAL(rules_add_header(r, 12, ALL, POLICY_OUT, RULES_REPLACE, "X-A", "[a-", "b", 1,
+					 err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "header_rules id 12: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at offset"));
+	CU_ASSERT_EQUAL(rules_add_header(r, 13, ALL, POLICY_OUT, RULES_ADD, "X-A", NULL, "", 1,
+					 err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "header_rules id 13: "));
+	CU_ASSERT_EQUAL(rules_add_header(r, 14, ALL, POLICY_OUT, RULES_ADD, "X A:", NULL, "v", 1,
+					 err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "header_rules id 14: "));
+	rules_free(r);
+}
+
+static struct policy_hdr hdr(const char *name, const char *value)
+{
+	struct policy_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	snprintf(h.name, sizeof(h.name), "%s", name);
+	snprintf(h.value, sizeof(h.value), "%s", value);
+	return h;
+}
+
+static void test_header_add_remove_replace(void)
+{
+	static const struct {
+		int id, trunk;
+		enum policy_dir dir;
+		enum rules_action action;
+		const char *header, *match, *value;
+		int prio;
+	} rows[] = {
+		{1, ALL, POLICY_OUT, RULES_REMOVE, "x-internal", NULL, NULL, 10},
+		{2, ALL, POLICY_OUT, RULES_REPLACE, "User-Agent", NULL, "b2bua", 20},
+		{3, 2, POLICY_OUT, RULES_ADD, "X-Carrier-Account", NULL, "4711", 30},
+		{4, ALL, POLICY_OUT, RULES_REPLACE, "P-Asserted-Identity", "@pbx\\.local", "@example.com", 40},
+		{5, ALL, POLICY_OUT, RULES_REMOVE, "X-Debug", "^secret", NULL, 50},
+		{6, ALL, POLICY_IN, RULES_ADD, "X-In", NULL, "1", 10},
+		/* protected: never applied, whatever the rule says */
+		{7, ALL, POLICY_OUT, RULES_REMOVE, "Via", NULL, NULL, 1},
+		{8, ALL, POLICY_OUT, RULES_REPLACE, "call-id", NULL, "x", 1},
+		{9, ALL, POLICY_OUT, RULES_ADD, "Contact", NULL, "<sip:evil@x>", 1},
+		{10, ALL, POLICY_OUT, RULES_REMOVE, "i", NULL, NULL, 1},
+	};
+	struct rules *r = rules_new();
+	struct policy_hdr h[8];
+	char err[256];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		CU_ASSERT_EQUAL(rules_add_header(r, rows[i].id, rows[i].trunk, rows[i].dir, rows[i].action,
+						 rows[i].header, rows[i].match, rows[i].value,
+						 rows[i].prio, err, sizeof(err)), 0);
+	rules_finish(r);
+
+	h[0] = hdr("Via", "SIP/2.0/UDP 10.0.0.1");
+	h[1] = hdr("X-Internal", "a");
+	h[2] = hdr("user-agent", "PBX 1.0");
+	h[3] = hdr("P-Asserted-Identity", "<sip:100@pbx.local>, <tel:+100@pbx.local>");
+	h[4] = hdr("X-Debug", "secret=1");
+	h[5] = hdr("X-Debug", "public");
+	h[6] = hdr("Call-ID", "abc");
+	n = rules_header_apply(r, 2, POLICY_OUT, h, 7, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 6);   /* -X-Internal, +X-Carrier-Account, -X-Debug secret */
+	CU_ASSERT_STRING_EQUAL(h[0].name, "Via");
+	CU_ASSERT_STRING_EQUAL(h[1].name, "user-agent");
+	CU_ASSERT_STRING_EQUAL(h[1].value, "b2bua");
+	CU_ASSERT_STRING_EQUAL(h[2].value, "<sip:100@example.com>, <tel:+100@example.com>");
+	CU_ASSERT_STRING_EQUAL(h[3].name, "X-Debug");
+	CU_ASSERT_STRING_EQUAL(h[3].value, "public");
+	CU_ASSERT_STRING_EQUAL(h[4].name, "Call-ID");
+	CU_ASSERT_STRING_EQUAL(h[4].value, "abc");
+	CU_ASSERT_STRING_EQUAL(h[5].name, "X-Carrier-Account");   /* trunk 2's own add */
+	CU_ASSERT_STRING_EQUAL(h[5].value, "4711");
+	rules_free(r);
+}
+
+static void test_header_add_respects_cap_and_trunk(void)
+{
+	struct rules *r = rules_new();
+	struct policy_hdr h[2];
+	char err[256];
+
+	CU_ASSERT_EQUAL(rules_add_header(r, 1, 2, POLICY_OUT, RULES_ADD, "X-A", NULL, "1", 1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rules_add_header(r, 2, ALL, POLICY_OUT, RULES_ADD, "X-B", NULL, "2", 1, err, sizeof(err)), 0);
+	rules_finish(r);
+	h[0] = hdr("X-Z", "0");
+	CU_ASSERT_EQUAL(rules_header_apply(r, 3, POLICY_OUT, h, 1, 2), 2);  /* only the global one */
+	CU_ASSERT_STRING_EQUAL(h[1].name, "X-B");
+	CU_ASSERT_EQUAL(rules_header_apply(r, 2, POLICY_OUT, h, 1, 2), 2);  /* own first, then full */
+	CU_ASSERT_STRING_EQUAL(h[1].name, "X-A");
+	CU_ASSERT_EQUAL(rules_header_apply(r, 2, POLICY_IN, h, 1, 2), 1);   /* other direction */
+	CU_ASSERT(rules_header_protected("CONTENT-TYPE"));
+	CU_ASSERT(rules_header_protected("v"));
+	CU_ASSERT_FALSE(rules_header_protected("X-Via"));
+	rules_free(r);
+}
+
+UNIT_SUITE(rules,
+	   UNIT_TEST(test_number_rewrite_in_and_out),
+	   UNIT_TEST(test_number_rewrite_out_too_small),
+	   UNIT_TEST(test_bad_regex_names_table_and_id),
+	   UNIT_TEST(test_header_add_remove_replace),
+	   UNIT_TEST(test_header_add_respects_cap_and_trunk))
