@@ -415,7 +415,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
 	app.tick = su_timer_create(su_root_task(app.root), 200);
-	su_timer_set_interval(app.tick, on_tick, &app, 200);
+	su_timer_run(app.tick, on_tick, &app);   /* periodic; set_interval is one-shot */
 	app.last_media_poll = clock_mono_ms();
 	if (app.relay)
 		relay_client_ping(app.relay);

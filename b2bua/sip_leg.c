@@ -230,6 +230,20 @@ static const char *our_host(struct sip_stack *st, const struct sip_nua *n, char 
 	return buf;
 }
 
+/* Escapes '"' and '\\' for a quoted display name. */
+static const char *display_quote(const char *d, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *d && n + 2 < cap; d++) {
+		if (*d == '"' || *d == '\\')
+			buf[n++] = '\\';
+		buf[n++] = *d;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 /* ---- leg_ops ---- */
 
 static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite *inv)
@@ -237,7 +251,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	struct sip_stack *st = ctx;
 	struct sip_nua *n = nua_for(st, inv->trunk->transport);
 	char cid[40], from[256], to[256], ruri[320], host[80], mf[16], thost[280];
-	char pai[256], extra[2048];
+	char pai[256], extra[2048], dq[136];
 	size_t elen = 0;
 	struct leg *l;
 	int tport = strcasecmp(inv->trunk->transport, "tcp") == 0;
@@ -257,7 +271,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	if (inv->trunk->port)
 		snprintf(thost + strlen(thost), sizeof(thost) - strlen(thost), ":%d", inv->trunk->port);
 	if (inv->from_display && *inv->from_display)
-		snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", inv->from_display,
+		snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", display_quote(inv->from_display, dq, sizeof(dq)),
 			 *inv->from_user ? inv->from_user : "anonymous", host);
 	else
 		snprintf(from, sizeof(from), "<sip:%s@%s>", *inv->from_user ? inv->from_user : "anonymous",
@@ -281,6 +295,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	l->nh = nua_handle(n->nua, l, SIPTAG_CALL_ID_STR(cid), SIPTAG_FROM_STR(from),
 			   SIPTAG_TO_STR(to), TAG_END());
 	if (!l->nh) {
+		log_error("cannot create a SIP handle (From %s, To %s)", from, to);
 		leg_destroy(l);
 		return NULL;
 	}
@@ -292,6 +307,18 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	return l;
 }
 
+/* nua_respond() keeps the phrase pointer until its signal runs on a later
+ * loop turn, so the phrase must outlive this call: a copy in the handle's
+ * home (freed with the handle) when it is not Sofia's own static text. */
+static const char *phrase_keep(struct leg *l, int code, const char *reason)
+{
+	const char *std = sip_status_phrase(code);
+
+	if (!reason || !*reason || (std && strcmp(std, reason) == 0))
+		return std ? std : "Unknown";
+	return su_strdup(nua_handle_home(l->nh), reason);
+}
+
 static void op_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
 {
 	char ra[16];
@@ -299,7 +326,7 @@ static void op_respond(struct leg *l, int code, const char *reason, const char *
 	if (!l->nh || l->terminated)
 		return;
 	snprintf(ra, sizeof(ra), "%d", retry_after);
-	nua_respond(l->nh, code, reason, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+	nua_respond(l->nh, code, phrase_keep(l, code, reason), TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
 		    TAG_END());
 }
@@ -310,7 +337,7 @@ static void op_respond_req(struct leg *l, int method, int code, const char *reas
 	(void)method;
 	if (!l->nh || !l->saved_method)
 		return;
-	nua_respond(l->nh, code, reason, NUTAG_WITH_SAVED(l->saved),
+	nua_respond(l->nh, code, phrase_keep(l, code, reason), NUTAG_WITH_SAVED(l->saved),
 		    TAG_IF(ctype && body, SIPTAG_CONTENT_TYPE_STR(ctype)),
 		    TAG_IF(ctype && body, SIPTAG_PAYLOAD_STR(body)), TAG_END());
 	nua_destroy_event(l->saved);
@@ -438,6 +465,28 @@ const struct timer_ops *sip_stack_timer_ops(void)
 
 /* ---- nua events ---- */
 
+/* Sofia keeps a display name as written, quotes and escapes included
+ * (RFC 3261 25.1 quoted-string): keep the bare text, printable only. */
+static const char *display_unquote(const char *d, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (!d)
+		return NULL;
+	if (*d == '"')
+		d++;
+	for (; *d && n + 1 < cap; d++) {
+		if (*d == '\\' && d[1])
+			d++;
+		else if (*d == '"')
+			continue;
+		if ((unsigned char)*d >= 0x20 && *d != 0x7f)
+			buf[n++] = *d;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 static int known_source(struct sip_stack *st, const struct sockaddr *sa)
 {
 	return sa && st->core && policy_trunk_by_addr(call_core_policy(st->core), sa) != NULL;
@@ -448,6 +497,7 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	const struct sockaddr *sa = request_source(nua);
 	struct call_invite inv;
 	struct policy_hdr hdrs[4];
+	char display[64];
 	size_t nh_count = 0;
 	struct leg *l;
 	char *sdp;
@@ -478,7 +528,8 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	inv.call_id = l->call_id;
 	inv.ruri_user = sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "";
 	inv.from_user = sip->sip_from && sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
-	inv.from_display = sip->sip_from ? sip->sip_from->a_display : NULL;
+	inv.from_display = display_unquote(sip->sip_from ? sip->sip_from->a_display : NULL, display,
+					   sizeof(display));
 	inv.to_user = sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "";
 	pai = sip_p_asserted_identity(sip);
 	inv.pai_user = pai && pai->paid_url->url_user ? pai->paid_url->url_user : NULL;

@@ -108,7 +108,7 @@ stop_b2bua() {
 
 # carrier NAME IP SCENARIO CALLS: SIPp UAS in the background.
 carrier() {
-	"$SIPP" -sf "$3" -i "$2" -p 5080 -m "$4" -bg=0 -trace_msg -message_file "$W/$1.msg" \
+	"$SIPP" -sf "$3" -i "$2" -p 5080 -m "$4" -trace_msg -message_file "$W/$1.msg" \
 		-trace_err -error_file "$W/$1.err" -nostdin -timeout 60s -timeout_error \
 		-pause_msg_ign ${CARRIER_ARGS:-} >"$W/$1.out" 2>&1 &
 	eval "${1}_PID=$!"

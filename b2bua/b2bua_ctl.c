@@ -1,0 +1,365 @@
+/*
+ * b2bua_ctl.c - b2bua-ctl, the management and CDR tool for support staff.
+ *
+ * Owns: the command line, one control-socket round trip (calls, trunks,
+ * stats, reload, hangup) and the cdr / cdr summary commands. Control
+ * protocol (control.h): write one command line, read "ok" or
+ * "error: reason" on the first line, then the body, until the daemon
+ * closes. Exit status: 0 ok, 1 the daemon or the query said error,
+ * 2 usage error or no connection.
+ * Must not: include sqlite3.h; the database is reached only through
+ * policy/cdr_query.h, read-only, so it works with the daemon up or down.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include "cdr_query.h"
+
+#define DEFAULT_SOCKET "var/b2bua.sock"
+#define DEFAULT_DB "var/b2bua.db"
+#define DEFAULT_LIMIT 50
+#define REPLY_MAX (64 << 20)
+#define REPLY_TIMEOUT_S 60    /* a reload of a large policy takes a while */
+
+static const char *prog = "b2bua-ctl";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [-s SOCKET] [-d DB] COMMAND\n"
+		"  calls | trunks | stats | reload | hangup CALL-ID   (daemon, via SOCKET;\n"
+		"                                                      default " DEFAULT_SOCKET ")\n"
+		"  cdr [FILTERS] [--limit N] [--format table|csv|json]\n"
+		"  cdr summary [--by trunk|day] [FILTERS] [--format table|csv|json]\n"
+		"FILTERS (read from DB, default " DEFAULT_DB "):\n"
+		"  --from T --to T      start time, from inclusive, to exclusive, UTC; T is\n"
+		"                       2026-11-25, 2026-11-25T10:00, '2026-11-25 10:00:00',\n"
+		"                       now, today, yesterday, or 30m, 1h, 2d, 1w ago\n"
+		"  --number N           caller, callee or routed number; N* = prefix\n"
+		"  --trunk NAME         inbound or outbound trunk\n"
+		"  --disposition D      answered, busy, no_answer, cancelled, failed,\n"
+		"                       in_progress, interrupted\n"
+		"  --call-id ID         the A leg's Call-ID\n"
+		"  --limit N            newest N rows (default %d, 0 = all)\n",
+		prog, DEFAULT_LIMIT);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(%s -h for help)\n", prog);
+	return 2;
+}
+
+/* ---- control socket ---- */
+
+static int control_roundtrip(const char *path, const char *line)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = REPLY_TIMEOUT_S};
+	char *buf = NULL, *body;
+	size_t len = 0, cap = 0, off = 0, n = strlen(line);
+	int fd, rc = 2;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "%s: socket path too long: %s\n", prog, path);
+		return 2;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		fprintf(stderr, "%s: cannot connect to %s: %s (is the b2bua running? -s SOCKET)\n", prog, path,
+			strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (off < n) {
+		ssize_t w = send(fd, line + off, n - off, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fprintf(stderr, "%s: %s: write: %s\n", prog, path, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 4096) {
+			char *nb;
+
+			if (cap >= REPLY_MAX) {
+				fprintf(stderr, "%s: %s: reply larger than %d bytes\n", prog, path, REPLY_MAX);
+				goto out;
+			}
+			nb = realloc(buf, cap ? cap * 2 : 65536);
+			if (!nb) {
+				fprintf(stderr, "%s: out of memory\n", prog);
+				goto out;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, path,
+				errno == EAGAIN ? "no answer (timed out)" : strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (!buf || len == 0) {
+		fprintf(stderr, "%s: %s closed without an answer\n", prog, path);
+		goto out;
+	}
+	buf[len] = 0;
+	body = memchr(buf, '\n', len);
+	body = body ? body + 1 : buf + len;
+	if (strncmp(buf, "ok", 2) == 0 && (buf[2] == '\n' || buf[2] == '\r' || buf[2] == 0)) {
+		fwrite(body, 1, len - (size_t)(body - buf), stdout);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+	} else if (strncmp(buf, "error:", 6) == 0) {
+		const char *why = buf + 6;
+
+		while (*why == ' ')
+			why++;
+		fprintf(stderr, "%s: %s%s", prog, why, buf[len - 1] == '\n' ? "" : "\n");
+		rc = 1;
+	} else {
+		fprintf(stderr, "%s: %s: unexpected answer: %.80s\n", prog, path, buf);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+static int run_control(const char *sock, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	char line[1024];
+
+	if (strcmp(cmd, "hangup") == 0) {
+		if (argc != 2)
+			return usage_error("usage: hangup CALL-ID", NULL);
+		/* One command line: a Call-ID with a line break would smuggle a
+		 * second command. */
+		for (const char *p = argv[1]; *p; p++)
+			if ((unsigned char)*p < 0x21 || *p == 0x7f)
+				return usage_error("bad Call-ID '%s'", argv[1]);
+		if (!*argv[1] || strlen(argv[1]) > sizeof(line) - 16)
+			return usage_error("bad Call-ID '%s'", argv[1]);
+		snprintf(line, sizeof(line), "hangup %s\n", argv[1]);
+	} else {
+		if (argc != 1)
+			return usage_error("%s takes no arguments", cmd);
+		snprintf(line, sizeof(line), "%s\n", cmd);
+	}
+	return control_roundtrip(sock, line);
+}
+
+/* ---- cdr ---- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *const dispositions[] = {"answered", "busy", "no_answer", "cancelled", "failed",
+					   "in_progress", "interrupted", NULL};
+
+/* "--name value" or "--name=value": 1 when argv[*i] is option name (value
+ * in *val, *i advanced), 0 when it is another, -1 when the value is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (a[n] != 0)
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static int run_cdr(const char *db, int argc, char **argv)
+{
+	struct cdr_filter f = {.limit = DEFAULT_LIMIT};
+	enum cdr_format fmt = CDR_FMT_TABLE;
+	enum cdr_group by = CDR_BY_TRUNK;
+	int summary = 0, rc;
+	char from[32], to[32], err[512];
+	long long now = now_ms();
+	struct cdr_query *q;
+	struct cdr_print pr;
+	int i = 1;
+
+	if (i < argc && strcmp(argv[i], "summary") == 0) {
+		summary = 1;
+		i++;
+	}
+	for (; i < argc; i++) {
+		const char *v = NULL;
+		int m;
+
+		if ((m = opt_value(argc, argv, &i, "--from", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--from");
+			if (cdr_time_parse(v, now, from, sizeof(from)) != 0)
+				return usage_error("bad time '%s' (2026-11-25, 2026-11-25T10:00, today, 2h ...)", v);
+			f.from = from;
+		} else if ((m = opt_value(argc, argv, &i, "--to", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--to");
+			if (cdr_time_parse(v, now, to, sizeof(to)) != 0)
+				return usage_error("bad time '%s' (2026-11-25, 2026-11-25T10:00, today, 2h ...)", v);
+			f.to = to;
+		} else if ((m = opt_value(argc, argv, &i, "--number", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--number");
+			f.number = v;
+		} else if ((m = opt_value(argc, argv, &i, "--trunk", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--trunk");
+			f.trunk = v;
+		} else if ((m = opt_value(argc, argv, &i, "--disposition", &v)) != 0) {
+			int ok = 0;
+
+			if (m < 0)
+				return usage_error("%s needs a value", "--disposition");
+			for (const char *const *d = dispositions; *d; d++)
+				ok |= strcmp(*d, v) == 0;
+			if (!ok)
+				return usage_error("unknown disposition '%s' (answered, busy, no_answer, "
+						   "cancelled, failed, in_progress, interrupted)", v);
+			f.disposition = v;
+		} else if ((m = opt_value(argc, argv, &i, "--call-id", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--call-id");
+			f.call_id = v;
+		} else if ((m = opt_value(argc, argv, &i, "--limit", &v)) != 0) {
+			char *end;
+			long l;
+
+			if (m < 0)
+				return usage_error("%s needs a value", "--limit");
+			errno = 0;
+			l = strtol(v, &end, 10);
+			if (errno || end == v || *end || l < 0 || l > 1000000000)
+				return usage_error("bad limit '%s'", v);
+			f.limit = (int)l;
+		} else if ((m = opt_value(argc, argv, &i, "--format", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--format");
+			if (cdr_format_parse(v, &fmt) != 0)
+				return usage_error("unknown format '%s' (table, csv, json)", v);
+		} else if ((m = opt_value(argc, argv, &i, "--by", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--by");
+			if (!summary)
+				return usage_error("%s is for cdr summary", "--by");
+			if (strcmp(v, "trunk") == 0)
+				by = CDR_BY_TRUNK;
+			else if (strcmp(v, "day") == 0)
+				by = CDR_BY_DAY;
+			else
+				return usage_error("--by '%s': trunk or day", v);
+		} else if ((m = opt_value(argc, argv, &i, "--db", &v)) != 0 ||
+			   (m = opt_value(argc, argv, &i, "-d", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "-d");
+			db = v;
+		} else {
+			return usage_error("unknown cdr option '%s'", argv[i]);
+		}
+	}
+	if (cdr_query_open(&q, db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 2;
+	}
+	if (summary) {
+		cdr_print_begin_summary(&pr, stdout, fmt, by);
+		rc = cdr_query_summary(q, &f, by, cdr_print_group, &pr, err, sizeof(err));
+	} else {
+		cdr_print_begin(&pr, stdout, fmt);
+		rc = cdr_query_list(q, &f, cdr_print_row, &pr, err, sizeof(err));
+	}
+	if (rc == 0)
+		cdr_print_end(&pr);
+	cdr_query_close(q);
+	if (rc != 0) {
+		fflush(stdout);
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 1;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: write: %s\n", prog, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = DEFAULT_SOCKET, *db = DEFAULT_DB;
+	const char *cmd;
+	int c;
+
+	while ((c = getopt(argc, argv, "+s:d:h")) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "cdr") == 0)
+		return run_cdr(db, argc - optind, argv + optind);
+	if (strcmp(cmd, "calls") == 0 || strcmp(cmd, "trunks") == 0 || strcmp(cmd, "stats") == 0 ||
+	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "hangup") == 0)
+		return run_control(sock, argc - optind, argv + optind);
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	return usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,57 @@
+/*
+ * ng_server.h - the relay's control side: rtpengine's "ng" protocol
+ * (subset) over UDP, and the calls it manages.
+ *
+ * Owns: the control socket, the cookie cache (a retransmitted request
+ * gets the reply it got before), the command table (ping, offer, answer,
+ * delete, query, list) and the call model: calls by call-id, two tags
+ * (sides) each, one stream per m= line. It decides ports, protocols and
+ * SRTP keys, asks sdp_rewrite to write them and hands stream changes to
+ * the workers. Must not touch packets or a stream after handing it to a
+ * worker (except its atomic counters).
+ * Thread use: the control (main) thread only.
+ *
+ * Requests: "COOKIE SP DICT". Keys read: command, call-id, from-tag,
+ * to-tag, sdp, flags, replace (origin, session-connection),
+ * transport-protocol, ICE (remove), direction (accepted; one interface).
+ * Replies: result (ok|pong|error), error-reason, sdp; query and delete
+ * add created, last signal, tags -> TAG -> medias -> streams -> stats
+ * (packets, bytes, errors, lost ...), totals, media-timeout (1 when no
+ * RTP moved in either direction for media_timeout seconds).
+ */
+#ifndef NG_SERVER_H
+#define NG_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct relay_config;
+struct workers;
+struct ng_server;
+
+struct ng_stats {
+	uint64_t requests, errors, retransmits, dropped;
+};
+
+/* NULL with a reason on failure. cfg must outlive the server. */
+struct ng_server *ng_server_new(const struct relay_config *cfg, struct workers *w,
+				char *err, size_t errlen);
+/* Deletes every call (streams go back to their workers to be freed). */
+void ng_server_free(struct ng_server *ng);
+/* Binds cfg's ng address; the fd to poll, or -1 with err. */
+int ng_server_listen(struct ng_server *ng, char *err, size_t errlen);
+int ng_server_listen_fd(const struct ng_server *ng);
+/* Reads and answers every datagram waiting on the socket. */
+void ng_server_read(struct ng_server *ng);
+/* Once a second: expires cached replies, drops abandoned calls. */
+void ng_server_tick(struct ng_server *ng, int64_t now_ms);
+/* One request datagram in, the reply datagram out (no socket): the reply
+ * length, or 0 when there is nothing to answer (no cookie). */
+size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
+			char *reply, size_t cap, int64_t now_ms);
+int ng_server_calls(const struct ng_server *ng);
+/* Ports in use by streams (for tests and stats). */
+int ng_server_ports_in_use(const struct ng_server *ng);
+void ng_server_stats(const struct ng_server *ng, struct ng_stats *out);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * relay_config.c - INI parsing and validation for the media relay.
+ *
+ * Owns: the mapping of [section] key to struct relay_config fields and
+ * the checks on their values. Must not open sockets or start anything:
+ * it only reads a file.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "relay_config.h"
+
+struct load_ctx {
+	struct relay_config *cfg;
+	char msg[200];   /* first error, without the location */
+	int failed;
+};
+
+int relay_config_hostport(const char *s, char *addr, size_t addrlen, int *port)
+{
+	const char *colon, *host = s;
+	size_t hlen;
+	char *end;
+	long p;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		host = s + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= addrlen)
+		return -1;
+	errno = 0;
+	p = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || p < 1 || p > 65535)
+		return -1;
+	memcpy(addr, host, hlen);
+	addr[hlen] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+static int valid_ip(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static int parse_int(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int fail(struct load_ctx *c, const char *fmt, const char *a, const char *b)
+{
+	if (!c->failed)
+		snprintf(c->msg, sizeof(c->msg), fmt, a, b);
+	c->failed = 1;
+	return 0;
+}
+
+/* inih handler: returns 0 on error so ini_parse reports the line. */
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *c = user;
+	struct relay_config *cfg = c->cfg;
+	long n, m;
+
+	if (strcasecmp(section, "relay") == 0) {
+		if (strcasecmp(name, "ng") == 0) {
+			if (relay_config_hostport(value, cfg->ng_addr, sizeof(cfg->ng_addr), &cfg->ng_port) < 0 ||
+			    !valid_ip(cfg->ng_addr))
+				return fail(c, "ng: expected ADDR:PORT, got '%s'%s", value, "");
+		} else if (strcasecmp(name, "interface") == 0) {
+			if (!valid_ip(value) || strlen(value) >= sizeof(cfg->interface))
+				return fail(c, "interface: expected an IP address, got '%s'%s", value, "");
+			strcpy(cfg->interface, value);
+		} else if (strcasecmp(name, "ports") == 0) {
+			char lo[16], *dash = strchr(value, '-');
+
+			if (!dash || (size_t)(dash - value) >= sizeof(lo))
+				return fail(c, "ports: expected MIN-MAX, got '%s'%s", value, "");
+			memcpy(lo, value, (size_t)(dash - value));
+			lo[dash - value] = '\0';
+			if (parse_int(lo, 1024, 65535, &n) < 0 || parse_int(dash + 1, 1024, 65535, &m) < 0)
+				return fail(c, "ports: bounds must be within 1024-65535, got '%s'%s", value, "");
+			/* Whole RTP/RTCP pairs: an even RTP port and the odd one above. */
+			if (n % 2)
+				n++;
+			if (m - n < 1)
+				return fail(c, "ports: range '%s' holds no even/odd pair%s", value, "");
+			cfg->port_min = (int)n;
+			cfg->port_max = (int)m;
+		} else if (strcasecmp(name, "workers") == 0) {
+			if (parse_int(value, 0, 256, &n) < 0)
+				return fail(c, "workers: expected 0-256, got '%s'%s", value, "");
+			cfg->workers = (int)n;
+		} else if (strcasecmp(name, "media_timeout") == 0) {
+			if (parse_int(value, 0, 86400, &n) < 0)
+				return fail(c, "media_timeout: expected seconds 0-86400, got '%s'%s", value, "");
+			cfg->media_timeout = (int)n;
+		} else {
+			return fail(c, "unknown key '%s' in [%s]", name, section);
+		}
+	} else if (strcasecmp(section, "log") == 0) {
+		if (strcasecmp(name, "level") == 0) {
+			if (rlog_level_parse(value, &cfg->log_level) < 0)
+				return fail(c, "level: expected error|warn|info|debug, got '%s'%s", value, "");
+		} else {
+			return fail(c, "unknown key '%s' in [%s]", name, section);
+		}
+	} else {
+		return fail(c, "unknown section [%s]%s", section, "");
+	}
+	return 1;
+}
+
+void relay_config_defaults(struct relay_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->ng_addr, "127.0.0.1");
+	cfg->ng_port = 2223;
+	strcpy(cfg->interface, "127.0.0.1");
+	cfg->port_min = 30000;
+	cfg->port_max = 39999;
+	cfg->workers = 0;
+	cfg->media_timeout = 60;
+	cfg->log_level = RLOG_INFO;
+}
+
+int relay_config_load(struct relay_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx c = {.cfg = cfg};
+	int line;
+
+	relay_config_defaults(cfg);
+	line = ini_parse(path, handler, &c);
+	if (line == -1) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (line == -2) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line, c.failed ? c.msg : "syntax error");
+		return -1;
+	}
+	if (cfg->workers == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cfg->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 1;
+	}
+	return 0;
+}

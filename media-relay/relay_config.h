@@ -1,0 +1,30 @@
+/*
+ * relay_config.h - the media relay's INI configuration (libinih).
+ *
+ * Owns: reading etc/media-relay.conf into a plain struct with defaults and
+ * checking every value. Errors come back as "file:line: message" in the
+ * caller's buffer; nothing here logs or exits.
+ * Thread use: main thread, before anything starts.
+ */
+#ifndef RELAY_CONFIG_H
+#define RELAY_CONFIG_H
+
+#include "rlog.h"
+
+struct relay_config {
+	char ng_addr[64];     /* [relay] ng = ADDR:PORT (control, UDP) */
+	int ng_port;
+	char interface[64];   /* [relay] interface: media sockets and c= */
+	int port_min, port_max; /* [relay] ports = MIN-MAX */
+	int workers;          /* [relay] workers; 0 in the file = cores */
+	int media_timeout;    /* [relay] media_timeout seconds; 0 = off */
+	enum rlog_level log_level; /* [log] level */
+};
+
+void relay_config_defaults(struct relay_config *cfg);
+/* 0, or -1 with "file:line: message" (or "file: message") in err. */
+int relay_config_load(struct relay_config *cfg, const char *path, char *err, size_t errlen);
+/* Parses "ADDR:PORT" or "[V6]:PORT" into addr/port; 0 or -1. */
+int relay_config_hostport(const char *s, char *addr, size_t addrlen, int *port);
+
+#endif

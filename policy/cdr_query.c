@@ -1,0 +1,823 @@
+/*
+ * cdr_query.c - read-only CDR search, summaries and their output formats
+ * (see cdr_query.h).
+ *
+ * Owns: a read-only sqlite3 handle. The WHERE clause is assembled only from
+ * the fixed fragments below, each with its numbered parameter; user text is
+ * always bound, never pasted into SQL.
+ * Must not: write, or hold a read transaction longer than one query (a WAL
+ * reader pins the WAL and would keep the writer's checkpoints from
+ * finishing).
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "cdr_query.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define DAY_MS 86400000LL
+
+struct cdr_query {
+	sqlite3 *db;
+};
+
+const char *const cdr_query_columns[CDR_NCOLS] = {
+	"id", "call_id", "b_call_id", "from_trunk", "to_trunk", "caller", "callee",
+	"routed_to", "start_time", "answer_time", "end_time", "duration_s", "sip_code",
+	"reason", "disposition", "hangup_by", "codec", "a_rtp_pkts", "b_rtp_pkts",
+	"a_rtp_lost", "b_rtp_lost", "cost", "node",
+};
+
+/* Parameter numbers, fixed so a fragment names its own. */
+enum { P_FROM = 1, P_TO, P_NUM, P_NUM_HI, P_TRUNK, P_DISP, P_CALL_ID, P_LIMIT };
+
+/* ---- open / close ---- */
+
+int cdr_query_open(struct cdr_query **out, const char *path, char *err, size_t errlen)
+{
+	struct cdr_query *q = calloc(1, sizeof(*q));
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!q) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path,
+			 q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+	/* Preparing reads the schema: a missing file or table shows up here,
+	 * not in the middle of the first query. */
+	if (sqlite3_prepare_v2(q->db, "SELECT id FROM cdrs LIMIT 0", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(q->db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*out = q;
+	return 0;
+fail:
+	sqlite3_close(q->db);
+	free(q);
+	return -1;
+}
+
+void cdr_query_close(struct cdr_query *q)
+{
+	if (!q)
+		return;
+	sqlite3_close(q->db);
+	free(q);
+}
+
+/* ---- WHERE clause ---- */
+
+struct where {
+	char sql[1024];
+	char num[256];        /* number without its '*' */
+	char num_hi[256];     /* first string after every string with that prefix */
+	int prefix;
+};
+
+static void where_add(struct where *w, const char *frag)
+{
+	size_t len = strlen(w->sql);
+
+	snprintf(w->sql + len, sizeof(w->sql) - len, "%s%s", len ? " AND " : " WHERE ", frag);
+}
+
+static int has_number(const struct cdr_filter *f)
+{
+	return f->number && *f->number && strcmp(f->number, "*") != 0;
+}
+
+/* How a list query finds its rows; decides which terms may use an index
+ * (a unary "+" keeps SQLite from using one for that term).
+ *   BY_NUMBER: a number or Call-ID is selective: its own indexes, then sort.
+ *   BY_TRUNK:  one branch per trunk column, each walking (trunk, start_time)
+ *              newest first and stopping at the limit.
+ *   BY_TIME:   walk the start_time index newest first; other terms filter.
+ * A disposition or trunk can match half the table, so sorting all of its
+ * rows to keep 50 would cost a second on a million CDRs. */
+enum plan { PLAN_ANY, BY_NUMBER, BY_TRUNK, BY_TIME };
+
+/* The prefix test is a range (caller >= 'N' AND caller < 'N+1') rather than
+ * LIKE or GLOB: a range uses the plain BINARY index on each column, so
+ * SQLite can answer the three-column OR as a union of index lookups.
+ * The trunk term is left to the caller when plan is BY_TRUNK. */
+static int where_build(struct where *w, const struct cdr_filter *f, enum plan plan, char *err,
+		       size_t errlen)
+{
+	memset(w, 0, sizeof(*w));
+	if (f->from)
+		where_add(w, "start_time >= ?1");
+	if (f->to)
+		where_add(w, "start_time < ?2");
+	if (f->number && *f->number) {
+		size_t n = strlen(f->number);
+
+		if (n >= sizeof(w->num)) {
+			snprintf(err, errlen, "number too long");
+			return -1;
+		}
+		memcpy(w->num, f->number, n + 1);
+		if (w->num[n - 1] == '*') {
+			w->num[--n] = 0;
+			w->prefix = 1;
+		}
+		if (w->prefix && n > 0) {
+			memcpy(w->num_hi, w->num, n + 1);
+			while (n > 0 && (unsigned char)w->num_hi[n - 1] == 0xff)
+				w->num_hi[--n] = 0;
+			if (n == 0) {
+				snprintf(err, errlen, "bad number prefix");
+				return -1;
+			}
+			w->num_hi[n - 1]++;
+			where_add(w, "((caller >= ?3 AND caller < ?4) OR (callee >= ?3 AND callee < ?4)"
+				     " OR (routed_to >= ?3 AND routed_to < ?4))");
+		} else if (!w->prefix) {
+			where_add(w, "(caller = ?3 OR callee = ?3 OR routed_to = ?3)");
+		}
+		/* "*" alone matches every number: no condition. */
+	}
+	if (f->trunk && plan == BY_NUMBER)
+		where_add(w, "(+from_trunk = ?5 OR +to_trunk = ?5)");
+	else if (f->trunk && plan != BY_TRUNK)
+		where_add(w, "(from_trunk = ?5 OR to_trunk = ?5)");
+	if (f->disposition)
+		where_add(w, plan == PLAN_ANY ? "disposition = ?6" : "+disposition = ?6");
+	if (f->call_id)
+		where_add(w, "call_id = ?7");
+	return 0;
+}
+
+static int where_bind(sqlite3_stmt *st, const struct where *w, const struct cdr_filter *f)
+{
+	int rc = SQLITE_OK;
+
+	/* Binding a parameter the statement lacks is SQLITE_RANGE: skip those. */
+#define BIND(i, s)                                                                  \
+	if (rc == SQLITE_OK && (s) && sqlite3_bind_parameter_name(st, i))           \
+		rc = sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT)
+	BIND(P_FROM, f->from);
+	BIND(P_TO, f->to);
+	BIND(P_NUM, w->num);
+	BIND(P_NUM_HI, w->num_hi);
+	BIND(P_TRUNK, f->trunk);
+	BIND(P_DISP, f->disposition);
+	BIND(P_CALL_ID, f->call_id);
+#undef BIND
+	return rc;
+}
+
+static int prepare(struct cdr_query *q, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+	if (sqlite3_prepare_v2(q->db, sql, -1, st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(q->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- list ---- */
+
+int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
+		   int (*row)(void *arg, const struct cdr_query_row *r), void *arg,
+		   char *err, size_t errlen)
+{
+	struct where w;
+	char cols[512], sql[4096];
+	const char *limit = f->limit > 0 ? " LIMIT ?8" : "";
+	size_t clen = 0;
+	sqlite3_stmt *st = NULL;
+	struct cdr_query_row r;
+	enum plan plan;
+	int rc;
+
+	plan = has_number(f) || f->call_id ? BY_NUMBER : f->trunk ? BY_TRUNK : BY_TIME;
+	if (where_build(&w, f, plan, err, errlen) != 0)
+		return -1;
+	for (int i = 0; i < CDR_NCOLS; i++)
+		clen += (size_t)snprintf(cols + clen, sizeof(cols) - clen, "%s%s", i ? ", " : "",
+					 cdr_query_columns[i]);
+	if (plan == BY_TRUNK) {
+		/* UNION also drops the duplicate of a call from a trunk to itself. */
+		snprintf(sql, sizeof(sql),
+			 "SELECT * FROM (SELECT %s FROM cdrs%s%sfrom_trunk = ?5 ORDER BY start_time DESC, id DESC%s)"
+			 " UNION SELECT * FROM (SELECT %s FROM cdrs%s%sto_trunk = ?5 ORDER BY start_time DESC, id DESC%s)"
+			 " ORDER BY start_time DESC, id DESC%s",
+			 cols, w.sql, w.sql[0] ? " AND " : " WHERE ", limit, cols, w.sql,
+			 w.sql[0] ? " AND " : " WHERE ", limit, limit);
+	} else {
+		/* With a number or Call-ID the few matching rows come from their
+		 * own indexes and are sorted afterwards ("+" keeps the planner
+		 * from walking the whole start_time index instead). */
+		snprintf(sql, sizeof(sql), "SELECT %s FROM cdrs%s ORDER BY %sstart_time DESC, id DESC%s", cols,
+			 w.sql, plan == BY_NUMBER ? "+" : "", limit);
+	}
+	if (prepare(q, sql, &st, err, errlen) != 0)
+		return -1;
+	rc = where_bind(st, &w, f);
+	if (rc == SQLITE_OK && f->limit > 0)
+		rc = sqlite3_bind_int(st, P_LIMIT, f->limit);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < CDR_NCOLS; i++) {
+			struct cdr_value *v = &r.v[i];
+
+			memset(v, 0, sizeof(*v));
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v->type = CDR_INT;
+				v->i = sqlite3_column_int64(st, i);
+				break;
+			case SQLITE_FLOAT:
+				v->type = CDR_REAL;
+				v->d = sqlite3_column_double(st, i);
+				break;
+			case SQLITE_NULL:
+				v->type = CDR_NULL;
+				break;
+			default:
+				v->type = CDR_TEXT;
+				v->s = (const char *)sqlite3_column_text(st, i);
+				if (!v->s)
+					v->type = CDR_NULL;
+				break;
+			}
+		}
+		if (row(arg, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(q->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* ---- summary ---- */
+
+void cdr_summary_finish(struct cdr_summary_row *g)
+{
+	g->asr_pct = g->calls > 0 ? (double)g->answered * 100.0 / (double)g->calls : 0;
+	g->acd_s = g->answered > 0 ? g->seconds / (double)g->answered : 0;
+	g->minutes = g->seconds / 60.0;
+}
+
+int cdr_query_summary(struct cdr_query *q, const struct cdr_filter *f, enum cdr_group by,
+		      int (*group)(void *arg, const struct cdr_summary_row *g), void *arg,
+		      char *err, size_t errlen)
+{
+	struct where w;
+	char sql[2048];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (where_build(&w, f, has_number(f) || f->call_id ? BY_NUMBER : PLAN_ANY, err, errlen) != 0)
+		return -1;
+	/* "Answered" is having an answer_time, so a call cut short by a crash
+	 * (interrupted) after its 200 OK still counts toward ASR and minutes. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s AS k, count(*), count(NULLIF(answer_time, '')), total(duration_s), total(cost)"
+		 " FROM cdrs%s GROUP BY k ORDER BY k",
+		 by == CDR_BY_DAY ? "substr(start_time, 1, 10)" : "to_trunk", w.sql);
+	if (prepare(q, sql, &st, err, errlen) != 0)
+		return -1;
+	rc = where_bind(st, &w, f);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cdr_summary_row g;
+
+		memset(&g, 0, sizeof(g));
+		g.key = (const char *)sqlite3_column_text(st, 0);
+		g.calls = sqlite3_column_int64(st, 1);
+		g.answered = sqlite3_column_int64(st, 2);
+		g.seconds = sqlite3_column_double(st, 3);
+		g.cost = sqlite3_column_double(st, 4);
+		cdr_summary_finish(&g);
+		if (group(arg, &g) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(q->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* ---- time ---- */
+
+/* Proleptic Gregorian calendar <-> days since 1970-01-01 (H. Hinnant's
+ * algorithms), so parsing needs neither the TZ nor timegm(). */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
+{
+	long long era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+int cdr_time_format(long long ms, char *out, size_t cap)
+{
+	long long days, y, rem;
+	unsigned m, d;
+
+	if (ms < 0 || cap < 25)
+		return -1;
+	days = ms / DAY_MS;
+	rem = ms % DAY_MS;
+	civil_from_days(days, &y, &m, &d);
+	if (y > 9999)
+		return -1;
+	snprintf(out, cap, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", y, m, d, rem / 3600000,
+		 rem / 60000 % 60, rem / 1000 % 60, rem % 1000);
+	return 0;
+}
+
+/* Exactly n digits at *p. */
+static int take_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+static int parse_absolute(const char *s, long long *ms)
+{
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
+
+	if (take_digits(&p, 4, &y) || *p++ != '-' || take_digits(&p, 2, &mo) || *p++ != '-' ||
+	    take_digits(&p, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (take_digits(&p, 2, &h) || *p++ != ':' || take_digits(&p, 2, &mi))
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (take_digits(&p, 2, &sec))
+				return -1;
+			if (*p == '.') {
+				int scale = 100, nd = 0;
+
+				for (p++; isdigit((unsigned char)*p); p++, nd++) {
+					frac += (*p - '0') * scale;
+					scale /= 10;
+				}
+				if (nd == 0)
+					return -1;
+			}
+		}
+		if (h > 23 || mi > 59 || sec > 59)
+			return -1;
+	}
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	if (*p)
+		return -1;
+	*ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * DAY_MS +
+	      ((long long)h * 3600 + mi * 60 + sec) * 1000 + frac;
+	return 0;
+}
+
+int cdr_time_parse(const char *s, long long now_ms, char *out, size_t cap)
+{
+	long long ms;
+
+	if (!s || !*s)
+		return -1;
+	if (strcmp(s, "now") == 0) {
+		ms = now_ms;
+	} else if (strcmp(s, "today") == 0) {
+		ms = now_ms - now_ms % DAY_MS;
+	} else if (strcmp(s, "yesterday") == 0) {
+		ms = now_ms - now_ms % DAY_MS - DAY_MS;
+	} else if (isdigit((unsigned char)s[0]) && strchr("smhdw", s[strspn(s, "0123456789")]) &&
+		   s[strspn(s, "0123456789")] && !s[strspn(s, "0123456789") + 1]) {
+		size_t nd = strspn(s, "0123456789");
+		long long unit, n = 0;
+
+		if (nd > 9)   /* a billion weeks is not a CDR question */
+			return -1;
+		for (size_t i = 0; i < nd; i++)
+			n = n * 10 + (s[i] - '0');
+		switch (s[nd]) {
+		case 's': unit = 1000; break;
+		case 'm': unit = 60000; break;
+		case 'h': unit = 3600000; break;
+		case 'd': unit = DAY_MS; break;
+		default: unit = 7 * DAY_MS; break;
+		}
+		ms = now_ms - n * unit;
+	} else if (parse_absolute(s, &ms) != 0) {
+		return -1;
+	}
+	return cdr_time_format(ms, out, cap);
+}
+
+/* ---- output ---- */
+
+int cdr_format_parse(const char *s, enum cdr_format *out)
+{
+	if (strcmp(s, "table") == 0)
+		*out = CDR_FMT_TABLE;
+	else if (strcmp(s, "csv") == 0)
+		*out = CDR_FMT_CSV;
+	else if (strcmp(s, "json") == 0)
+		*out = CDR_FMT_JSON;
+	else
+		return -1;
+	return 0;
+}
+
+void cdr_csv_field(FILE *f, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* CDR text can come from the far end (a Reason phrase): bytes that are not
+ * UTF-8 become U+FFFD so the output is always valid JSON. */
+void cdr_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	while (p && *p) {
+		size_t n;
+
+		switch (*p) {
+		case '"': fputs("\\\"", f); p++; continue;
+		case '\\': fputs("\\\\", f); p++; continue;
+		case '\b': fputs("\\b", f); p++; continue;
+		case '\f': fputs("\\f", f); p++; continue;
+		case '\n': fputs("\\n", f); p++; continue;
+		case '\r': fputs("\\r", f); p++; continue;
+		case '\t': fputs("\\t", f); p++; continue;
+		default: break;
+		}
+		if (*p < 0x20) {
+			fprintf(f, "\\u%04x", *p);
+			p++;
+			continue;
+		}
+		n = utf8_len(p);
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, f);
+		p += n;
+	}
+	fputc('"', f);
+}
+
+static void number_out(FILE *f, double d, int json)
+{
+	if (isfinite(d))
+		fprintf(f, "%.15g", d);
+	else if (json)
+		fputs("null", f);
+}
+
+/* Table cell text: s cut to w bytes with a '~' in the middle, keeping both
+ * ends (a number's country code and its subscriber digits, "carrier-a"
+ * and "carrier-b" apart); control characters shown as '?' so a hostile
+ * field cannot drive the terminal. */
+static void cell(char *out, size_t cap, const char *s, size_t w)
+{
+	size_t len = s ? strlen(s) : 0;
+	size_t i, o = 0;
+
+	if (!s || !*s) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	if (w + 1 > cap)
+		w = cap - 1;
+	if (len <= w) {
+		for (i = 0; i < len; i++)
+			out[o++] = s[i];
+	} else {
+		size_t head = (w - 1) / 2, tail = w - 1 - head;
+
+		for (i = 0; i < head; i++)
+			out[o++] = s[i];
+		out[o++] = '~';
+		for (i = len - tail; i < len; i++)
+			out[o++] = s[i];
+	}
+	out[o] = 0;
+	for (i = 0; i < o; i++)
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] >= 0x7f)
+			out[i] = '?';
+}
+
+static const char *text(const struct cdr_query_row *r, enum cdr_col c)
+{
+	return r->v[c].type == CDR_TEXT ? r->v[c].s : NULL;
+}
+
+static int real(const struct cdr_query_row *r, enum cdr_col c, double *d)
+{
+	if (r->v[c].type == CDR_REAL)
+		*d = r->v[c].d;
+	else if (r->v[c].type == CDR_INT)
+		*d = (double)r->v[c].i;
+	else if (r->v[c].type == CDR_TEXT && r->v[c].s && *r->v[c].s)
+		*d = strtod(r->v[c].s, NULL);
+	else
+		return -1;
+	return 0;
+}
+
+/* 80 columns: 19+13+13+7+9+3+4+5 plus 7 separators. A line of exactly 80
+ * does not wrap (the cursor waits at the margin for the next character). */
+#define TABLE_FMT "%-19s %-13s %-13s %-7s %-9s %3s %4s %5s\n"
+
+static const char *short_disposition(const char *d)
+{
+	if (d && strcmp(d, "in_progress") == 0)
+		return "active";
+	if (d && strcmp(d, "interrupted") == 0)
+		return "interrupt";
+	return d;
+}
+
+static void table_row(FILE *f, const struct cdr_query_row *r)
+{
+	char start[20], caller[16], callee[16], trunk[16], disp[16], code[16], dur[16], cost[16];
+	const char *st = text(r, CDR_COL_START_TIME);
+	double d;
+
+	cell(start, sizeof(start), st, 19);
+	if (st && strlen(st) >= 19) {
+		memcpy(start, st, 19);
+		start[19] = 0;
+		if (start[10] == 'T')
+			start[10] = ' ';
+		cell(start, sizeof(start), start, 19);
+	}
+	cell(caller, sizeof(caller), text(r, CDR_COL_CALLER), 13);
+	cell(callee, sizeof(callee), text(r, CDR_COL_CALLEE), 13);
+	cell(trunk, sizeof(trunk), text(r, CDR_COL_TO_TRUNK), 7);
+	cell(disp, sizeof(disp), short_disposition(text(r, CDR_COL_DISPOSITION)), 9);
+	if (r->v[CDR_COL_SIP_CODE].type == CDR_INT && r->v[CDR_COL_SIP_CODE].i >= 0 &&
+	    r->v[CDR_COL_SIP_CODE].i < 1000)
+		snprintf(code, sizeof(code), "%lld", r->v[CDR_COL_SIP_CODE].i);
+	else
+		snprintf(code, sizeof(code), "-");
+	/* Duration in whole seconds; calls of 10000 s and more in hours. */
+	if (text(r, CDR_COL_ANSWER_TIME) && real(r, CDR_COL_DURATION_S, &d) == 0 && isfinite(d) &&
+	    d >= 0 && d < 3.6e8) {
+		if (d < 9999.5)
+			snprintf(dur, sizeof(dur), "%.0f", d);
+		else if (d < 99.5 * 3600)
+			snprintf(dur, sizeof(dur), "%.1fh", d / 3600);
+		else
+			snprintf(dur, sizeof(dur), "%.0fh", d / 3600);
+	} else
+		snprintf(dur, sizeof(dur), "-");
+	if (real(r, CDR_COL_COST, &d) == 0 && isfinite(d) && fabs(d) < 1e9)
+		snprintf(cost, sizeof(cost), "%.*f",
+			 fabs(d) < 9.9995 ? 3 : fabs(d) < 99.995 ? 2 : fabs(d) < 999.95 ? 1 : 0, d);
+	else
+		snprintf(cost, sizeof(cost), "-");
+	fprintf(f, TABLE_FMT, start, caller, callee, trunk, disp, code, dur, cost);
+}
+
+void cdr_print_begin(struct cdr_print *p, FILE *f, enum cdr_format fmt)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->fmt = fmt;
+	if (fmt == CDR_FMT_TABLE) {
+		fprintf(f, TABLE_FMT, "START (UTC)", "CALLER", "CALLEE", "TRUNK", "RESULT", "SIP", "DUR", "COST");
+	} else if (fmt == CDR_FMT_CSV) {
+		for (int i = 0; i < CDR_NCOLS; i++)
+			fprintf(f, "%s%s", i ? "," : "", cdr_query_columns[i]);
+		fputc('\n', f);
+	}
+}
+
+#define SUM_FMT_S "%-16s %8s %8s %6s %7s %10s %10s\n"
+#define SUM_FMT "%-16s %8lld %8lld %6.1f %7.1f %10.1f %10.2f\n"
+
+static const char *group_name(enum cdr_group by)
+{
+	return by == CDR_BY_DAY ? "day" : "trunk";
+}
+
+void cdr_print_begin_summary(struct cdr_print *p, FILE *f, enum cdr_format fmt, enum cdr_group by)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->fmt = fmt;
+	p->by = by;
+	p->summary = 1;
+	if (fmt == CDR_FMT_TABLE)
+		fprintf(f, SUM_FMT_S, by == CDR_BY_DAY ? "DAY (UTC)" : "TRUNK", "CALLS", "ANSWERED", "ASR%",
+			"ACD(s)", "MINUTES", "COST");
+	else if (fmt == CDR_FMT_CSV)
+		fprintf(f, "%s,calls,answered,asr_pct,acd_s,minutes,cost\n", group_name(by));
+}
+
+int cdr_print_row(void *arg, const struct cdr_query_row *r)
+{
+	struct cdr_print *p = arg;
+	FILE *f = p->f;
+
+	switch (p->fmt) {
+	case CDR_FMT_TABLE:
+		table_row(f, r);
+		break;
+	case CDR_FMT_CSV:
+		for (int i = 0; i < CDR_NCOLS; i++) {
+			const struct cdr_value *v = &r->v[i];
+
+			if (i)
+				fputc(',', f);
+			if (v->type == CDR_INT)
+				fprintf(f, "%lld", v->i);
+			else if (v->type == CDR_REAL)
+				number_out(f, v->d, 0);
+			else if (v->type == CDR_TEXT)
+				cdr_csv_field(f, v->s);
+		}
+		fputc('\n', f);
+		break;
+	case CDR_FMT_JSON:
+		fputs(p->n ? ",\n  {" : "[\n  {", f);
+		for (int i = 0; i < CDR_NCOLS; i++) {
+			const struct cdr_value *v = &r->v[i];
+
+			fprintf(f, "%s\"%s\": ", i ? ", " : "", cdr_query_columns[i]);
+			if (v->type == CDR_INT)
+				fprintf(f, "%lld", v->i);
+			else if (v->type == CDR_REAL)
+				number_out(f, v->d, 1);
+			else if (v->type == CDR_TEXT)
+				cdr_json_string(f, v->s);
+			else
+				fputs("null", f);
+		}
+		fputc('}', f);
+		break;
+	}
+	p->n++;
+	return 0;
+}
+
+int cdr_print_group(void *arg, const struct cdr_summary_row *g)
+{
+	struct cdr_print *p = arg;
+	FILE *f = p->f;
+	char key[32];
+
+	switch (p->fmt) {
+	case CDR_FMT_TABLE:
+		cell(key, sizeof(key), g->key ? g->key : "(none)", 16);
+		fprintf(f, SUM_FMT, key, g->calls, g->answered, g->asr_pct, g->acd_s, g->minutes, g->cost);
+		break;
+	case CDR_FMT_CSV:
+		cdr_csv_field(f, g->key);
+		fprintf(f, ",%lld,%lld,%.2f,%.2f,%.2f,%.4f\n", g->calls, g->answered, g->asr_pct, g->acd_s,
+			g->minutes, g->cost);
+		break;
+	case CDR_FMT_JSON:
+		fprintf(f, "%s\"%s\": ", p->n ? ",\n  {" : "[\n  {", group_name(p->by));
+		if (g->key)
+			cdr_json_string(f, g->key);
+		else
+			fputs("null", f);
+		fprintf(f,
+			", \"calls\": %lld, \"answered\": %lld, \"asr_pct\": %.2f, \"acd_s\": %.2f,"
+			" \"minutes\": %.2f, \"cost\": %.4f}",
+			g->calls, g->answered, g->asr_pct, g->acd_s, g->minutes, g->cost);
+		break;
+	}
+	p->n++;
+	p->total.calls += g->calls;
+	p->total.answered += g->answered;
+	p->total.seconds += g->seconds;
+	p->total.cost += g->cost;
+	return 0;
+}
+
+void cdr_print_end(struct cdr_print *p)
+{
+	FILE *f = p->f;
+
+	switch (p->fmt) {
+	case CDR_FMT_TABLE:
+		if (p->summary && p->n > 0) {
+			cdr_summary_finish(&p->total);
+			fprintf(f, SUM_FMT, "TOTAL", p->total.calls, p->total.answered, p->total.asr_pct,
+				p->total.acd_s, p->total.minutes, p->total.cost);
+		}
+		fprintf(f, "(%lld %s)\n", p->n, p->summary ? (p->n == 1 ? "group" : "groups")
+							   : (p->n == 1 ? "row" : "rows"));
+		break;
+	case CDR_FMT_CSV:
+		break;
+	case CDR_FMT_JSON:
+		fputs(p->n ? "\n]\n" : "[]\n", f);
+		break;
+	}
+	fflush(f);
+}

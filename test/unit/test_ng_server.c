@@ -1,0 +1,443 @@
+/*
+ * test_ng_server.c - ng commands and the call model (media-relay/ng_server.c).
+ *
+ * Requests go through ng_server_handle() (no control socket) with an
+ * explicit clock; one real worker runs the streams. Expected SDP is
+ * golden with placeholders: every m= port and a=rtcp port reads "PORT"
+ * and every a=crypto key "KEY", since the relay chooses them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "unit.h"
+#include "bencode.h"
+#include "ng_server.h"
+#include "relay_config.h"
+#include "workers.h"
+
+static struct relay_config cfg;
+static struct workers *workers;
+
+static int setup(void)
+{
+	char err[128];
+
+	relay_config_defaults(&cfg);
+	cfg.port_min = 43000;
+	cfg.port_max = 43099;
+	cfg.media_timeout = 10;
+	workers = workers_new(1, err, sizeof(err));
+	return workers ? 0 : 1;
+}
+
+static int teardown(void)
+{
+	workers_free(workers);
+	return 0;
+}
+
+static const char *SDP_A =
+	"v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+	"m=audio 49170 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+	"a=sendrecv\r\n";
+static const char *SDP_B =
+	"v=0\r\no=bob 2 2 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+	"m=audio 3456 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+	"a=sendrecv\r\n";
+static const char *SDP_B_SRTP =
+	"v=0\r\no=bob 2 2 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+	"m=audio 3456 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+	"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+
+/* Builds "COOKIE DICT" from key/value C strings (NULL-terminated list;
+ * a value starting with '[' is a one-element list). */
+static size_t build(char *buf, size_t cap, const char *cookie, const char *const *kv)
+{
+	struct bencode_pool *p = bencode_pool_new();
+	struct bencode *d = bencode_dict(p);
+	size_t clen = strlen(cookie);
+	long n;
+
+	for (int i = 0; kv[i]; i += 2) {
+		if (kv[i + 1][0] == '[') {
+			struct bencode *l = bencode_list(p);
+
+			bencode_list_add(l, bencode_str(p, kv[i + 1] + 1, strlen(kv[i + 1]) - 2));
+			bencode_dict_add(p, d, kv[i], l);
+		} else {
+			bencode_dict_add_cstr(p, d, kv[i], kv[i + 1]);
+		}
+	}
+	memcpy(buf, cookie, clen);
+	buf[clen] = ' ';
+	n = bencode_encode(d, buf + clen + 1, cap - clen - 1);
+	bencode_pool_free(p);
+	return clen + 1 + (size_t)n;
+}
+
+struct reply {
+	struct bencode_pool *pool;
+	struct bencode *d;
+	char raw[65536];
+	size_t len;
+};
+
+static struct reply *ask(struct ng_server *ng, const char *cookie, int64_t now, const char *const *kv)
+{
+	static char req[65536];
+	struct reply *r = calloc(1, sizeof(*r));
+	size_t n = build(req, sizeof(req), cookie, kv);
+	const char *sp;
+
+	r->len = ng_server_handle(ng, req, n, r->raw, sizeof(r->raw), now);
+	r->pool = bencode_pool_new();
+	sp = memchr(r->raw, ' ', r->len);
+	if (sp) {
+		CU_ASSERT((size_t)(sp - r->raw) == strlen(cookie) && memcmp(r->raw, cookie, strlen(cookie)) == 0);
+		r->d = bencode_decode(r->pool, sp + 1, r->len - (size_t)(sp + 1 - r->raw), NULL, NULL, 0);
+	}
+	return r;
+}
+
+static void done(struct reply *r)
+{
+	bencode_pool_free(r->pool);
+	free(r);
+}
+
+static const char *result(struct reply *r)
+{
+	const char *s = bencode_dict_cstr(r->pool, r->d, "result");
+
+	return s ? s : "(none)";
+}
+
+/* Replaces relay-chosen numbers and keys by placeholders. */
+static char *placeholders(const char *sdp)
+{
+	char *out = malloc(strlen(sdp) + 1), *o = out;
+	const char *p = sdp;
+
+	while (*p) {
+		if (strncmp(p, "m=audio ", 8) == 0 || strncmp(p, "a=rtcp:", 7) == 0) {
+			size_t pre = p[0] == 'm' ? 8 : 7;
+
+			memcpy(o, p, pre);
+			o += pre;
+			p += pre;
+			while (*p >= '0' && *p <= '9')
+				p++;
+			memcpy(o, "PORT", 4);
+			o += 4;
+		} else if (strncmp(p, "inline:", 7) == 0) {
+			memcpy(o, "inline:KEY", 10);
+			o += 10;
+			p += 7;
+			while (*p && *p != '\r' && *p != '|')
+				p++;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int sdp_port(const char *sdp)
+{
+	const char *m = strstr(sdp, "m=audio ");
+
+	return m ? atoi(m + 8) : -1;
+}
+
+static struct ng_server *server(void)
+{
+	char err[128];
+	struct ng_server *ng = ng_server_new(&cfg, workers, err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL(ng);
+	return ng;
+}
+
+static void test_ping_pong(void)
+{
+	struct ng_server *ng = server();
+	struct reply *r = ask(ng, "c0ffee", 0, (const char *const[]){"command", "ping", NULL});
+
+	CU_ASSERT_STRING_EQUAL(result(r), "pong");
+	done(r);
+	ng_server_free(ng);
+}
+
+static void test_bad_requests_get_errors(void)
+{
+	static const struct {
+		const char *raw;
+		const char *reason;               /* substring; NULL = no reply at all */
+	} cases[] = {
+		{"nocookie", NULL},
+		{" d7:command4:pinge", NULL},
+		{"k1 d7:command4:ping", "malformed"},
+		{"k2 i5e", "not a dictionary"},
+		{"k3 de", "missing command"},
+		{"k4 d7:commandi1ee", "missing command"},
+		{"k5 d7:command5:dancee", "Unrecognized command"},
+		{"k6 d7:command5:offere", "missing call-id"},
+		{"k7 d7:command5:offer7:call-id1:xe", "missing from-tag"},
+		{"k8 d7:command5:offer7:call-id1:x8:from-tag1:ae", "missing sdp"},
+		{"k9 d7:command5:offer7:call-id1:x8:from-tag1:a3:sdp7:garbagee", "SDP"},
+		{"ka d7:command6:answer7:call-id1:x8:from-tag1:a3:sdp3:v=0e", "to-tag"},
+		{"kb d7:command6:answer7:call-id1:x8:from-tag1:a6:to-tag1:b3:sdp3:v=0e", ""},
+		{"kc d7:command5:query7:call-id7:nothinge", "Unknown call-id"},
+		{"kd d7:command6:delete7:call-id7:nothinge", "Unknown call-id"},
+		{"ke d7:command5:offer7:call-id1:x8:from-tag1:a3:sdp3:v=018:transport-protocol3:UDPe",
+		 "transport-protocol"},
+		{"kf ll", "malformed"},
+	};
+	struct ng_server *ng = server();
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[4096];
+		size_t n = ng_server_handle(ng, cases[i].raw, strlen(cases[i].raw), out, sizeof(out), 0);
+		struct bencode_pool *p = bencode_pool_new();
+		const char *sp = memchr(out, ' ', n);
+		struct bencode *d = sp ? bencode_decode(p, sp + 1, n - (size_t)(sp + 1 - out), NULL, NULL, 0) : NULL;
+
+		if (!cases[i].reason) {
+			CU_ASSERT_EQUAL(n, 0);
+		} else {
+			const char *why = bencode_dict_cstr(p, d, "error-reason");
+
+			CU_ASSERT(bencode_str_eq(bencode_dict_get(d, "result"), "error"));
+			CU_ASSERT(why && strstr(why, cases[i].reason));
+			if (!why || !strstr(why, cases[i].reason))
+				fprintf(stderr, "case %zu: reason %s\n", i, why ? why : "(none)");
+		}
+		bencode_pool_free(p);
+	}
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 0);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 0);
+	ng_server_free(ng);
+}
+
+static void test_offer_answer_query_delete(void)
+{
+	struct ng_server *ng = server();
+	struct reply *r;
+	const char *sdp;
+	char *golden;
+	int port_b, port_a;
+	const struct bencode *tags, *a, *st;
+
+	r = ask(ng, "o1", 1000, (const char *const[]){"command", "offer", "call-id", "call1", "from-tag", "a",
+						       "sdp", SDP_A, "replace", "[origin]", "ICE", "remove", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	golden = placeholders(sdp);
+	CU_ASSERT_STRING_EQUAL(golden,
+		"v=0\r\no=alice 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio PORT RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+		"a=sendrecv\r\na=rtcp:PORT\r\n");
+	free(golden);
+	port_b = sdp_port(sdp);
+	CU_ASSERT(port_b >= 43000 && port_b <= 43098 && port_b % 2 == 0);
+	done(r);
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 1);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 4);
+
+	r = ask(ng, "a1", 1100, (const char *const[]){"command", "answer", "call-id", "call1", "from-tag", "a",
+						       "to-tag", "b", "sdp", SDP_B, NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	port_a = sdp_port(sdp);
+	CU_ASSERT(port_a >= 43000 && port_a != port_b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "c=IN IP4 127.0.0.1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "o=bob 2 2 IN IP4 198.51.100.20\r\n")); /* no replace */
+	done(r);
+
+	/* Re-offer from the answerer (re-INVITE the other way) keeps ports. */
+	r = ask(ng, "o2", 2000, (const char *const[]){"command", "offer", "call-id", "call1", "from-tag", "b",
+						       "to-tag", "a", "sdp", SDP_B, NULL});
+	CU_ASSERT_STRING_EQUAL(result(r), "ok");
+	CU_ASSERT_EQUAL(sdp_port(bencode_dict_cstr(r->pool, r->d, "sdp")), port_a);
+	done(r);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 4);
+
+	r = ask(ng, "q1", 3000, (const char *const[]){"command", "query", "call-id", "call1", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	tags = bencode_dict_get(r->d, "tags");
+	a = bencode_dict_get(tags, "a");
+	CU_ASSERT_PTR_NOT_NULL(bencode_dict_get(tags, "b"));
+	CU_ASSERT(bencode_str_eq(bencode_dict_get(a, "in dialogue with"), "b"));
+	st = bencode_dict_get(a, "medias");
+	st = st && st->child ? bencode_dict_get(st->child, "streams") : NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st->child);
+	CU_ASSERT_EQUAL(bencode_dict_get(st->child, "local port")->i, port_a);
+	CU_ASSERT_PTR_NOT_NULL(bencode_dict_get(bencode_dict_get(st->child, "stats"), "packets"));
+	CU_ASSERT_PTR_NOT_NULL(bencode_dict_get(bencode_dict_get(st->child, "stats"), "lost"));
+	CU_ASSERT(bencode_list_has(bencode_dict_get(st->child, "flags"), "RTP"));
+	CU_ASSERT(bencode_list_has(bencode_dict_get(st->child->next, "flags"), "RTCP"));
+	CU_ASSERT_EQUAL(bencode_dict_get(r->d, "media-timeout")->i, 0);
+	done(r);
+
+	r = ask(ng, "l1", 3000, (const char *const[]){"command", "list", NULL});
+	CU_ASSERT(bencode_list_has(bencode_dict_get(r->d, "calls"), "call1"));
+	done(r);
+
+	r = ask(ng, "d1", 4000, (const char *const[]){"command", "delete", "call-id", "call1", "from-tag", "a", NULL});
+	CU_ASSERT_STRING_EQUAL(result(r), "ok");
+	CU_ASSERT_PTR_NOT_NULL(bencode_dict_get(r->d, "tags"));
+	done(r);
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 0);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 0);
+	ng_server_free(ng);
+	workers_sync(workers);
+}
+
+static void test_retransmission_gets_cached_reply(void)
+{
+	struct ng_server *ng = server();
+	const char *const offer[] = {"command", "offer", "call-id", "rtx", "from-tag", "a", "sdp", SDP_A, NULL};
+	struct reply *r1 = ask(ng, "same", 0, offer), *r2 = ask(ng, "same", 500, offer), *r3;
+	struct ng_stats stats;
+
+	CU_ASSERT_STRING_EQUAL(result(r1), "ok");
+	CU_ASSERT_EQUAL(r1->len, r2->len);
+	CU_ASSERT(memcmp(r1->raw, r2->raw, r1->len) == 0);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 4);            /* not a second offer */
+	ng_server_stats(ng, &stats);
+	CU_ASSERT_EQUAL(stats.retransmits, 1);
+	/* Once expired, the cookie is a new request (same call: same ports). */
+	ng_server_tick(ng, 31000);
+	r3 = ask(ng, "same", 31000, offer);
+	CU_ASSERT_EQUAL(sdp_port(bencode_dict_cstr(r3->pool, r3->d, "sdp")),
+			sdp_port(bencode_dict_cstr(r1->pool, r1->d, "sdp")));
+	ng_server_stats(ng, &stats);
+	CU_ASSERT_EQUAL(stats.retransmits, 1);
+	done(r1);
+	done(r2);
+	done(r3);
+	ng_server_free(ng);
+}
+
+static void test_rtp_to_srtp_offers_both_suites_and_answers_plain(void)
+{
+	struct ng_server *ng = server();
+	struct reply *r;
+	char *golden;
+
+	r = ask(ng, "s1", 0, (const char *const[]){"command", "offer", "call-id", "srtp", "from-tag", "a", "sdp",
+						    SDP_A, "transport-protocol", "RTP/SAVP", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	golden = placeholders(bencode_dict_cstr(r->pool, r->d, "sdp"));
+	CU_ASSERT_STRING_EQUAL(golden,
+		"v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio PORT RTP/SAVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+		"a=sendrecv\r\na=rtcp:PORT\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:KEY\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:KEY\r\n");
+	free(golden);
+	done(r);
+	r = ask(ng, "s2", 0, (const char *const[]){"command", "answer", "call-id", "srtp", "from-tag", "a",
+						    "to-tag", "b", "sdp", SDP_B_SRTP, NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	golden = placeholders(bencode_dict_cstr(r->pool, r->d, "sdp"));
+	CU_ASSERT_STRING_EQUAL(golden,
+		"v=0\r\no=bob 2 2 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		"m=audio PORT RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=rtcp:PORT\r\n");
+	free(golden);
+	done(r);
+	ng_server_free(ng);
+}
+
+static void test_srtp_to_rtp_answers_with_offered_tag_and_suite(void)
+{
+	static const char *offer_srtp =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/SAVP 0\r\n"
+		"a=crypto:5 AES_256_CM_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
+		"a=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
+	struct ng_server *ng = server();
+	struct reply *r;
+	const char *sdp;
+
+	r = ask(ng, "t1", 0, (const char *const[]){"command", "offer", "call-id", "s2r", "from-tag", "a", "sdp",
+						    offer_srtp, "transport-protocol", "RTP/AVP", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, " RTP/AVP 0\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(sdp, "a=crypto"));
+	done(r);
+	r = ask(ng, "t2", 0, (const char *const[]){"command", "answer", "call-id", "s2r", "from-tag", "a",
+						    "to-tag", "b", "sdp", SDP_B, NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, " RTP/SAVP 0 101\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "a=crypto:7 AES_CM_128_HMAC_SHA1_32 inline:"));
+	CU_ASSERT_PTR_NULL(strstr(sdp, "PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR")); /* our key, not theirs */
+	done(r);
+	/* SRTP offered without any usable key: refused. */
+	r = ask(ng, "t3", 0, (const char *const[]){"command", "offer", "call-id", "bad", "from-tag", "a", "sdp",
+						    "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\n"
+						    "t=0 0\r\nm=audio 4000 RTP/SAVP 0\r\n", NULL});
+	CU_ASSERT_STRING_EQUAL(result(r), "error");
+	done(r);
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 1);                   /* the failed call is gone */
+	ng_server_free(ng);
+}
+
+static void test_ports_exhausted(void)
+{
+	struct relay_config small = cfg;
+	char err[128];
+	struct ng_server *ng;
+	struct reply *r;
+
+	small.port_min = 43100;
+	small.port_max = 43103;                                    /* one stream's worth */
+	ng = ng_server_new(&small, workers, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ng);
+	r = ask(ng, "p1", 0, (const char *const[]){"command", "offer", "call-id", "one", "from-tag", "a", "sdp", SDP_A, NULL});
+	CU_ASSERT_STRING_EQUAL(result(r), "ok");
+	done(r);
+	r = ask(ng, "p2", 0, (const char *const[]){"command", "offer", "call-id", "two", "from-tag", "a", "sdp", SDP_A, NULL});
+	CU_ASSERT_STRING_EQUAL(result(r), "error");
+	CU_ASSERT_STRING_EQUAL(bencode_dict_cstr(r->pool, r->d, "error-reason"), "ports exhausted");
+	done(r);
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 1);
+	ng_server_free(ng);
+}
+
+static void test_media_timeout_reported(void)
+{
+	struct ng_server *ng = server();
+	struct reply *r;
+
+	r = ask(ng, "m1", 1000, (const char *const[]){"command", "offer", "call-id", "quiet", "from-tag", "a", "sdp", SDP_A, NULL});
+	done(r);
+	r = ask(ng, "m2", 1000, (const char *const[]){"command", "answer", "call-id", "quiet", "from-tag", "a",
+						       "to-tag", "b", "sdp", SDP_B, NULL});
+	done(r);
+	r = ask(ng, "m3", 5000, (const char *const[]){"command", "query", "call-id", "quiet", NULL});
+	CU_ASSERT_EQUAL(bencode_dict_get(r->d, "media-timeout")->i, 0);
+	done(r);
+	r = ask(ng, "m4", 12000, (const char *const[]){"command", "query", "call-id", "quiet", NULL});
+	CU_ASSERT_EQUAL(bencode_dict_get(r->d, "media-timeout")->i, 1);
+	done(r);
+	/* Long abandoned (2 x timeout + 60 s): the tick frees it. */
+	ng_server_tick(ng, 20000);
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 1);
+	ng_server_tick(ng, 1000 + 81000 + 1);
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 0);
+	ng_server_free(ng);
+}
+
+UNIT_SUITE_FULL(ng_server, setup, teardown,
+		UNIT_TEST(test_ping_pong),
+		UNIT_TEST(test_bad_requests_get_errors),
+		UNIT_TEST(test_offer_answer_query_delete),
+		UNIT_TEST(test_retransmission_gets_cached_reply),
+		UNIT_TEST(test_rtp_to_srtp_offers_both_suites_and_answers_plain),
+		UNIT_TEST(test_srtp_to_rtp_answers_with_offered_tag_and_suite),
+		UNIT_TEST(test_ports_exhausted),
+		UNIT_TEST(test_media_timeout_reported))
