@@ -323,7 +323,8 @@ static void op_respond(struct leg *l, int code, const char *reason, const char *
 {
 	char ra[16];
 
-	if (!l->nh || l->terminated)
+	/* nua sent 100 Trying when the INVITE arrived (RFC 3261 8.2.6.1). */
+	if (!l->nh || l->terminated || code == 100)
 		return;
 	snprintf(ra, sizeof(ra), "%d", retry_after);
 	nua_respond(l->nh, code, phrase_keep(l, code, reason), TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),

@@ -26,7 +26,7 @@ setup() {
 	SIP_PORT=$BASE
 	NG_PORT=$((BASE + 1))
 	RTP_MIN=$((20000 + (BASE % 100) * 200))
-	RTP_MAX=$((RTP_MIN + 199))
+	RTP_MAX=$((RTP_MIN + 1999))
 	DB=$W/b2bua.db
 	mkdir -p "$W"
 	sqlite3 "$DB" < "$ROOT/sql/schema.sql" || return 1

@@ -14,7 +14,8 @@ kill -KILL "$B2BUA_PID"
 sleep 0.05
 kill -KILL "$CALLER_PID"
 wait "$B2BUA_PID" 2>/dev/null
-trying=$(awk '/message received/{r=1} /^----/{r=0} r && /^SIP\/2\.0 100 /' "$W/caller.msg" | wc -l)
+# Calls the b2bua took: distinct Call-IDs answered with 100 Trying.
+trying=$(awk '/message received/{r=1; t=0} /^----/{r=0} r && /^SIP\/2\.0 100 /{t=1} r && t && /^Call-ID:/{print $2}' "$W/caller.msg" | sort -u | wc -l)
 rows=$(sqlite3 "$DB" "SELECT count(*) FROM cdrs")
 inprog=$(sqlite3 "$DB" "SELECT count(*) FROM cdrs WHERE disposition = 'in_progress'")
 echo "caller got $trying x 100 Trying; $rows rows, $inprog in progress at the kill"
