@@ -44,6 +44,7 @@ struct app {
 	int sigpipe[2];
 	su_wait_t sigwait;
 	su_timer_t *tick;
+	int sig_reg, reload_reg;   /* su_root registrations of the two pipes */
 	int64_t drain_start, hangup_at;
 	int stopping;          /* 1 draining, 2 hung up, 3 nua shutting down */
 	int64_t last_media_poll;
@@ -408,9 +409,9 @@ int main(int argc, char **argv)
 	}
 	g_sigfd = app.sigpipe[1];
 	su_wait_create(&app.sigwait, app.sigpipe[0], SU_WAIT_IN);
-	su_root_register(app.root, &app.sigwait, on_sigpipe, &app, 0);
+	app.sig_reg = su_root_register(app.root, &app.sigwait, on_sigpipe, &app, 0);
 	su_wait_create(&app.reload_wait, app.reload_pipe[0], SU_WAIT_IN);
-	su_root_register(app.root, &app.reload_wait, on_reload_done, &app, 0);
+	app.reload_reg = su_root_register(app.root, &app.reload_wait, on_reload_done, &app, 0);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGHUP, on_signal);
@@ -439,8 +440,13 @@ out:
 	limits_free(app.limits);
 	if (policy)
 		policy_unref(policy);
-	if (app.root)
+	if (app.root) {
+		if (app.sig_reg > 0)
+			su_root_deregister(app.root, app.sig_reg);
+		if (app.reload_reg > 0)
+			su_root_deregister(app.root, app.reload_reg);
 		su_root_destroy(app.root);
+	}
 	su_deinit();
 	if (app.cdr) {
 		cdr_writer_stop(app.cdr);

@@ -30,7 +30,7 @@ setup() {
 	DB=$W/b2bua.db
 	mkdir -p "$W"
 	sqlite3 "$DB" < "$ROOT/sql/schema.sql" || return 1
-	sqlite3 "$DB" < "$ROOT/test/fixtures/policy.sql" || return 1
+	sqlite3 "$DB" < "$ROOT/${POLICY_FIXTURE:-test/fixtures/policy.sql}" || return 1
 	if [ -f "$FLOW/policy.sql" ]; then sqlite3 "$DB" < "$FLOW/policy.sql" || return 1; fi
 	cat > "$W/media-relay.conf" <<EOC
 [relay]
@@ -43,7 +43,7 @@ level = debug
 EOC
 	cat > "$W/b2bua.conf" <<EOC
 [sip]
-listen = udp:127.0.0.1:$SIP_PORT
+listen = udp:127.0.0.1:$SIP_PORT${TCP:+, tcp:127.0.0.1:$SIP_PORT}
 [db]
 path = $DB
 [relay]

@@ -42,7 +42,7 @@ for flow in "${flows[@]}"; do
 		trap cleanup EXIT
 		CALLS=1 RATE=10 CALLER_IP=127.0.0.2 EXPECT_CALLER_RC=0
 		[ -f "$flow/flow.conf" ] && . "$flow/flow.conf"
-		setup "$ROOT/$flow" "$OUT/$name" $((15000 + idx * 10)) || exit 1
+		setup "$ROOT/$flow" "$OUT/$name" $((${PORT_BASE:-15000} + idx * 10)) || exit 1
 		if [ -f "$flow/script.sh" ]; then . "$flow/script.sh"; exit $?; fi
 		start_relay || exit 1
 		start_b2bua || exit 1
