@@ -89,6 +89,7 @@ struct call {
 	int b_final_seen;      /* B's INVITE transaction is over */
 	int b_provisional;     /* B sent something back (stops TIMER_TRUNK) */
 	int relayed;           /* the relay holds state for this call */
+	int savp[2];           /* RTP/SAVP is spoken toward side A / side B */
 	/* leg A's request, normalised, reused for each route */
 	char ruri_user[64], from_user[64], from_display[64], to_user[64], pai_user[64];
 	int max_forwards;
@@ -502,6 +503,8 @@ static void try_next_route(struct call *c)
 			free(filtered);
 			return;
 		}
+		c->savp[SIDE_A] = media_policy_is_srtp(offer) == 1;
+		c->savp[SIDE_B] = srtp_wanted(t) >= 0 ? srtp_wanted(t) : c->savp[SIDE_A];
 		if (e->relay->offer(e->relay_ctx, call_ref(c), SIDE_A, offer, srtp_wanted(t),
 				    on_relay_offered) != 0) {
 			free(filtered);
@@ -539,6 +542,15 @@ static void on_relayed_early(struct call *c, const struct relay_result *r)
 	call_unref(c);
 }
 
+/* RFC 3264 6: an answer keeps the offer's transport; RTP/AVP back to our
+ * RTP/SAVP offer (or the reverse) would leave media undecodable. */
+static int answer_fits(const struct call *c, const char *sdp)
+{
+	int srtp = media_policy_is_srtp(sdp);
+
+	return srtp < 0 || srtp == c->savp[SIDE_B];
+}
+
 static void act_provisional(struct call *c, const struct ev *ev)
 {
 	const struct call_env *e = &c->core->env;
@@ -546,9 +558,15 @@ static void act_provisional(struct call *c, const struct ev *ev)
 	timer_cancel(c, TIMER_TRUNK);
 	c->b_provisional = 1;
 	c->state = CS_EARLY;
+	if (ev->sdp && e->relay && c->relayed && !answer_fits(c, ev->sdp)) {
+		log_warn("call %s: early media of %s does not keep the offered transport: not relayed",
+			 c->cdr.call_id, c->to->name);
+		return;
+	}
 	if (ev->sdp && e->relay) {
 		c->cdr.sip_code = ev->code;
-		if (e->relay->answer(e->relay_ctx, call_ref(c), SIDE_B, ev->sdp, -1, on_relayed_early) != 0)
+		if (e->relay->answer(e->relay_ctx, call_ref(c), SIDE_B, ev->sdp, c->savp[SIDE_A],
+				     on_relayed_early) != 0)
 			call_unref(c);
 		return;
 	}
@@ -599,8 +617,16 @@ static void act_answered(struct call *c, const struct ev *ev)
 	copy(c->cdr.disposition, sizeof(c->cdr.disposition), "in_progress");
 	cdr_emit(c, 0);
 	c->state = CS_ANSWERING;
+	if (ev->sdp && e->relay && c->relayed && !answer_fits(c, ev->sdp)) {
+		log_warn("call %s: trunk %s answered %s where %s was offered", c->cdr.call_id, c->to->name,
+			 c->savp[SIDE_B] ? "RTP/AVP" : "RTP/SAVP", c->savp[SIDE_B] ? "RTP/SAVP" : "RTP/AVP");
+		c->state = CS_CONNECTED;   /* B is up: BYE it */
+		end_call(c, call_errors[ERR_MEDIA].code, call_errors[ERR_MEDIA].reason, "failed", "b2bua");
+		return;
+	}
 	if (ev->sdp && e->relay) {
-		if (e->relay->answer(e->relay_ctx, call_ref(c), SIDE_B, ev->sdp, -1, on_relay_answered) != 0) {
+		if (e->relay->answer(e->relay_ctx, call_ref(c), SIDE_B, ev->sdp, c->savp[SIDE_A],
+				     on_relay_answered) != 0) {
 			call_unref(c);
 			end_call(c, 503, "Media Relay Unavailable", "failed", "b2bua");
 		}
@@ -755,7 +781,10 @@ static void act_request(struct call *c, const struct ev *ev)
 		e->leg->request(to, ev->method, ev->ctype, ev->body);
 		return;
 	}
-	if (e->relay->offer(e->relay_ctx, call_ref(c), side, ev->body, -1, on_tx_offered) != 0) {
+	/* Keep the transport agreed toward the receiving side (the trunk's
+	 * SRTP policy held for the initial offer holds for re-offers too). */
+	if (e->relay->offer(e->relay_ctx, call_ref(c), side, ev->body,
+			    c->savp[side == SIDE_A ? SIDE_B : SIDE_A], on_tx_offered) != 0) {
 		struct relay_result r = {.ok = 0, .error = "relay unavailable"};
 
 		on_tx_offered(c, &r);
@@ -794,7 +823,8 @@ static void tx_response(struct call *c, struct leg *l, int code, const char *rea
 	if (!from || l == from)
 		return;
 	if (code < 300 && c->tx.method != METHOD_INFO && body && e->relay) {
-		if (e->relay->answer(e->relay_ctx, call_ref(c), answerer, body, -1, on_tx_answered) != 0) {
+		if (e->relay->answer(e->relay_ctx, call_ref(c), answerer, body, c->savp[c->tx.from],
+				     on_tx_answered) != 0) {
 			struct relay_result r = {.ok = 0, .error = "relay unavailable"};
 
 			on_tx_answered(call_ref(c), &r);

@@ -467,16 +467,22 @@ static int negotiate(struct req *r, enum role role)
 		if (side_learn(src, &info->media[i], r->err, sizeof(r->err)) < 0)
 			goto out;
 		/* The offer picks the protocol toward the other side; an answer
-		 * must speak what that side offered (RFC 3264 s6). */
+		 * must speak what that side offered (RFC 3264 s6); a re-offer
+		 * without transport-protocol keeps what was agreed (as rtpengine
+		 * does), so a re-INVITE never drops SRTP toward an SRTP peer. */
 		if (tproto)
 			oproto = tproto;
 		else if (role == ROLE_ANSWER && dst->have)
 			oproto = dst->proto;
+		else if (dst->out_proto[0])
+			oproto = dst->out_proto;
 		else
 			oproto = src->proto;
-		snprintf(dst->out_proto, sizeof(dst->out_proto), "%s", oproto);
-		snprintf(src->out_proto, sizeof(src->out_proto), "%s",
-			 src->out_proto[0] ? src->out_proto : src->proto);
+		/* Never snprintf a buffer into itself: glibc empties it. */
+		if (oproto != dst->out_proto)
+			snprintf(dst->out_proto, sizeof(dst->out_proto), "%s", oproto);
+		if (!src->out_proto[0])
+			snprintf(src->out_proto, sizeof(src->out_proto), "%s", src->proto);
 		if ((src->savp && side_make_keys(src) < 0) ||
 		    (proto_savp(oproto) && side_make_keys(dst) < 0)) {
 			fail(r, "no random keys");

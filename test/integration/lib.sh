@@ -48,6 +48,7 @@ listen = udp:127.0.0.1:$SIP_PORT${TCP:+, tcp:127.0.0.1:$SIP_PORT}
 path = $DB
 [relay]
 ng = ${RELAY_NG:-127.0.0.1:$NG_PORT}
+media_poll = ${MEDIA_POLL:-10}
 [control]
 socket = $W/b2bua.sock
 [log]

@@ -173,8 +173,7 @@ static int fake_answer(void *ctx, struct call *c, enum call_side side, const cha
 {
 	(void)ctx;
 	(void)sdp;
-	(void)to_srtp;
-	note("relay answer from %c", side == SIDE_A ? 'A' : 'B');
+	note("relay answer from %c srtp=%d", side == SIDE_A ? 'A' : 'B', to_srtp);
 	return relay_push("answer", c, done);
 }
 
@@ -284,7 +283,7 @@ static const char *fixture_sql =
 	" (3, '127.0.0.4/32'), (4, '127.0.0.5/32');"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
 	" VALUES (1, '1', 2, 1, 100, 1), (1, '1', 3, 2, 100, 1), (1, '2', 3, 1, 100, 1),"
-	" (NULL, '4', 1, 1, 100, 1);"
+	" (NULL, '4', 1, 1, 100, 1), (1, '5', 4, 1, 100, 1);"
 	"INSERT INTO rates (prefix, trunk_id, per_minute, increment_s, min_s, connect_fee)"
 	" VALUES ('1', 2, 0.60, 6, 6, 0.0);";
 
@@ -666,7 +665,7 @@ static void test_reinvite_relayed_and_glare_is_491(void)
 	setup();
 	c = answered_call();
 	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", "HOLD-SDP");
-	CU_ASSERT(seen("relay offer from A srtp=-1"));
+	CU_ASSERT(seen("relay offer from A srtp=0"));   /* carrier1 is srtp=off */
 	/* B offers at the same time: glare. */
 	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", "B-SDP");
 	CU_ASSERT(seen("B1 491"));
@@ -805,6 +804,61 @@ static void test_without_relay_sdp_passes_unchanged(void)
 	teardown();
 }
 
+static const char *plain_answer =
+	"v=0\r\no=- 2 2 IN IP4 127.0.0.5\r\ns=-\r\nc=IN IP4 127.0.0.5\r\nt=0 0\r\n"
+	"m=audio 7000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+static const char *savp_answer =
+	"v=0\r\no=- 2 2 IN IP4 127.0.0.5\r\ns=-\r\nc=IN IP4 127.0.0.5\r\nt=0 0\r\n"
+	"m=audio 7000 RTP/SAVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+/* "secure" demands SRTP: a plain RTP/AVP answer to our RTP/SAVP offer
+ * (RFC 3264 6) would leave media undecodable: 488, BYE to the trunk. */
+static void test_plain_answer_from_srtp_trunk_is_488(void)
+{
+	struct call *c;
+
+	setup();
+	c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(seen("relay offer from A srtp=1"));
+	relay_reply("offer", 1, "X", 0);
+	call_on_response(c, leg_named("B1"), 200, "OK", plain_answer);
+	CU_ASSERT(seen("A 488"));
+	CU_ASSERT(seen("B1 BYE"));
+	CU_ASSERT(!seen("relay answer"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_EQUAL(cdr.sip_code, 488);
+	teardown();
+}
+
+/* A re-INVITE from the plain side keeps RTP/SAVP toward the SRTP trunk,
+ * and the answer goes back to the caller as plain RTP. */
+static void test_reinvite_keeps_srtp_toward_trunk(void)
+{
+	struct call *c;
+
+	setup();
+	c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "X", 0);
+	call_on_response(c, leg_named("B1"), 200, "OK", savp_answer);
+	relay_reply("answer", 1, "TO-A", 0);
+	CU_ASSERT(seen("A 200 sdp=TO-A"));
+	tr[0] = 0;
+	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", offer_sdp);
+	CU_ASSERT(seen("relay offer from A srtp=1"));
+	relay_reply("offer", 1, "HOLD", 0);
+	call_on_response(c, leg_named("B1"), 200, "OK", savp_answer);
+	CU_ASSERT(seen("relay answer from B srtp=0"));
+	relay_reply("answer", 1, "HELD", 0);
+	call_on_bye(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+	teardown();
+}
+
 UNIT_SUITE_FULL(call, suite_init, suite_cleanup,
 	UNIT_TEST(test_answered_call_caller_hangs_up),
 	UNIT_TEST(test_callee_hangs_up),
@@ -828,4 +882,6 @@ UNIT_SUITE_FULL(call, suite_init, suite_cleanup,
 	UNIT_TEST(test_max_duration_and_no_answer_timers),
 	UNIT_TEST(test_srtp_policy_of_caller_trunk_is_488),
 	UNIT_TEST(test_admin_hangup_by_call_id),
-	UNIT_TEST(test_without_relay_sdp_passes_unchanged))
+	UNIT_TEST(test_without_relay_sdp_passes_unchanged),
+	UNIT_TEST(test_plain_answer_from_srtp_trunk_is_488),
+	UNIT_TEST(test_reinvite_keeps_srtp_toward_trunk))

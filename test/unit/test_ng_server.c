@@ -350,6 +350,33 @@ static void test_rtp_to_srtp_offers_both_suites_and_answers_plain(void)
 	ng_server_free(ng);
 }
 
+/* A re-offer without transport-protocol (Kamailio's default, and a
+ * re-INVITE) keeps RTP/SAVP toward the side that agreed to SRTP. */
+static void test_reoffer_keeps_agreed_srtp(void)
+{
+	struct ng_server *ng = server();
+	struct reply *r;
+	const char *sdp;
+
+	r = ask(ng, "k1", 0, (const char *const[]){"command", "offer", "call-id", "keep", "from-tag", "a", "sdp",
+						    SDP_A, "transport-protocol", "RTP/SAVP", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	done(r);
+	r = ask(ng, "k2", 0, (const char *const[]){"command", "answer", "call-id", "keep", "from-tag", "a",
+						    "to-tag", "b", "sdp", SDP_B_SRTP, NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	done(r);
+	r = ask(ng, "k3", 0, (const char *const[]){"command", "offer", "call-id", "keep", "from-tag", "a",
+						    "to-tag", "b", "sdp", SDP_A, NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sdp);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "RTP/SAVP"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "a=crypto:"));
+	done(r);
+	ng_server_free(ng);
+}
+
 static void test_srtp_to_rtp_answers_with_offered_tag_and_suite(void)
 {
 	static const char *offer_srtp =
@@ -440,4 +467,5 @@ UNIT_SUITE_FULL(ng_server, setup, teardown,
 		UNIT_TEST(test_rtp_to_srtp_offers_both_suites_and_answers_plain),
 		UNIT_TEST(test_srtp_to_rtp_answers_with_offered_tag_and_suite),
 		UNIT_TEST(test_ports_exhausted),
+		UNIT_TEST(test_reoffer_keeps_agreed_srtp),
 		UNIT_TEST(test_media_timeout_reported))
