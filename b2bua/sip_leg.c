@@ -51,6 +51,9 @@ struct leg {
 	nua_saved_event_t saved[1]; /* pending UPDATE/INFO to answer later */
 	int saved_method;
 	int in_invite_tx;           /* our re-INVITE is outstanding */
+	/* Leg B: the trunk's digest credentials, used once per INVITE. */
+	char auth_user[64], auth_pass[128], auth_realm[128];
+	int auth_tried;
 	struct leg *next_free;
 };
 
@@ -300,6 +303,9 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 		return NULL;
 	}
 	l->call = c;
+	snprintf(l->auth_user, sizeof(l->auth_user), "%s", inv->trunk->username);
+	snprintf(l->auth_pass, sizeof(l->auth_pass), "%s", inv->trunk->password);
+	snprintf(l->auth_realm, sizeof(l->auth_realm), "%s", inv->trunk->realm);
 	nua_invite(l->nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mf),
 		   TAG_IF(inv->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(inv->sdp, SIPTAG_PAYLOAD_STR(inv->sdp)),
@@ -552,6 +558,51 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	free(sdp);
 }
 
+/* The realm of a 401/407 challenge, unquoted, or "" . */
+static void challenge_realm(const sip_t *sip, int status, char *out, size_t cap)
+{
+	const msg_auth_t *au = status == 401 ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
+	const char *r = au ? msg_params_find(au->au_params, "realm=") : NULL;
+	size_t n;
+
+	out[0] = 0;
+	if (!au || !au->au_scheme || strcasecmp(au->au_scheme, "Digest") != 0 || !r)
+		return;
+	if (*r == '"')
+		r++;
+	n = strcspn(r, "\"");
+	if (n >= cap)
+		return;
+	memcpy(out, r, n);
+	out[n] = 0;
+}
+
+/*
+ * A trunk's challenge to our INVITE: answered once with the trunk's own
+ * credentials, and only when the realm is the trunk's configured one (or
+ * any realm when none is configured). Leg B talks to nobody but the trunk's
+ * address, so the challenge cannot come from a third party (FreeSWITCH
+ * leaked digests to whoever asked: CVE-2021-41158). Returns 1 when the
+ * INVITE was re-sent with credentials.
+ */
+static int try_authenticate(struct leg *l, int status, const sip_t *sip)
+{
+	char realm[128], cred[400];
+
+	if (l->side != SIDE_B || l->auth_tried || !l->auth_user[0] || !sip)
+		return 0;
+	challenge_realm(sip, status, realm, sizeof(realm));
+	if (!realm[0] || strchr(realm, ':') || (l->auth_realm[0] && strcmp(realm, l->auth_realm) != 0)) {
+		log_warn("call %s: trunk challenge for realm '%s' not answered (trunk realm '%s')", l->call_id,
+			 realm, l->auth_realm);
+		return 0;
+	}
+	snprintf(cred, sizeof(cred), "Digest:\"%s\":%s:%s", realm, l->auth_user, l->auth_pass);
+	l->auth_tried = 1;
+	nua_authenticate(l->nh, NUTAG_AUTH(cred), TAG_END());
+	return 1;
+}
+
 static void on_response(struct leg *l, nua_event_t event, int status, const char *phrase, const sip_t *sip)
 {
 	char *sdp;
@@ -559,6 +610,15 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	if (!l->call)
 		return;
 	if (event == nua_r_invite) {
+		if ((status == 401 || status == 407) && try_authenticate(l, status, sip))
+			return;
+		if (status == 401 || status == 407) {
+			/* Our own leg's challenge means nothing to the caller. nua
+			 * keeps such a handle waiting for credentials: it is over. */
+			l->terminated = 1;
+			status = 403;
+			phrase = "Trunk Authentication Failed";
+		}
 		if (status >= 200)
 			l->in_invite_tx = 0;
 		sdp = sdp_dup(sip);
