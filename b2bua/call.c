@@ -94,8 +94,8 @@ struct call {
 	char ruri_user[64], from_user[64], from_display[64], to_user[64], pai_user[64];
 	int max_forwards;
 	char *sdp_a;
-	struct policy_hdr hdrs[MAX_HDRS];
-	size_t nhdrs;
+	struct policy_hdr *hdrs;   /* leg A's headers after the "in" rules; */
+	size_t nhdrs;              /* most calls have none (576 bytes each) */
 	struct relayed_tx tx;
 	void *timers[TIMER__N];
 	struct cdr_row cdr;
@@ -264,6 +264,7 @@ void call_unref(struct call *c)
 	if (--c->refs > 0)
 		return;
 	free(c->sdp_a);
+	free(c->hdrs);
 	policy_unref(c->policy);
 	free(c);
 }
@@ -427,7 +428,8 @@ static void on_relay_offered(struct call *c, const struct relay_result *r)
 	struct policy_hdr hdrs[MAX_HDRS * 2];
 	size_t n = c->nhdrs;
 
-	memcpy(hdrs, c->hdrs, n * sizeof(hdrs[0]));
+	if (n)
+		memcpy(hdrs, c->hdrs, n * sizeof(hdrs[0]));
 	n = policy_header_apply(c->policy, c->to->id, POLICY_OUT, hdrs, n, MAX_HDRS * 2);
 
 	memset(&inv, 0, sizeof(inv));
@@ -978,10 +980,18 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 		if (media_policy_filter(inv->sdp, from->codecs, &c->sdp_a, why, sizeof(why)) != 0 || !c->sdp_a)
 			c->sdp_a = strdup(inv->sdp);
 	}
-	c->nhdrs = inv->nhdrs < MAX_HDRS ? inv->nhdrs : MAX_HDRS;
-	if (c->nhdrs)
-		memcpy(c->hdrs, inv->hdrs, c->nhdrs * sizeof(c->hdrs[0]));
-	c->nhdrs = policy_header_apply(c->policy, from->id, POLICY_IN, c->hdrs, c->nhdrs, MAX_HDRS);
+	{
+		struct policy_hdr hdrs[MAX_HDRS];
+		size_t n = inv->nhdrs < MAX_HDRS ? inv->nhdrs : MAX_HDRS;
+
+		if (n)
+			memcpy(hdrs, inv->hdrs, n * sizeof(hdrs[0]));
+		n = policy_header_apply(c->policy, from->id, POLICY_IN, hdrs, n, MAX_HDRS);
+		if (n && (c->hdrs = malloc(n * sizeof(hdrs[0])))) {
+			memcpy(c->hdrs, hdrs, n * sizeof(hdrs[0]));
+			c->nhdrs = n;
+		}
+	}
 
 	/* Number rules "in": normalise before routing. */
 	policy_number_rewrite(c->policy, from->id, POLICY_IN, POLICY_RURI, inv->ruri_user ? inv->ruri_user : "",
