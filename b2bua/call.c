@@ -563,6 +563,7 @@ static void act_provisional(struct call *c, const struct ev *ev)
 	if (ev->sdp && e->relay && c->relayed && !answer_fits(c, ev->sdp)) {
 		log_warn("call %s: early media of %s does not keep the offered transport: not relayed",
 			 c->cdr.call_id, c->to->name);
+		respond_a(c, ev->code, ev->reason, NULL, 0);
 		return;
 	}
 	if (ev->sdp && e->relay) {

@@ -834,6 +834,24 @@ static void test_plain_answer_from_srtp_trunk_is_488(void)
 	teardown();
 }
 
+/* Early media that drops SRTP is not relayed, but the caller still
+ * learns the call is progressing. */
+static void test_plain_early_media_from_srtp_trunk_not_relayed(void)
+{
+	struct call *c;
+
+	setup();
+	c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "X", 0);
+	call_on_response(c, leg_named("B1"), 183, "Session Progress", plain_answer);
+	CU_ASSERT(seen("A 183\n"));
+	CU_ASSERT(!seen("relay answer"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+	teardown();
+}
+
 /* A re-INVITE from the plain side keeps RTP/SAVP toward the SRTP trunk,
  * and the answer goes back to the caller as plain RTP. */
 static void test_reinvite_keeps_srtp_toward_trunk(void)
@@ -884,4 +902,5 @@ UNIT_SUITE_FULL(call, suite_init, suite_cleanup,
 	UNIT_TEST(test_admin_hangup_by_call_id),
 	UNIT_TEST(test_without_relay_sdp_passes_unchanged),
 	UNIT_TEST(test_plain_answer_from_srtp_trunk_is_488),
-	UNIT_TEST(test_reinvite_keeps_srtp_toward_trunk))
+	UNIT_TEST(test_reinvite_keeps_srtp_toward_trunk),
+	UNIT_TEST(test_plain_early_media_from_srtp_trunk_not_relayed))
