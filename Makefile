@@ -101,6 +101,10 @@ $(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC))
 $(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP)
 
+BENCH_TOOLS = $(BUILD)/rtp_load
+$(BUILD)/rtp_load: $(call obj,test/tools/rtp_load.c)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP)
+
 deps:
 	@scripts/deps.sh
 
@@ -121,7 +125,8 @@ test: deps
 asan:
 	@$(MAKE) --no-print-directory SAN=1 test
 
-bench: deps all
+bench: deps all $(BENCH_TOOLS)
+	@scripts/deps.sh gnuplot-nox
 	@scripts/bench/run.sh $(BUILD)
 
 clean:
