@@ -517,6 +517,13 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 		nua_handle_destroy(nh);
 		return;
 	}
+	/* Sofia accepts headers escaped into the Request-URI, which RFC 3261
+	 * 19.1.5 forbids there (RFC 4475 3.1.2.2 escruri). */
+	if (sip->sip_request->rq_url->url_headers) {
+		nua_respond(nh, 400, "Headers Not Allowed In Request-URI", TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
 	l = leg_new(st, SIDE_A);
 	if (!l) {
 		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
