@@ -505,7 +505,6 @@ static void try_next_route(struct call *c)
 			free(filtered);
 			return;
 		}
-		c->savp[SIDE_A] = media_policy_is_srtp(offer) == 1;
 		c->savp[SIDE_B] = srtp_wanted(t) >= 0 ? srtp_wanted(t) : c->savp[SIDE_A];
 		if (e->relay->offer(e->relay_ctx, call_ref(c), SIDE_A, offer, srtp_wanted(t),
 				    on_relay_offered) != 0) {
@@ -906,20 +905,25 @@ static void dispatch(struct call *c, enum cevent ev_id, const struct ev *ev)
 
 /* ---- events from the adapters ---- */
 
-/* A trunk's SRTP policy (off/mandatory) or codec list the offer cannot
- * meet: RTP/SAVP toward an "off" trunk, RTP/AVP from a "mandatory" one. */
-static int media_refused(const struct policy_trunk *t, const char *sdp)
+/* The calling trunk's SRTP policy (off/mandatory) and codec list applied
+ * to its offer, parsed once: 0 with *out the offer to route (the trunk's
+ * codecs only, RFC 3264 5.1; NULL only without memory) and *srtp, or -1
+ * when it cannot meet them: RTP/SAVP from an "off" trunk, RTP/AVP from a
+ * "mandatory" one, no codec in common. */
+static int offer_accept(const struct policy_trunk *t, const char *sdp, char **out, int *srtp)
 {
-	int srtp = media_policy_is_srtp(sdp);
-	char *filtered = NULL, why[128];
+	char why[128];
 
-	if (srtp < 0)
-		return 1;
-	if ((t->srtp == POLICY_SRTP_MANDATORY && !srtp) || (t->srtp == POLICY_SRTP_OFF && srtp))
-		return 1;
-	if (media_policy_filter(sdp, t->codecs, &filtered, why, sizeof(why)) != 0)
-		return 1;
-	free(filtered);
+	*out = NULL;
+	*srtp = media_policy_is_srtp(sdp);
+	if (*srtp < 0)
+		return -1;
+	if ((t->srtp == POLICY_SRTP_MANDATORY && !*srtp) || (t->srtp == POLICY_SRTP_OFF && *srtp))
+		return -1;
+	if (media_policy_filter(sdp, t->codecs, out, why, sizeof(why)) != 0)
+		return -1;
+	if (!*out)
+		*out = strdup(sdp);
 	return 0;
 }
 
@@ -928,8 +932,8 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	const struct call_env *e = &core->env;
 	const struct policy_trunk *from;
 	struct call *c;
-	char user[64];
-	int err = -1;
+	char user[64], *offer = NULL;
+	int err = -1, srtp = 0;
 
 	core->st.attempts++;
 	if (inv->max_forwards == 0)
@@ -951,7 +955,8 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 		core->st.refused++;
 		return NULL;
 	}
-	if (inv->sdp && media_refused(from, inv->sdp)) {
+	if (inv->sdp && offer_accept(from, inv->sdp, &offer, &srtp) != 0) {
+		free(offer);
 		log_info("refused INVITE %s from %s: SDP does not meet the trunk's SRTP/codec policy",
 			 inv->call_id, from->name);
 		e->leg->respond(a, call_errors[ERR_MEDIA].code, call_errors[ERR_MEDIA].reason, NULL, 0);
@@ -961,6 +966,7 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		free(offer);
 		e->leg->respond(a, 500, call_errors[ERR_INTERNAL].reason, NULL, 0);
 		e->leg->release(a);
 		return NULL;
@@ -974,13 +980,8 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	c->a = a;
 	c->from = from;
 	c->max_forwards = inv->max_forwards < 0 ? 70 : inv->max_forwards - 1;
-	if (inv->sdp) {
-		char why[128];
-
-		/* The calling trunk's codec list applies to what it offers. */
-		if (media_policy_filter(inv->sdp, from->codecs, &c->sdp_a, why, sizeof(why)) != 0 || !c->sdp_a)
-			c->sdp_a = strdup(inv->sdp);
-	}
+	c->sdp_a = offer;
+	c->savp[SIDE_A] = srtp == 1;
 	{
 		struct policy_hdr hdrs[MAX_HDRS];
 		size_t n = inv->nhdrs < MAX_HDRS ? inv->nhdrs : MAX_HDRS;
