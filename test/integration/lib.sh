@@ -10,7 +10,15 @@ BUILD=${BUILD:-build}
 SIPP=${SIPP:-sipp}
 PIDS=""
 
-die() { echo "FAIL: $*" >&2; return 1; }
+# die MSG: reports a failed check. Besides returning 1 it writes MSG into
+# $FAIL_MARK (run.sh sets it per flow), so a check that fails fails its
+# flow even when the caller ignores the return code (sourced check.sh,
+# during.sh, a pipeline's subshell).
+die() {
+	echo "FAIL: $*" >&2
+	[ -n "${FAIL_MARK:-}" ] && echo "$*" >> "$FAIL_MARK"
+	return 1
+}
 
 # cleanup kills every process this flow started, even on failure.
 cleanup() {
@@ -63,11 +71,17 @@ grace = ${GRACE:-2}
 EOC
 }
 
-wait_port() {  # wait_port udp|tcp PORT: until something listens
+# listening udp|tcp PORT [ADDR]: something is bound there now.
+listening() {
+	local flag=-lnuH
+	[ "$1" = tcp ] && flag=-lntH
+	ss $flag 2>/dev/null | awk '{print $4}' | grep -qE -- "^${3:-.*}:$2\$"
+}
+
+# wait_port udp|tcp PORT [ADDR]: until something listens there (5 s).
+wait_port() {
 	for _ in $(seq 1 50); do
-		if ss -lnu -H 2>/dev/null | grep -q ":$2 " || ss -lnt -H 2>/dev/null | grep -q ":$2 "; then
-			return 0
-		fi
+		listening "$@" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -107,14 +121,16 @@ stop_b2bua() {
 	[ "$rc" = 0 ] || die "b2bua exited $rc on SIGTERM (see $W/b2bua.log)"
 }
 
-# carrier NAME IP SCENARIO CALLS: SIPp UAS in the background.
+# carrier NAME IP SCENARIO CALLS: SIPp UAS in the background, returning
+# once it listens on IP:5080 (the address must be free before).
 carrier() {
+	listening udp 5080 "$2" && { die "$2:5080 is already taken before $1 started"; return 1; }
 	"$SIPP" -sf "$3" -i "$2" -p 5080 -m "$4" -trace_msg -message_file "$W/$1.msg" \
 		-trace_err -error_file "$W/$1.err" -nostdin -timeout 60s -timeout_error \
 		-pause_msg_ign ${CARRIER_ARGS:-} >"$W/$1.out" 2>&1 &
 	eval "${1}_PID=$!"
 	PIDS="$PIDS $!"
-	sleep 0.2
+	wait_port udp 5080 "$2" || die "$1 did not listen on $2:5080 (see $W/$1.out)"
 }
 
 # caller SCENARIO CALLS RATE [IP]: SIPp UAC in the foreground; returns its code.
@@ -134,9 +150,12 @@ wait_party() {
 }
 
 # expect_msgs FILE MSGFILE: ordered regex lines must match the messages a
-# party received, in order; a line "!REGEX" must match nowhere.
+# party received, in order; a line "!REGEX" must match nowhere. The file
+# must exist and hold at least one positive line: every party's view of
+# the flow is asserted.
 expect_msgs() {
-	[ -f "$1" ] || return 0
+	[ -f "$1" ] || { die "$1 is missing: say what this party must receive"; return 1; }
+	grep -qvE '^(#|!|$)' "$1" || { die "$1 has no positive line"; return 1; }
 	received=$W/$(basename "$2").received
 	# Keep only what the party received (SIPp logs sent ones too).
 	awk '/^----/{keep=0} /message received/{keep=1} keep' "$2" > "$received"
@@ -163,7 +182,7 @@ expect_msgs() {
 # expect_cdr FLOWDIR: cdr.sql's output must match expect_cdr.txt line by
 # line (each line a regex matched against the whole row).
 expect_cdr() {
-	[ -f "$1/expect_cdr.txt" ] || return 0
+	[ -f "$1/expect_cdr.txt" ] || { die "$1/expect_cdr.txt is missing (empty means: no row)"; return 1; }
 	sql="SELECT from_trunk, to_trunk, caller, callee, routed_to, disposition, sip_code, hangup_by FROM cdrs ORDER BY id"
 	[ -f "$1/cdr.sql" ] && sql=$(cat "$1/cdr.sql")
 	sqlite3 -separator '|' "$DB" "$sql" > "$W/cdr.out" || die "cannot read cdrs"

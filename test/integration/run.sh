@@ -36,6 +36,9 @@ for flow in "${flows[@]}"; do
 	name=$(basename "$flow")
 	idx=$((idx + 1))
 	start=$(date +%s)
+	FAIL_MARK=$OUT/$name.failed
+	export FAIL_MARK
+	rm -f "$FAIL_MARK"
 	(
 		# shellcheck source=lib.sh
 		. "$ROOT/test/integration/lib.sh"
@@ -80,6 +83,11 @@ for flow in "${flows[@]}"; do
 	) > "$OUT/$name.log" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
+	# A check that died fails the flow even if the script went on.
+	if [ $rc = 0 ] && [ -s "$FAIL_MARK" ]; then
+		echo "FAIL: a check failed but the flow went on: $(head -1 "$FAIL_MARK")" >> "$OUT/$name.log"
+		rc=1
+	fi
 	if [ $rc = 0 ]; then
 		passed=$((passed + 1))
 		echo "PASS $name (${secs}s)"
@@ -91,6 +99,7 @@ for flow in "${flows[@]}"; do
 	fi
 done
 # Standalone scripts: each PASS/FAIL line counts.
+unset FAIL_MARK
 if [ $# -eq 0 ]; then
 	for s in test/integration/*.sh test/integration/relay/*.sh; do
 		case "$(basename "$s")" in lib.sh|run.sh) continue ;; esac
@@ -104,6 +113,10 @@ if [ $# -eq 0 ]; then
 		if [ $rc != 0 ] && [ "$f" = 0 ]; then
 			f=1
 			echo "FAIL $name: exited $rc: $(tail -3 "$OUT/$name.log" | tr '\n' ' ')"
+		fi
+		if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+			f=1
+			echo "FAIL $name: reported no PASS or FAIL line"
 		fi
 		passed=$((passed + p))
 		failed=$((failed + f))

@@ -15,11 +15,14 @@ static struct {
 	const struct unit_test *tests;
 	int (*init)(void);
 	int (*cleanup)(void);
+	void (*setup)(void);
+	void (*teardown)(void);
 } suites[MAX_SUITES];
 static int nsuites;
 
 void unit_register(const char *suite, const struct unit_test *tests,
-		   int (*init)(void), int (*cleanup)(void))
+		   int (*init)(void), int (*cleanup)(void),
+		   void (*setup)(void), void (*teardown)(void))
 {
 	if (nsuites == MAX_SUITES) {
 		fprintf(stderr, "unit: too many suites, raise MAX_SUITES\n");
@@ -29,6 +32,8 @@ void unit_register(const char *suite, const struct unit_test *tests,
 	suites[nsuites].tests = tests;
 	suites[nsuites].init = init;
 	suites[nsuites].cleanup = cleanup;
+	suites[nsuites].setup = setup;
+	suites[nsuites].teardown = teardown;
 	nsuites++;
 }
 
@@ -44,7 +49,9 @@ int main(int argc, char **argv)
 
 		if (only && strcmp(only, suites[i].name) != 0)
 			continue;
-		s = CU_add_suite(suites[i].name, suites[i].init, suites[i].cleanup);
+		s = CU_add_suite_with_setup_and_teardown(suites[i].name, suites[i].init,
+							 suites[i].cleanup, suites[i].setup,
+							 suites[i].teardown);
 		if (!s)
 			return 2;
 		for (const struct unit_test *t = suites[i].tests; t->name; t++)
