@@ -35,7 +35,8 @@ MIGRATIONS = sql/schema.sql $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 POLICY_OBJ = $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o
 
 # --- b2bua/: signalling daemon (main.c kept apart so tests can link the rest) ---
-B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/sip_leg.c \
+B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_route.c \
+            b2bua/call_dialog.c b2bua/reply.c b2bua/daemon.c b2bua/sip_leg.c \
             b2bua/relay_client.c b2bua/cdr_writer.c b2bua/control.c \
             b2bua/limits.c b2bua/clock.c b2bua/media_policy.c \
             media-relay/bencode.c

@@ -1,12 +1,21 @@
 /*
  * call.h - the call-control core: one struct call per call attempt, its
- * state machine, routing and failover, timers and the CDR of the call.
+ * state machine, routing and failover, in-dialog relaying, timers and the
+ * CDR of the call.
  *
  * Owns: struct call and struct call_core. Everything here runs on the SIP
  * thread (the su_root loop). The core drives legs, the media relay, timers
  * and the CDR sink only through the function tables in struct call_env, so
  * unit tests run it with fakes. Leg adapters turn SIP events into the plain
- * call_on_*() events below and never drive the other leg themselves.
+ * call_on_*() events below and never drive the other leg themselves; relay
+ * completions and timers come back as events too. Every event goes through
+ * one (state x event) table (call_fsm.c).
+ *
+ * Lifetimes: a call holds its legs until it releases them
+ * (leg_ops.release), once each, and never uses a leg after that. A leg
+ * holds a reference on its call until it is released, so an event from a
+ * leg always finds its call alive. The core owns one reference of each
+ * live call; relay requests and timers in flight hold one each.
  * Must not: block, query SQLite, include Sofia headers.
  */
 #ifndef CALL_H
@@ -24,9 +33,9 @@ struct leg;                  /* owned by the leg adapter */
 
 enum call_side { SIDE_A, SIDE_B };
 
-/* What an incoming INVITE (or a request inside a dialog) carries, copied
- * out of the SIP message by the leg adapter. Strings are NUL-terminated
- * and only valid during the call_on_*() call. */
+/* What an incoming INVITE carries, copied out of the SIP message by the
+ * leg adapter. Strings are NUL-terminated and only valid during the
+ * call_on_invite() call. */
 struct call_invite {
 	struct sockaddr_storage src;
 	const char *call_id;
@@ -55,6 +64,19 @@ struct leg_invite {
 	size_t nhdrs;
 };
 
+enum call_method { METHOD_INVITE = 1, METHOD_UPDATE, METHOD_INFO };
+
+/* A response received on a leg (strings valid during the event only). */
+struct leg_response {
+	int method;               /* what it answers (enum call_method) */
+	int code;
+	const char *reason;
+	const char *ctype;        /* Content-Type of body, or NULL */
+	const char *body;         /* any body, NUL-terminated, or NULL */
+	const char *sdp;          /* body when it is application/sdp, or NULL */
+	const char *realm;        /* 401/407: the Digest challenge's realm ("" none) */
+};
+
 /* Leg operations (implemented by sip_leg.c, or a fake in the tests). */
 struct leg_ops {
 	/* Creates leg B of c and sends the INVITE. NULL on failure. */
@@ -65,23 +87,39 @@ struct leg_ops {
 	/* Responds to the pending UPDATE or INFO on l. */
 	void (*respond_req)(struct leg *l, int method, int code, const char *reason,
 			    const char *ctype, const char *body);
+	/* Re-sends the INVITE of l with credentials for realm (401/407). */
+	void (*authenticate)(struct leg *l, const char *realm, const char *user,
+			     const char *password);
 	void (*cancel)(struct leg *l);
 	void (*bye)(struct leg *l);
 	/* Sends a re-INVITE / UPDATE / INFO within the dialog of l. */
 	void (*request)(struct leg *l, int method, const char *ctype, const char *body);
 	/* The SIP Call-ID of l (for CDRs and logs). */
 	const char *(*call_id)(struct leg *l);
-	/* The call is done with l: detach, the adapter frees it when SIP is. */
+	/* The call is done with l and never touches it again. The adapter
+	 * keeps the dialog until SIP is done with it, handles what still
+	 * arrives on it by itself (a late 2xx is ACKed and BYE'd) and frees
+	 * it from its loop, never inside the callback that released it. */
 	void (*release)(struct leg *l);
 };
 
-enum call_method { METHOD_INVITE = 1, METHOD_UPDATE, METHOD_INFO };
+/* How a relay request ended. The relay client maps the ng reply to one of
+ * these once; the core decides on the type, never on the relay's words. */
+enum relay_err {
+	RELAY_OK,
+	RELAY_E_TIMEOUT,      /* no reply within [relay] timeout_ms */
+	RELAY_E_UNREACHABLE,  /* no relay, or it could not be sent */
+	RELAY_E_NOT_FOUND,    /* the relay does not know the call (restarted?) */
+	RELAY_E_SDP,          /* the relay cannot use this SDP */
+	RELAY_E_REFUSED,      /* any other error reply (ports, memory ...) */
+	RELAY_E__N
+};
 
 /* Media relay results handed back to the core. */
 struct relay_result {
-	int ok;
-	const char *sdp;          /* rewritten SDP on ok (offer/answer) */
-	const char *error;        /* reason when !ok */
+	enum relay_err err;
+	const char *detail;       /* the relay's own words, for logs, or NULL */
+	const char *sdp;          /* rewritten SDP (offer/answer) */
 	long long pkts[2], lost[2]; /* delete/query: per side A/B */
 	int media_timeout;        /* query: every stream silent too long */
 	const char *codec;
@@ -100,7 +138,7 @@ struct relay_ops {
 	int (*query)(void *ctx, struct call *c, relay_done_fn done);
 };
 
-enum call_timer { TIMER_TRUNK, TIMER_NO_ANSWER, TIMER_MAX_DURATION, TIMER_RELEASE, TIMER__N };
+enum call_timer { TIMER_TRUNK, TIMER_NO_ANSWER, TIMER_MAX_DURATION, TIMER__N };
 
 struct timer_ops {
 	void (*set)(void *ctx, struct call *c, enum call_timer t, int64_t ms);
@@ -151,40 +189,35 @@ void call_core_stats(struct call_core *core, struct call_stats *st);
 int call_core_hangup(struct call_core *core, const char *call_id);
 /* Writes one line per call into buf; returns the length written. */
 size_t call_core_list(struct call_core *core, char *buf, size_t cap);
-/* Visits every established call (media timeout polling). */
-void call_core_each(struct call_core *core, void (*fn)(struct call *, void *), void *arg);
+/* Asks the relay about the media of every established call; a silent call,
+ * or one the relay lost, is ended. */
+void call_core_check_media(struct call_core *core);
 
-/* Events from the leg adapters. l is the leg the event came on. */
+/* Events from the leg adapters. l is the leg the event came on, and a leg
+ * the call still holds (the adapter handles released legs itself). */
 /* A new INVITE outside any dialog; returns the call or NULL (already
- * answered with a final response through env->leg->respond). */
+ * answered with a final response, and a released). */
 struct call *call_on_invite(struct call_core *core, struct leg *a, const struct call_invite *inv);
-/* Response to our INVITE (initial or re-INVITE) on l. sdp may be NULL. */
-void call_on_response(struct call *c, struct leg *l, int code, const char *reason,
-		      const char *sdp);
+/* A response to a request we sent on l (INVITE, re-INVITE, UPDATE, INFO). */
+void call_on_response(struct call *c, struct leg *l, const struct leg_response *r);
 void call_on_ack(struct call *c, struct leg *l);
 void call_on_cancel(struct call *c, struct leg *l);
 void call_on_bye(struct call *c, struct leg *l);
 /* In-dialog request on l (re-INVITE, UPDATE, INFO). */
 void call_on_request(struct call *c, struct leg *l, int method, const char *ctype,
 		     const char *body);
-/* Response to our UPDATE or INFO on l. */
-void call_on_req_response(struct call *c, struct leg *l, int method, int code,
-			  const char *reason, const char *ctype, const char *body);
-/* The dialog of l is gone (481, transport error, BYE failed...). */
+/* The dialog of l is gone (no ACK, transport error, BYE failed ...). */
 void call_on_leg_dead(struct call *c, struct leg *l, int code, const char *reason);
 void call_on_timer(struct call *c, enum call_timer t);
-
-/* Asks the relay whether the call's media went silent; ends it if so. */
-void call_check_media(struct call *c);
 
 /* Accessors for adapters. */
 uint64_t call_serial(const struct call *c);
 const char *call_relay_id(const struct call *c);
+/* The A leg's Call-ID, for log lines of the adapters. */
+const char *call_id(const struct call *c);
 struct call *call_ref(struct call *c);
 void call_unref(struct call *c);
 void *call_get_timer_slot(struct call *c, enum call_timer t);
 void call_set_timer_slot(struct call *c, enum call_timer t, void *v);
-/* The SIP code a failure of the core maps to (table in call.c). */
-int call_error_code(int err, const char **reason);
 
 #endif

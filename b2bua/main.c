@@ -2,15 +2,18 @@
  * main.c - the b2bua daemon: wires config, policy, CDR writer, relay
  * client, SIP stack, call core and control socket around one su_root loop.
  *
- * Owns: process lifetime, signals (through a self-pipe read on the loop),
- * policy reloads (loaded on a thread of their own, swapped in on the loop)
- * and the shutdown sequence: SIGTERM stops new calls (503), lets calls end
- * for [call] grace seconds, hangs up the rest, flushes CDRs and exits 0.
+ * Owns: process lifetime, signals (sigaction; a self-pipe read on the
+ * loop), policy reloads (loaded on a thread of their own, swapped in on
+ * the loop) and the shutdown sequence: SIGTERM stops new calls (503), lets
+ * calls end for [call] grace seconds, hangs up the rest, flushes CDRs and
+ * exits 0. Daemon mode forks first, before any thread (the CDR writer),
+ * database or socket exists; the parent returns once start-up is done.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@ struct app;
 #include "clock.h"
 #include "config.h"
 #include "control.h"
+#include "daemon.h"
 #include "limits.h"
 #include "log.h"
 #include "relay_client.h"
@@ -69,10 +73,44 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: b2bua -c FILE [-f] [-h]\n"
-		   "  -c FILE  configuration (INI, see etc/b2bua.conf)\n"
-		   "  -f       stay in the foreground and log to stderr\n"
-		   "  -h       this help\n");
+	fprintf(f, "usage: b2bua -c FILE [-f] [-p PIDFILE] [-h]\n"
+		   "  -c FILE     configuration (INI, see etc/b2bua.conf)\n"
+		   "  -f          stay in the foreground and log to stderr; otherwise\n"
+		   "              become a daemon logging to syslog, once started\n"
+		   "  -p PIDFILE  write (and lock) our pid there; removed at exit\n"
+		   "  -h          this help\n");
+}
+
+/* SIGTERM/SIGINT/SIGHUP go to handler (SIG_DFL to restore); SIGPIPE is
+ * ignored: a peer closing a socket is an error return, not our death. */
+static void set_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = handler;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* A start-up failure: logged, and told to the parent waiting in the
+ * terminal (daemon mode). */
+static void startup_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void startup_error(const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	daemon_failed(msg);
 }
 
 /* ---- policy reload: SQL on a thread of its own ---- */
@@ -227,12 +265,6 @@ static void on_nua_down(void *arg)
 	su_root_break(app->root);
 }
 
-static void media_poll_one(struct call *c, void *arg)
-{
-	(void)arg;
-	call_check_media(c);
-}
-
 static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 {
 	int64_t now = clock_mono_ms();
@@ -242,7 +274,7 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 	if (!app->stopping && app->relay && app->cfg.media_timeout_poll_s > 0 &&
 	    now - app->last_media_poll >= app->cfg.media_timeout_poll_s * 1000) {
 		app->last_media_poll = now;
-		call_core_each(app->core, media_poll_one, NULL);
+		call_core_check_media(app->core);
 	}
 	if (app->stopping == 1 &&
 	    (call_core_count(app->core) == 0 || now - app->drain_start >= app->cfg.grace_s * 1000LL)) {
@@ -309,22 +341,23 @@ static unsigned rnd_fn(void *arg)
 int main(int argc, char **argv)
 {
 	struct app app;
-	const char *conf = NULL;
+	const char *conf = NULL, *pidfile = NULL;
 	int fg = 0, opt, rc = 1;
 	char err[512];
 	struct policy *policy = NULL;
 	struct call_env env;
 
 	memset(&app, 0, sizeof(app));
-	while ((opt = getopt(argc, argv, "c:fh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fp:h")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'f': fg = 1; break;
+		case 'p': pidfile = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!conf) {
+	if (!conf || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -333,27 +366,32 @@ int main(int argc, char **argv)
 		fprintf(stderr, "b2bua: %s\n", err);
 		return 1;
 	}
+	if (!fg && daemon_start("b2bua", err, sizeof(err)) != 0) {
+		fprintf(stderr, "b2bua: %s\n", err);
+		return 1;
+	}
 	log_setup("b2bua", app.cfg.log_level, fg);
 	srandom((unsigned)clock_wall_ms() ^ (unsigned)getpid());
-
+	set_signals(on_signal);
+	if (pidfile && daemon_pidfile(pidfile, err, sizeof(err)) != 0) {
+		startup_error("%s", err);
+		return 1;
+	}
 	if (cdr_writer_start(&app.cdr, app.cfg.db_path, app.cfg.node, err, sizeof(err)) != 0) {
-		log_error("cdr: %s", err);
+		startup_error("cdr: %s", err);
+		daemon_pidfile_remove();
 		return 1;
 	}
 	if (policy_load(&policy, app.cfg.db_path, err, sizeof(err)) != 0) {
-		log_error("policy: %s", err);
+		startup_error("policy: %s", err);
 		cdr_writer_stop(app.cdr);
+		daemon_pidfile_remove();
 		return 1;
 	}
-	if (!fg && daemon(1, 0) != 0) {
-		log_error("daemon: %s", strerror(errno));
-		return 1;
-	}
-	signal(SIGPIPE, SIG_IGN);
 	su_init();
 	app.root = su_root_create(&app);
 	if (!app.root) {
-		log_error("cannot create the event loop");
+		startup_error("cannot create the event loop");
 		goto out;
 	}
 	/* Keep nua on this thread: no hop per event (see shared/peers). */
@@ -362,13 +400,13 @@ int main(int argc, char **argv)
 	if (app.cfg.nrelays > 0 &&
 	    relay_client_new(&app.relay, app.root, (const char (*)[64])app.cfg.relay, app.cfg.nrelays,
 			     app.cfg.relay_timeout_ms, err, sizeof(err)) != 0) {
-		log_error("relay: %s", err);
+		startup_error("relay: %s", err);
 		goto out;
 	}
 	if (!app.relay)
 		log_warn("no [relay] ng configured: media is NOT anchored, SDP passes unchanged");
 	if (sip_stack_new(&app.sip, app.root, &app.cfg, err, sizeof(err)) != 0) {
-		log_error("sip: %s", err);
+		startup_error("sip: %s", err);
 		goto out;
 	}
 	app.limits = limits_new();
@@ -389,7 +427,7 @@ int main(int argc, char **argv)
 	env.max_duration_ms = app.cfg.max_duration_s * 1000;
 	env.rnd = rnd_fn;
 	if (!app.limits || call_core_new(&app.core, &env, policy) != 0) {
-		log_error("out of memory");
+		startup_error("out of memory");
 		goto out;
 	}
 	policy = NULL;   /* the core owns it */
@@ -399,12 +437,12 @@ int main(int argc, char **argv)
 		struct control_handler h = {.command = on_command, .ctx = &app};
 
 		if (control_new(&app.ctl, app.root, app.cfg.control_socket, &h, err, sizeof(err)) != 0) {
-			log_error("%s", err);
+			startup_error("%s", err);
 			goto out;
 		}
 	}
 	if (make_pipe(app.sigpipe) != 0 || make_pipe(app.reload_pipe) != 0) {
-		log_error("pipe: %s", strerror(errno));
+		startup_error("pipe: %s", strerror(errno));
 		goto out;
 	}
 	g_sigfd = app.sigpipe[1];
@@ -412,9 +450,6 @@ int main(int argc, char **argv)
 	app.sig_reg = su_root_register(app.root, &app.sigwait, on_sigpipe, &app, 0);
 	su_wait_create(&app.reload_wait, app.reload_pipe[0], SU_WAIT_IN);
 	app.reload_reg = su_root_register(app.root, &app.reload_wait, on_reload_done, &app, 0);
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	signal(SIGHUP, on_signal);
 	app.tick = su_timer_create(su_root_task(app.root), 200);
 	su_timer_run(app.tick, on_tick, &app);   /* periodic; set_interval is one-shot */
 	app.last_media_poll = clock_mono_ms();
@@ -423,19 +458,20 @@ int main(int argc, char **argv)
 
 	log_info("b2bua running (node %s, %zu trunks)", app.cfg.node,
 		 policy_trunk_count(call_core_policy(app.core)));
+	daemon_ready();
 	su_root_run(app.root);
 	log_info("stopped");
 	rc = 0;
 out:
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	set_signals(SIG_DFL);
 	if (app.tick)
 		su_timer_destroy(app.tick);
 	control_free(app.ctl);
+	/* The relay first: requests still pending complete (the calls they
+	 * belong to get their final CDR), then the calls, then SIP. */
+	relay_client_free(app.relay);
 	if (app.core)
 		call_core_free(app.core);
-	relay_client_free(app.relay);
 	sip_stack_free(app.sip);
 	limits_free(app.limits);
 	if (policy)
@@ -451,6 +487,7 @@ out:
 	if (app.cdr) {
 		cdr_writer_stop(app.cdr);
 	}
+	daemon_pidfile_remove();
 	/* A reload thread still running holds nothing we freed but the pipe. */
 	return rc;
 }

@@ -61,6 +61,7 @@ struct relay_client {
 	struct pending *head;
 	size_t npending;
 	su_timer_t *timer;
+	int closing;      /* freeing: no new request is taken */
 	uint64_t seq;
 	char buf[MAX_DGRAM];
 };
@@ -115,6 +116,39 @@ struct relay_reply {
 	struct bencode_pool *pool;
 };
 
+/* The ng protocol has no error codes, only rtpengine's reason texts: they
+ * are typed here, once, so the core decides on a type. rtpengine's words
+ * and our media-relay's (media-relay/ng_*.c) are both listed. */
+static const struct {
+	const char *prefix;
+	enum relay_err err;
+} reasons[] = {
+	{"Unknown call-id", RELAY_E_NOT_FOUND},
+	{"Unknown call-ID", RELAY_E_NOT_FOUND},
+	{"Unknown tags", RELAY_E_NOT_FOUND},
+	{"Unknown from-tag", RELAY_E_NOT_FOUND},
+	{"Incomplete SDP", RELAY_E_SDP},
+	{"Failed to parse SDP", RELAY_E_SDP},
+	{"Error rewriting SDP", RELAY_E_SDP},
+	{"bad SDP", RELAY_E_SDP},
+	{"empty SDP", RELAY_E_SDP},
+	{"SDP has", RELAY_E_SDP},
+	{"no usable a=crypto", RELAY_E_SDP},
+	{"unsupported transport-protocol", RELAY_E_SDP},
+	{"answer has more m= lines", RELAY_E_SDP},
+	{"m= port", RELAY_E_SDP},
+	{"more than", RELAY_E_SDP},
+	{"no media address", RELAY_E_SDP},
+};
+
+static enum relay_err reason_type(const char *why)
+{
+	for (size_t i = 0; why && i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strncmp(why, reasons[i].prefix, strlen(reasons[i].prefix)) == 0)
+			return reasons[i].err;
+	return RELAY_E_REFUSED;
+}
+
 /* Sums "stats"."packets" (and "lost") over a tag's RTP streams. */
 static void tag_totals(const struct bencode *tag, long long *pkts, long long *lost, int64_t *last)
 {
@@ -158,16 +192,16 @@ struct relay_reply *relay_reply_parse(const char *buf, size_t len, char *cookie,
 	rr->pool = bencode_pool_new();
 	d = rr->pool ? bencode_decode(rr->pool, sp + 1, len - (sp + 1 - buf), NULL, err, sizeof(err)) : NULL;
 	if (!d || d->type != BENCODE_DICT) {
-		r->ok = 0;
-		r->error = "malformed reply from relay";
+		r->err = RELAY_E_REFUSED;
+		r->detail = "malformed reply from relay";
 		return rr;
 	}
 	v = bencode_dict_get(d, "result");
-	r->ok = v && (bencode_str_eq(v, "ok") || bencode_str_eq(v, "pong"));
-	if (!r->ok) {
-		r->error = bencode_dict_cstr(rr->pool, d, "error-reason");
-		if (!r->error)
-			r->error = "relay error";
+	if (!v || (!bencode_str_eq(v, "ok") && !bencode_str_eq(v, "pong"))) {
+		r->detail = bencode_dict_cstr(rr->pool, d, "error-reason");
+		r->err = reason_type(r->detail);
+		if (!r->detail)
+			r->detail = "relay error";
 	}
 	r->sdp = bencode_dict_cstr(rr->pool, d, "sdp");
 	tags = bencode_dict_get(d, "tags");
@@ -234,9 +268,9 @@ static int on_readable(void *magic, su_wait_t *w, struct relay_client *rc)
 				;
 			if (p) {
 				rc->peers[p->relay].answered++;
-				if (!r.ok)
+				if (r.err != RELAY_OK)
 					log_warn("relay %s: %s for %s: %s", rc->peers[p->relay].name, p->command,
-						 call_relay_id(p->call), r.error);
+						 call_relay_id(p->call), r.detail);
 				pending_done(rc, p, &r);
 			}
 			relay_reply_free(rr);
@@ -266,7 +300,7 @@ static void on_tick(void *magic, su_timer_t *t, struct relay_client *rc)
 	for (p = rc->head; p; p = next) {
 		next = p->next;
 		if (now >= p->deadline_ms) {
-			struct relay_result r = {.ok = 0, .error = "relay timeout"};
+			struct relay_result r = {.err = RELAY_E_TIMEOUT, .detail = "relay timeout"};
 
 			rc->peers[p->relay].timeouts++;
 			log_warn("relay %s: no answer to %s for %s", rc->peers[p->relay].name, p->command,
@@ -297,7 +331,7 @@ static int request(struct relay_client *rc, struct call *c, const struct relay_m
 	struct pending *p;
 	long n;
 
-	if (!rc || rc->npeers == 0)
+	if (!rc || rc->npeers == 0 || rc->closing)
 		return -1;
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -450,8 +484,9 @@ void relay_client_free(struct relay_client *rc)
 {
 	if (!rc)
 		return;
+	rc->closing = 1;
 	while (rc->head) {
-		struct relay_result r = {.ok = 0, .error = "shutting down"};
+		struct relay_result r = {.err = RELAY_E_UNREACHABLE, .detail = "shutting down"};
 
 		pending_done(rc, rc->head, &r);
 	}

@@ -2,12 +2,20 @@
  * sip_leg.c - the nua adapter: SIP transactions and dialogs for both legs.
  *
  * Owns: the nua instances (one per listen address, all on the su_root
- * thread), struct leg (one per nua handle, freed when the handle is
- * destroyed), the per-source request limiter and su timers for calls.
- * Copies what the core needs out of each sip_t inside the callback and
- * hands it over as plain data; leg B is always a fresh dialog with our own
- * Call-ID, tags, Via and Contact, so nothing of leg A's topology leaks.
- * Must not: make call decisions (call.c does), block, or do SQL.
+ * thread), every struct leg (one per nua handle), the per-source request
+ * limiter and su timers for calls. Copies what the core needs out of each
+ * sip_t inside the callback and hands it over as plain data; leg B is
+ * always a fresh dialog with our own Call-ID, tags, Via and Contact, so
+ * nothing of leg A's topology leaks.
+ *
+ * Lifetime of a leg: owned by its call (l->call holds a reference) until
+ * the core releases it; then this file alone keeps it while its dialog
+ * ends, and answers what still arrives: a 2xx to an INVITE we gave up is
+ * ACKed (by nua) and BYE'd at once, a request gets 481, anything else is
+ * ignored with a debug line. A leg is destroyed (handle unbound and
+ * destroyed) once released and over, and its memory is freed only from
+ * the loop's prepoll hook, never inside a callback that may still hold it.
+ * Must not: make call decisions (call*.c do), block, or do SQL.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +31,7 @@ struct leg;
 #define NUA_HMAGIC_T struct leg
 #define SU_ROOT_MAGIC_T void
 #define SU_TIMER_ARG_T struct call
+#define SU_PREPOLL_MAGIC_T struct sip_stack
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
@@ -37,24 +46,23 @@ struct leg;
 #include "sip_leg.h"
 #include "clock.h"
 #include "log.h"
+#include "reply.h"
 
 #define RL_SLOTS 1024   /* per-source limiter: hashed buckets */
 
 struct leg {
 	struct sip_stack *st;
-	nua_handle_t *nh;
-	struct call *call;          /* NULL once the core released us */
+	nua_handle_t *nh;           /* NULL once destroyed */
+	struct call *call;          /* a reference; NULL once released */
 	enum call_side side;
 	char call_id[128];
-	int terminated;             /* nua said the dialog is over */
-	int destroyed;
+	unsigned released : 1;      /* the core is done with us */
+	unsigned terminated : 1;    /* nua said the dialog is over */
+	unsigned challenged : 1;    /* nua waits for credentials (401/407) */
+	unsigned destroyed : 1;     /* on the graveyard, freed at prepoll */
 	nua_saved_event_t saved[1]; /* pending UPDATE/INFO to answer later */
 	int saved_method;
-	int in_invite_tx;           /* our re-INVITE is outstanding */
-	/* Leg B: the trunk's digest credentials, used once per INVITE. */
-	char auth_user[64], auth_pass[128], auth_realm[128];
-	int auth_tried;
-	struct leg *next_free;
+	struct leg *prev, *next;    /* st->legs, then st->graveyard */
 };
 
 struct sip_nua {
@@ -79,7 +87,10 @@ struct sip_stack {
 	void (*shutdown_done)(void *);
 	void *shutdown_arg;
 	struct rl_bucket rl[RL_SLOTS];
-	uint64_t n_invites, n_options, n_rate_limited, n_legs, n_legs_freed;
+	struct leg *legs;           /* every leg not yet destroyed */
+	struct leg *graveyard;      /* destroyed, freed at the next prepoll */
+	int prepoll;                /* our prepoll hook is installed */
+	uint64_t n_invites, n_options, n_rate_limited, n_legs, n_legs_freed, n_late_2xx;
 };
 
 static struct sip_stack *g_timer_stack;   /* timers need the root */
@@ -104,6 +115,17 @@ static void random_hex(char *out, size_t bytes)
 	out[2 * bytes] = 0;
 }
 
+/* Answers the request being delivered on nh with one of our replies. */
+static void reply_nh(nua_t *nua, nua_handle_t *nh, enum reply_id id)
+{
+	const struct reply *r = reply_get(id);
+	char ra[16];
+
+	snprintf(ra, sizeof(ra), "%d", r->retry_after);
+	nua_respond(nh, r->code, r->reason, NUTAG_WITH_THIS(nua),
+		    TAG_IF(r->retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)), TAG_END());
+}
+
 static struct leg *leg_new(struct sip_stack *st, enum call_side side)
 {
 	struct leg *l = calloc(1, sizeof(*l));
@@ -112,12 +134,30 @@ static struct leg *leg_new(struct sip_stack *st, enum call_side side)
 		return NULL;
 	l->st = st;
 	l->side = side;
+	l->next = st->legs;
+	if (st->legs)
+		st->legs->prev = l;
+	st->legs = l;
 	st->n_legs++;
 	return l;
 }
 
+/* Drops the leg's reference on its call (the call may go with it). */
+static void leg_drop_call(struct leg *l)
+{
+	struct call *c = l->call;
+
+	l->call = NULL;
+	if (c)
+		call_unref(c);
+}
+
+/* Ends the leg's protocol state now; its memory goes at the next prepoll,
+ * so whatever callback is running may still read it. */
 static void leg_destroy(struct leg *l)
 {
+	struct sip_stack *st = l->st;
+
 	if (l->destroyed)
 		return;
 	l->destroyed = 1;
@@ -130,8 +170,36 @@ static void leg_destroy(struct leg *l)
 		nua_handle_destroy(l->nh);
 		l->nh = NULL;
 	}
-	l->st->n_legs_freed++;
-	free(l);
+	leg_drop_call(l);
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		st->legs = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	l->prev = NULL;
+	l->next = st->graveyard;
+	st->graveyard = l;
+}
+
+/* The loop's prepoll hook: nothing runs on any leg between two polls. */
+static void reap(struct sip_stack *st, su_root_t *root)
+{
+	(void)root;
+	while (st->graveyard) {
+		struct leg *l = st->graveyard;
+
+		st->graveyard = l->next;
+		st->n_legs_freed++;
+		free(l);
+	}
+}
+
+/* A released leg whose dialog is over (or can never start) goes. */
+static void leg_settle(struct leg *l)
+{
+	if (l->released && (l->terminated || l->challenged || !l->nh))
+		leg_destroy(l);
 }
 
 /* Token bucket per source address (hashed); 0 = allowed. */
@@ -299,13 +367,11 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 			   SIPTAG_TO_STR(to), TAG_END());
 	if (!l->nh) {
 		log_error("cannot create a SIP handle (From %s, To %s)", from, to);
+		l->released = 1;
 		leg_destroy(l);
 		return NULL;
 	}
-	l->call = c;
-	snprintf(l->auth_user, sizeof(l->auth_user), "%s", inv->trunk->username);
-	snprintf(l->auth_pass, sizeof(l->auth_pass), "%s", inv->trunk->password);
-	snprintf(l->auth_realm, sizeof(l->auth_realm), "%s", inv->trunk->realm);
+	l->call = call_ref(c);
 	nua_invite(l->nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mf),
 		   TAG_IF(inv->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(inv->sdp, SIPTAG_PAYLOAD_STR(inv->sdp)),
@@ -329,8 +395,7 @@ static void op_respond(struct leg *l, int code, const char *reason, const char *
 {
 	char ra[16];
 
-	/* nua sent 100 Trying when the INVITE arrived (RFC 3261 8.2.6.1). */
-	if (!l->nh || l->terminated || code == 100)
+	if (!l->nh || l->terminated)
 		return;
 	snprintf(ra, sizeof(ra), "%d", retry_after);
 	nua_respond(l->nh, code, phrase_keep(l, code, reason), TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
@@ -363,13 +428,23 @@ static void op_bye(struct leg *l)
 		nua_bye(l->nh, TAG_END());
 }
 
+static void op_authenticate(struct leg *l, const char *realm, const char *user, const char *password)
+{
+	char cred[400];
+
+	if (!l->nh || !l->challenged)
+		return;
+	snprintf(cred, sizeof(cred), "Digest:\"%s\":%s:%s", realm, user, password);
+	l->challenged = 0;
+	nua_authenticate(l->nh, NUTAG_AUTH(cred), TAG_END());
+}
+
 static void op_request(struct leg *l, int method, const char *ctype, const char *body)
 {
 	if (!l->nh || l->terminated)
 		return;
 	switch (method) {
 	case METHOD_INVITE:
-		l->in_invite_tx = 1;
 		nua_invite(l->nh, TAG_IF(body, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 			   TAG_IF(body, SIPTAG_PAYLOAD_STR(body)), TAG_END());
 		break;
@@ -391,21 +466,26 @@ static const char *op_call_id(struct leg *l)
 
 static void op_release(struct leg *l)
 {
-	l->call = NULL;
+	if (l->released)
+		return;
+	l->released = 1;
 	if (l->saved_method) {
 		/* A request nobody will relay any more still gets an answer. */
-		nua_respond(l->nh, 481, "Call Does Not Exist", NUTAG_WITH_SAVED(l->saved), TAG_END());
+		const struct reply *r = reply_get(RP_NO_DIALOG);
+
+		nua_respond(l->nh, r->code, r->reason, NUTAG_WITH_SAVED(l->saved), TAG_END());
 		nua_destroy_event(l->saved);
 		l->saved_method = 0;
 	}
-	if (l->terminated || !l->nh)
-		leg_destroy(l);
+	leg_drop_call(l);
+	leg_settle(l);
 }
 
 static const struct leg_ops leg_ops = {
 	.invite = op_invite,
 	.respond = op_respond,
 	.respond_req = op_respond_req,
+	.authenticate = op_authenticate,
 	.cancel = op_cancel,
 	.bye = op_bye,
 	.request = op_request,
@@ -507,26 +587,27 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	char display[64];
 	size_t nh_count = 0;
 	struct leg *l;
+	struct call *c;
 	char *sdp;
 	sip_p_asserted_identity_t *pai;
 
 	st->n_invites++;
 	if (!st->core || rate_limited(st, sa)) {
 		st->n_rate_limited += st->core != NULL;
-		nua_respond(nh, 503, "Service Unavailable", SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
+		reply_nh(nua, nh, RP_RATE_LIMITED);
 		nua_handle_destroy(nh);
 		return;
 	}
 	/* Sofia accepts headers escaped into the Request-URI, which RFC 3261
 	 * 19.1.5 forbids there (RFC 4475 3.1.2.2 escruri). */
 	if (sip->sip_request->rq_url->url_headers) {
-		nua_respond(nh, 400, "Headers Not Allowed In Request-URI", TAG_END());
+		reply_nh(nua, nh, RP_RURI_HEADERS);
 		nua_handle_destroy(nh);
 		return;
 	}
 	l = leg_new(st, SIDE_A);
 	if (!l) {
-		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		reply_nh(nua, nh, RP_INTERNAL);
 		nua_handle_destroy(nh);
 		return;
 	}
@@ -561,14 +642,18 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	inv.nhdrs = nh_count;
 	sdp = sdp_dup(sip);
 	inv.sdp = sdp;
-	l->call = call_on_invite(st->core, l, &inv);
+	/* The core answers and releases l itself when it refuses the call. */
+	c = call_on_invite(st->core, l, &inv);
+	if (c)
+		l->call = call_ref(c);
 	free(sdp);
 }
 
 /* The realm of a 401/407 challenge, unquoted, or "" . */
 static void challenge_realm(const sip_t *sip, int status, char *out, size_t cap)
 {
-	const msg_auth_t *au = status == 401 ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
+	const msg_auth_t *au = status == SC_UNAUTHORIZED ? sip->sip_www_authenticate
+							 : sip->sip_proxy_authenticate;
 	const char *r = au ? msg_params_find(au->au_params, "realm=") : NULL;
 	size_t n;
 
@@ -584,77 +669,69 @@ static void challenge_realm(const sip_t *sip, int status, char *out, size_t cap)
 	out[n] = 0;
 }
 
-/*
- * A trunk's challenge to our INVITE: answered once with the trunk's own
- * credentials, and only when the realm is the trunk's configured one (or
- * any realm when none is configured). Leg B talks to nobody but the trunk's
- * address, so the challenge cannot come from a third party (FreeSWITCH
- * leaked digests to whoever asked: CVE-2021-41158). Returns 1 when the
- * INVITE was re-sent with credentials.
- */
-static int try_authenticate(struct leg *l, int status, const sip_t *sip)
+static int method_of(nua_event_t event)
 {
-	char realm[128], cred[400];
+	return event == nua_r_invite || event == nua_i_invite ? METHOD_INVITE
+	       : event == nua_r_update || event == nua_i_update ? METHOD_UPDATE
+								 : METHOD_INFO;
+}
 
-	if (l->side != SIDE_B || l->auth_tried || !l->auth_user[0] || !sip)
-		return 0;
-	challenge_realm(sip, status, realm, sizeof(realm));
-	if (!realm[0] || strchr(realm, ':') || (l->auth_realm[0] && strcmp(realm, l->auth_realm) != 0)) {
-		log_warn("call %s: trunk challenge for realm '%s' not answered (trunk realm '%s')", l->call_id,
-			 realm, l->auth_realm);
-		return 0;
+/* What a released leg still gets: a 2xx to an INVITE we gave up on (it
+ * crossed our CANCEL, or came after a trunk timeout or failover) has been
+ * ACKed by nua; the dialog it made is ended at once, or the carrier would
+ * keep a call open that nobody bills. */
+static void on_released_response(struct leg *l, nua_event_t event, int status)
+{
+	if (event == nua_r_invite && sc_success(status) && l->nh && !l->terminated) {
+		l->st->n_late_2xx++;
+		log_info("leg %s: %d after we gave up the INVITE: ACK and BYE", l->call_id, status);
+		nua_bye(l->nh, TAG_END());
+		return;
 	}
-	snprintf(cred, sizeof(cred), "Digest:\"%s\":%s:%s", realm, l->auth_user, l->auth_pass);
-	l->auth_tried = 1;
-	nua_authenticate(l->nh, NUTAG_AUTH(cred), TAG_END());
-	return 1;
+	if (event == nua_r_invite && (status == SC_UNAUTHORIZED || status == SC_PROXY_AUTH))
+		l->challenged = 1;
+	log_debug("leg %s: %s %d ignored (released)", l->call_id, nua_event_name(event), status);
+	leg_settle(l);
 }
 
 static void on_response(struct leg *l, nua_event_t event, int status, const char *phrase, const sip_t *sip)
 {
-	char *sdp;
+	struct leg_response r;
+	char realm[128] = "";
+	char *body;
 
-	if (!l->call)
-		return;
-	if (event == nua_r_invite) {
-		if ((status == 401 || status == 407) && try_authenticate(l, status, sip))
-			return;
-		if (status == 401 || status == 407) {
-			/* Our own leg's challenge means nothing to the caller. nua
-			 * keeps such a handle waiting for credentials: it is over. */
-			l->terminated = 1;
-			status = 403;
-			phrase = "Trunk Authentication Failed";
-		}
-		if (status >= 200)
-			l->in_invite_tx = 0;
-		sdp = sdp_dup(sip);
-		call_on_response(l->call, l, status, phrase, sdp);
-		free(sdp);
+	if (!l->call) {
+		on_released_response(l, event, status);
 		return;
 	}
-	if (event == nua_r_update || event == nua_r_info) {
-		char *body = body_dup(sip);
-		const char *ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
-
-		call_on_req_response(l->call, l, event == nua_r_update ? METHOD_UPDATE : METHOD_INFO, status,
-				     phrase, ctype, body);
-		free(body);
-		if (l->call && (status == 481 || status == 408))
-			call_on_leg_dead(l->call, l, status, phrase);
+	if (event == nua_r_invite && (status == SC_UNAUTHORIZED || status == SC_PROXY_AUTH)) {
+		/* nua keeps the handle waiting for credentials. */
+		l->challenged = 1;
+		if (sip)
+			challenge_realm(sip, status, realm, sizeof(realm));
 	}
+	body = body_dup(sip);
+	memset(&r, 0, sizeof(r));
+	r.method = method_of(event);
+	r.code = status;
+	r.reason = phrase;
+	r.ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
+	r.body = body;
+	r.sdp = sdp_of(sip) ? body : NULL;
+	r.realm = realm;
+	call_on_response(l->call, l, &r);
+	free(body);
 }
 
-static void on_in_dialog(struct sip_stack *st, nua_t *nua, struct leg *l, nua_event_t event, const sip_t *sip)
+static void on_in_dialog(nua_t *nua, struct leg *l, nua_event_t event, const sip_t *sip)
 {
-	int method = event == nua_i_invite ? METHOD_INVITE : event == nua_i_update ? METHOD_UPDATE : METHOD_INFO;
+	int method = method_of(event);
 	const char *ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
 	char *body;
 
-	(void)st;
 	if (method != METHOD_INVITE) {
 		if (l->saved_method) {
-			nua_respond(l->nh, 491, "Request Pending", NUTAG_WITH_THIS(nua), TAG_END());
+			reply_nh(nua, l->nh, RP_PENDING);
 			return;
 		}
 		nua_save_event(nua, l->saved);
@@ -665,43 +742,74 @@ static void on_in_dialog(struct sip_stack *st, nua_t *nua, struct leg *l, nua_ev
 	free(body);
 }
 
+static void on_options(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, struct leg *l)
+{
+	const struct sockaddr *sa = request_source(nua);
+
+	st->n_options++;
+	if (rate_limited(st, sa))
+		reply_nh(nua, nh, RP_RATE_LIMITED);
+	else
+		reply_nh(nua, nh, known_source(st, sa) ? RP_OK : RP_FORBIDDEN);
+	if (!l)
+		nua_handle_destroy(nh);
+}
+
+static void on_state(struct leg *l, int status, const char *phrase, tagi_t tags[])
+{
+	int cs = nua_callstate_init;
+
+	tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+	if (!l || cs != nua_callstate_terminated)
+		return;
+	l->terminated = 1;
+	if (l->call)
+		call_on_leg_dead(l->call, l, sc_failure(status) ? status : reply_get(RP_NO_DIALOG)->code,
+				 phrase ? phrase : "Dialog terminated");
+	leg_settle(l);
+}
+
+static void on_shutdown(struct sip_stack *st, nua_t *nua, int status)
+{
+	int all = 1;
+
+	if (!sc_final(status))
+		return;
+	for (int i = 0; i < st->nnuas; i++) {
+		if (st->nuas[i].nua == nua)
+			st->nuas[i].down = 1;
+		all &= st->nuas[i].down;
+	}
+	if (all && st->shutdown_done)
+		st->shutdown_done(st->shutdown_arg);
+}
+
+/* Every nua event of every leg. l is NULL for a handle we never bound
+ * (a new request) or unbound; a released leg's events are answered here. */
 static void on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, struct sip_stack *st,
 		     nua_handle_t *nh, struct leg *l, sip_t const *sip, tagi_t tags[])
 {
-	log_debug("nua %s %d %s leg=%p call=%p", nua_event_name(event), status, phrase ? phrase : "",
-		  (void *)l, l ? (void *)l->call : NULL);
+	log_debug("nua %s %d %s leg %s%s", nua_event_name(event), status, phrase ? phrase : "",
+		  l ? l->call_id : "-", l && !l->call ? " (released)" : "");
 	switch (event) {
 	case nua_i_invite:
-		if (!l) {
+		if (!l)
 			on_new_invite(st, nua, nh, sip);
-		} else if (l->call) {
-			on_in_dialog(st, nua, l, event, sip);
-		} else {
-			nua_respond(nh, 481, "Call Does Not Exist", TAG_END());
-		}
+		else if (l->call)
+			on_in_dialog(nua, l, event, sip);
+		else
+			reply_nh(nua, nh, RP_NO_DIALOG);
 		return;
 	case nua_i_update:
 	case nua_i_info:
 		if (l && l->call)
-			on_in_dialog(st, nua, l, event, sip);
+			on_in_dialog(nua, l, event, sip);
 		else
-			nua_respond(nh, 481, "Call Does Not Exist", NUTAG_WITH_THIS(nua), TAG_END());
+			reply_nh(nua, nh, RP_NO_DIALOG);
 		return;
-	case nua_i_options: {
-		const struct sockaddr *sa = request_source(nua);
-
-		st->n_options++;
-		if (rate_limited(st, sa))
-			nua_respond(nh, 503, "Service Unavailable", NUTAG_WITH_THIS(nua),
-				    SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
-		else if (known_source(st, sa))
-			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
-		else
-			nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
-		if (!l)
-			nua_handle_destroy(nh);
+	case nua_i_options:
+		on_options(st, nua, nh, l);
 		return;
-	}
 	case nua_i_ack:
 		if (l && l->call)
 			call_on_ack(l->call, l);
@@ -720,32 +828,11 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		if (l)
 			on_response(l, event, status, phrase, sip);
 		return;
-	case nua_i_state: {
-		int cs = nua_callstate_init;
-
-		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
-		if (l && cs == nua_callstate_terminated) {
-			l->terminated = 1;
-			if (l->call)
-				call_on_leg_dead(l->call, l, status >= 300 ? status : 481,
-						 phrase ? phrase : "Dialog terminated");
-			if (!l->call)
-				leg_destroy(l);
-		}
+	case nua_i_state:
+		on_state(l, status, phrase, tags);
 		return;
-	}
 	case nua_r_shutdown:
-		if (status >= 200) {
-			int all = 1;
-
-			for (int i = 0; i < st->nnuas; i++) {
-				if (st->nuas[i].nua == nua)
-					st->nuas[i].down = 1;
-				all &= st->nuas[i].down;
-			}
-			if (all && st->shutdown_done)
-				st->shutdown_done(st->shutdown_arg);
-		}
+		on_shutdown(st, nua, status);
 		return;
 	case nua_i_message:
 	case nua_i_refer:
@@ -754,13 +841,11 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 	case nua_i_notify:
 	case nua_i_method:
 	case nua_i_register:
-		nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, NUTAG_WITH_THIS(nua), TAG_END());
+		reply_nh(nua, nh, RP_METHOD);
 		if (!l)
 			nua_handle_destroy(nh);
 		return;
 	default:
-		if (status >= 300 && l && l->call && event == nua_r_bye)
-			log_debug("BYE answered %d on %s", status, l->call_id);
 		return;
 	}
 }
@@ -818,6 +903,12 @@ int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *
 	}
 	st->root = root;
 	st->cfg = cfg;
+	if (su_root_add_prepoll(root, reap, st) != 0) {
+		snprintf(err, errlen, "cannot install the loop's prepoll hook");
+		free(st);
+		return -1;
+	}
+	st->prepoll = 1;
 	/* One nua per address:port; it serves every transport listed for it. */
 	for (int i = 0; i < cfg->nlisten; i++) {
 		int udp = 0, tcp = 0;
@@ -857,6 +948,8 @@ void sip_stack_shutdown(struct sip_stack *st, void (*done)(void *), void *arg)
 		done(arg);
 }
 
+/* After nua_r_shutdown: the handles go with nua (never destroyed after
+ * nua_destroy); legs still listed only lose their call reference. */
 void sip_stack_free(struct sip_stack *st)
 {
 	if (!st)
@@ -864,6 +957,16 @@ void sip_stack_free(struct sip_stack *st)
 	for (int i = 0; i < st->nnuas; i++)
 		if (st->nuas[i].nua)
 			nua_destroy(st->nuas[i].nua);
+	while (st->legs) {
+		struct leg *l = st->legs;
+
+		st->legs = l->next;
+		leg_drop_call(l);
+		free(l);
+	}
+	reap(st, st->root);
+	if (st->prepoll)
+		su_root_remove_prepoll(st->root);
 	if (g_timer_stack == st)
 		g_timer_stack = NULL;
 	free(st);
@@ -872,10 +975,12 @@ void sip_stack_free(struct sip_stack *st)
 size_t sip_stack_stats(struct sip_stack *st, char *buf, size_t cap)
 {
 	int n = snprintf(buf, cap,
-			 "sip_invites %llu\nsip_options %llu\nsip_rate_limited %llu\nlegs_open %llu\n",
+			 "sip_invites %llu\nsip_options %llu\nsip_rate_limited %llu\nlegs_open %llu\n"
+			 "sip_late_2xx_byed %llu\n",
 			 (unsigned long long)st->n_invites, (unsigned long long)st->n_options,
 			 (unsigned long long)st->n_rate_limited,
-			 (unsigned long long)(st->n_legs - st->n_legs_freed));
+			 (unsigned long long)(st->n_legs - st->n_legs_freed),
+			 (unsigned long long)st->n_late_2xx);
 
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }

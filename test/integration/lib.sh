@@ -20,8 +20,10 @@ die() {
 	return 1
 }
 
-# cleanup kills every process this flow started, even on failure.
+# cleanup kills every process this flow started, even on failure: those
+# in $PIDS, and those a background script (during.sh) listed in $W/pids.
 cleanup() {
+	[ -n "${W:-}" ] && [ -f "$W/pids" ] && PIDS="$PIDS $(cat "$W/pids")"
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
@@ -95,10 +97,12 @@ start_relay() {
 			--log-level=6 --no-fallback=false >"$W/relay.log" 2>&1 &
 		;;
 	*)
-		"$ROOT/$BUILD/media-relay" -c "$W/media-relay.conf" -f >"$W/relay.log" 2>&1 &
+		"$ROOT/$BUILD/media-relay" -c "$W/media-relay.conf" -f >>"$W/relay.log" 2>&1 &
 		;;
 	esac
+	RELAY_PID=$!
 	PIDS="$PIDS $!"
+	echo "$!" >> "$W/pids"
 	wait_port udp $NG_PORT || die "media relay did not start (see $W/relay.log)"
 }
 
@@ -177,6 +181,14 @@ expect_msgs() {
 			pos=$((pos + line)) ;;
 		esac
 	done < "$1"
+}
+
+# statuses FILE: "CODE METHOD" for each response a party received (its
+# .msg trace), in order, for checks a line-by-line regex cannot make.
+statuses() {
+	awk '/^----/{code=""} /message received/{r=1} /message sent/{r=0}
+	     r && /^SIP\/2\.0 [0-9]+ /{code=$2}
+	     r && code != "" && /^CSeq:/{print code, $3; code=""}' "$1" | tr -d '\r'
 }
 
 # expect_cdr FLOWDIR: cdr.sql's output must match expect_cdr.txt line by

@@ -88,11 +88,15 @@ static void tr_reset(void)
 	tr_pos = 0;
 }
 
-/* ---- fake legs ---- */
+/* ---- fake legs ----
+ * Like the real adapter, a leg holds a reference on its call from its
+ * creation (B) or from call_on_invite() (A) until the core releases it,
+ * and every operation asserts that the core still holds the leg. */
 
 struct leg {
 	char name[16];         /* "A", "B1", "B2"... */
 	char call_id[32];
+	struct call *call;
 	int released;
 	int in_use;
 };
@@ -115,23 +119,34 @@ static struct leg *leg_new(const char *name)
 	return NULL;
 }
 
+/* The core may only use a leg it holds. */
+static void held(const struct leg *l)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_TRUE(l->in_use);
+	CU_ASSERT_FALSE(l->released);
+}
+
 static struct leg *fake_invite(void *ctx, struct call *c, const struct leg_invite *inv)
 {
 	char name[16];
+	struct leg *l;
 
 	(void)ctx;
-	(void)c;
 	snprintf(name, sizeof(name), "B%d", ++nb);
 	snprintf(last_invite_sdp, sizeof(last_invite_sdp), "%s", inv->sdp ? inv->sdp : "");
 	note("%s INVITE %s ruri=%s from=%s mf=%d", name, inv->trunk->name, inv->ruri_user,
 	     inv->from_user, inv->max_forwards);
-	return leg_new(name);
+	l = leg_new(name);
+	if (l)
+		l->call = call_ref(c);
+	return l;
 }
 
 static void fake_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
 {
-	(void)reason;
-	note("%s %d%s%s%s", l->name, code, sdp ? " sdp=" : "", sdp ? sdp : "",
+	held(l);
+	note("%s %d %s%s%s%s", l->name, code, reason, sdp ? " sdp=" : "", sdp ? sdp : "",
 	     retry_after ? " retry-after" : "");
 }
 
@@ -140,41 +155,59 @@ static void fake_respond_req(struct leg *l, int method, int code, const char *re
 {
 	(void)reason;
 	(void)ctype;
+	held(l);
 	note("%s %d to %d%s%s", l->name, code, method, body ? " body=" : "", body ? body : "");
+}
+
+static void fake_authenticate(struct leg *l, const char *realm, const char *user, const char *password)
+{
+	held(l);
+	note("%s AUTH %s %s:%s", l->name, realm, user, password);
 }
 
 static void fake_cancel(struct leg *l)
 {
+	held(l);
 	note("%s CANCEL", l->name);
 }
 
 static void fake_bye(struct leg *l)
 {
+	held(l);
 	note("%s BYE", l->name);
 }
 
 static void fake_request(struct leg *l, int method, const char *ctype, const char *body)
 {
 	(void)ctype;
+	held(l);
 	note("%s REQ %d%s%s", l->name, method, body ? " body=" : "", body ? body : "");
 }
 
 static const char *fake_call_id(struct leg *l)
 {
+	held(l);
 	return l->call_id;
 }
 
+/* Released once, on one path; the leg's reference on the call goes. */
 static void fake_release(struct leg *l)
 {
-	CU_ASSERT_FALSE(l->released);   /* released once, on one path */
+	struct call *c = l->call;
+
+	held(l);
+	note("%s released", l->name);
 	l->released = 1;
 	l->in_use = 0;
+	l->call = NULL;
+	if (c)
+		call_unref(c);
 }
 
 static const struct leg_ops fake_legs = {
 	.invite = fake_invite, .respond = fake_respond, .respond_req = fake_respond_req,
-	.cancel = fake_cancel, .bye = fake_bye, .request = fake_request,
-	.call_id = fake_call_id, .release = fake_release,
+	.authenticate = fake_authenticate, .cancel = fake_cancel, .bye = fake_bye,
+	.request = fake_request, .call_id = fake_call_id, .release = fake_release,
 };
 
 /* ---- fake relay: requests wait until the test answers them ---- */
@@ -231,6 +264,7 @@ static int fake_delete(void *ctx, struct call *c, relay_done_fn done)
 static int fake_query(void *ctx, struct call *c, relay_done_fn done)
 {
 	(void)ctx;
+	note("relay query");
 	return relay_push("query", c, done);
 }
 
@@ -238,15 +272,16 @@ static const struct relay_ops fake_relay = {
 	.offer = fake_offer, .answer = fake_answer, .delete = fake_delete, .query = fake_query,
 };
 
-/* Answers the oldest pending request, which must be `what`. */
-static void relay_reply(const char *what, int ok, const char *sdp, int media_timeout)
+/* Answers the oldest pending request, which must be `what`, with err
+ * (RELAY_OK: sdp, media_timeout and fixed counters). */
+static void relay_result(const char *what, enum relay_err err, const char *sdp, int media_timeout)
 {
-	struct relay_result r = {.ok = ok, .sdp = sdp, .error = ok ? NULL : "ports exhausted",
+	struct relay_result r = {.err = err, .sdp = sdp, .detail = err ? "relay says no" : NULL,
 				 .media_timeout = media_timeout, .codec = "PCMA"};
 	struct pending p;
 
 	CU_ASSERT_FATAL(nrq > 0);
-	CU_ASSERT_STRING_EQUAL(rq[0].what, what);
+	CU_ASSERT_STRING_EQUAL_FATAL(rq[0].what, what);
 	p = rq[0];
 	memmove(rq, rq + 1, (size_t)(nrq - 1) * sizeof(rq[0]));
 	nrq--;
@@ -256,22 +291,47 @@ static void relay_reply(const char *what, int ok, const char *sdp, int media_tim
 	p.done(p.c, &r);
 }
 
+static void relay_reply(const char *what, int ok, const char *sdp, int media_timeout)
+{
+	relay_result(what, ok ? RELAY_OK : RELAY_E_REFUSED, sdp, media_timeout);
+}
+
 /* ---- fake timers and limits ---- */
 
+/* Like su timers: an armed timer holds a reference on its call. */
 static int64_t timers[TIMER__N];
-
-static void fake_timer_set(void *ctx, struct call *c, enum call_timer t, int64_t ms)
-{
-	(void)ctx;
-	(void)c;
-	timers[t] = ms;
-}
+static struct call *timer_call[TIMER__N];
 
 static void fake_timer_cancel(void *ctx, struct call *c, enum call_timer t)
 {
 	(void)ctx;
 	(void)c;
 	timers[t] = 0;
+	if (timer_call[t]) {
+		struct call *held_call = timer_call[t];
+
+		timer_call[t] = NULL;
+		call_unref(held_call);
+	}
+}
+
+static void fake_timer_set(void *ctx, struct call *c, enum call_timer t, int64_t ms)
+{
+	fake_timer_cancel(ctx, c, t);
+	timers[t] = ms;
+	timer_call[t] = call_ref(c);
+}
+
+/* Fires an armed timer the way sip_leg.c does. */
+static void fire(enum call_timer t)
+{
+	struct call *c = timer_call[t];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	timer_call[t] = NULL;
+	timers[t] = 0;
+	call_on_timer(c, t);
+	call_unref(c);
 }
 
 static const struct timer_ops fake_timers = {.set = fake_timer_set, .cancel = fake_timer_cancel};
@@ -323,11 +383,14 @@ static const char *fixture_sql =
 	" (2, 'carrier1', '127.0.0.3', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 1),"
 	" (3, 'carrier2', '127.0.0.4', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 1),"
 	" (4, 'secure', '127.0.0.5', 5080, 'udp', 0, 0, 0, 'PCMA', 'mandatory', 0, 1);"
+	"INSERT INTO trunks (id, name, host, port, transport, username, password, realm, register, max_channels,"
+	" max_cps, codecs, srtp, options_ping_s, enabled)"
+	" VALUES (5, 'authed', '127.0.0.6', 5080, 'udp', 'u1', 'p1', 'carrier.example', 0, 0, 0, NULL, 'off', 0, 1);"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (2, '127.0.0.3/32'),"
-	" (3, '127.0.0.4/32'), (4, '127.0.0.5/32');"
+	" (3, '127.0.0.4/32'), (4, '127.0.0.5/32'), (5, '127.0.0.6/32');"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
 	" VALUES (1, '1', 2, 1, 100, 1), (1, '1', 3, 2, 100, 1), (1, '2', 3, 1, 100, 1),"
-	" (NULL, '4', 1, 1, 100, 1), (1, '5', 4, 1, 100, 1);"
+	" (NULL, '4', 1, 1, 100, 1), (1, '5', 4, 1, 100, 1), (1, '6', 5, 1, 100, 1);"
 	"INSERT INTO rates (prefix, trunk_id, per_minute, increment_s, min_s, connect_fee)"
 	" VALUES ('1', 2, 0.60, 6, 6, 0.0);";
 
@@ -385,6 +448,7 @@ static void setup(void)
 	memset(legs, 0, sizeof(legs));
 	memset(rq, 0, sizeof(rq));
 	memset(timers, 0, sizeof(timers));
+	memset(timer_call, 0, sizeof(timer_call));
 	memset(channels, 0, sizeof(channels));
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
@@ -411,6 +475,8 @@ static void teardown(void)
 	CU_ASSERT_EQUAL(nrq, 0);
 	for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
 		CU_ASSERT_FALSE(legs[i].in_use);
+	for (int t = 0; t < TIMER__N; t++)
+		CU_ASSERT_PTR_NULL(timer_call[t]);
 	for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++)
 		CU_ASSERT_EQUAL(channels[i], 0);
 	call_core_free(core);
@@ -435,6 +501,7 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	struct call_invite inv;
 	struct sockaddr_in *sin;
 	struct leg *a = leg_new("A");
+	struct call *c;
 
 	memset(&inv, 0, sizeof(inv));
 	sin = (struct sockaddr_in *)&inv.src;
@@ -447,7 +514,10 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	inv.to_user = user;
 	inv.max_forwards = max_forwards;
 	inv.sdp = sdp;
-	return call_on_invite(core, a, &inv);
+	c = call_on_invite(core, a, &inv);
+	if (c)
+		a->call = call_ref(c);   /* what sip_leg.c does */
+	return c;
 }
 
 static const char *offer_sdp =
@@ -463,6 +533,32 @@ static struct leg *leg_named(const char *name)
 	return NULL;
 }
 
+/* A response on leg name to what we sent there (INVITE unless said). */
+static void resp_m(struct call *c, const char *name, int method, int code, const char *reason,
+		   const char *sdp, const char *realm)
+{
+	struct leg_response r = {.method = method, .code = code, .reason = reason, .body = sdp,
+				 .sdp = sdp, .ctype = sdp ? "application/sdp" : NULL,
+				 .realm = realm ? realm : ""};
+
+	call_on_response(c, leg_named(name), &r);
+}
+
+static void resp(struct call *c, const char *name, int code, const char *reason, const char *sdp)
+{
+	resp_m(c, name, METHOD_INVITE, code, reason, sdp, NULL);
+}
+
+static void ack(struct call *c)
+{
+	call_on_ack(c, leg_named("A"));
+}
+
+static void bye(struct call *c, const char *name)
+{
+	call_on_bye(c, leg_named(name));
+}
+
 /* Runs a call up to "B ringing with 180" on carrier1. */
 static struct call *ringing_call(void)
 {
@@ -471,8 +567,8 @@ static struct call *ringing_call(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	relay_reply("offer", 1, "SDP-TO-B", 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(leg_named("B1"));
-	call_on_response(c, leg_named("B1"), 100, "Trying", NULL);
-	call_on_response(c, leg_named("B1"), 180, "Ringing", NULL);
+	resp(c, "B1", 100, "Trying", NULL);
+	resp(c, "B1", 180, "Ringing", NULL);
 	return c;
 }
 
@@ -480,33 +576,37 @@ static struct call *answered_call(void)
 {
 	struct call *c = ringing_call();
 
-	call_on_response(c, leg_named("B1"), 200, "OK", "SDP-FROM-B");
+	resp(c, "B1", 200, "OK", "SDP-FROM-B");
 	relay_reply("answer", 1, "SDP-TO-A", 0);
-	call_on_ack(c, leg_named("A"));
+	ack(c);
 	return c;
 }
 
-/* ---- tests ---- */
+/* ---- establishment and hang-up ---- */
 
 static void test_answered_call_caller_hangs_up(void)
 {
-	struct call *c;
+	struct call *c = answered_call();
 
-	c = answered_call();
-	CU_ASSERT(expect("A 100"));
 	CU_ASSERT(expect("relay offer from A srtp=0"));
 	CU_ASSERT(expect("B1 INVITE carrier1 ruri=15551234 from=100 mf=69"));
 	CU_ASSERT_STRING_EQUAL(last_invite_sdp, "SDP-TO-B");
-	CU_ASSERT(expect("A 180"));
-	CU_ASSERT(expect("A 200 sdp=SDP-TO-A"));
+	CU_ASSERT(expect("A 180 Ringing"));
+	CU_ASSERT(expect("relay answer from B srtp=0"));
+	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
+	CU_ASSERT(never("A 100"));   /* nua sent it; we send no second one */
 	CU_ASSERT(timers[TIMER_MAX_DURATION] == 3600000);
 	CU_ASSERT_EQUAL(channels[2], 1);
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "in_progress");
 	CU_ASSERT(cdr.answer_ms > 0);
 
-	call_on_bye(c, leg_named("A"));
+	bye(c, "A");
 	CU_ASSERT(expect("B1 BYE"));
+	CU_ASSERT(expect("A released"));
+	CU_ASSERT(expect("B1 released"));
+	CU_ASSERT(expect("relay delete"));
 	CU_ASSERT(never("A BYE"));
+	CU_ASSERT_FALSE(cdr_final);   /* waits for the relay's totals */
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_TRUE(cdr_final);
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
@@ -527,10 +627,10 @@ static void test_answered_call_caller_hangs_up(void)
 
 static void test_callee_hangs_up(void)
 {
-	struct call *c;
+	struct call *c = answered_call();
 
-	c = answered_call();
-	call_on_bye(c, leg_named("B1"));
+	tr_reset();
+	bye(c, "B1");
 	CU_ASSERT(expect("A BYE"));
 	CU_ASSERT(never("B1 BYE"));
 	relay_reply("delete", 1, NULL, 0);
@@ -540,104 +640,104 @@ static void test_callee_hangs_up(void)
 
 static void test_busy_goes_back_without_failover(void)
 {
-	struct call *c;
+	struct call *c = ringing_call();
 
-	c = ringing_call();
-	call_on_response(c, leg_named("B1"), 486, "Busy Here", NULL);
-	CU_ASSERT(expect("A 486"));
+	resp(c, "B1", 486, "Busy Here", NULL);
+	CU_ASSERT(expect("B1 released"));
+	CU_ASSERT(expect("A 486 Busy Here"));
 	CU_ASSERT(never("B2 INVITE"));
+	CU_ASSERT(never("B1 CANCEL"));
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "busy");
 	CU_ASSERT_EQUAL(cdr.sip_code, 486);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "callee");
 	CU_ASSERT_FALSE(cdr.has_cost);
 	CU_ASSERT_EQUAL(channels[2], 0);
 }
 
 static void test_failover_after_503(void)
 {
-	struct call *c;
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 
-	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 	relay_reply("offer", 1, "SDP-TO-B", 0);
-	call_on_response(c, leg_named("B1"), 503, "Service Unavailable", NULL);
-	CU_ASSERT(never("A 503"));
-	CU_ASSERT(leg_named("B1") == NULL);   /* released */
+	resp(c, "B1", 503, "Service Unavailable", NULL);
+	CU_ASSERT(expect("B1 released"));
 	relay_reply("offer", 1, "SDP-TO-B2", 0);
 	CU_ASSERT(expect("B2 INVITE carrier2"));
-	call_on_response(c, leg_named("B2"), 200, "OK", "SDP-FROM-B");
+	resp(c, "B2", 200, "OK", "SDP-FROM-B");
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	CU_ASSERT(expect("A 200"));
+	CU_ASSERT(never("A 503"));
 	CU_ASSERT_STRING_EQUAL(cdr.to_trunk, "carrier2");
 	CU_ASSERT_EQUAL(channels[2], 0);
 	CU_ASSERT_EQUAL(channels[3], 1);
-	call_on_bye(c, leg_named("A"));
+	bye(c, "A");
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_EQUAL(channels[3], 0);
 }
 
 static void test_all_routes_fail_best_code_wins(void)
 {
-	struct call *c;
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 
-	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 	relay_reply("offer", 1, "X", 0);
-	/* carrier1 never answers: the trunk timer fails over... */
+	/* carrier1 never answers: the trunk timer gives up on it... */
 	CU_ASSERT_EQUAL(timers[TIMER_TRUNK], 2000);
-	call_on_timer(c, TIMER_TRUNK);
+	fire(TIMER_TRUNK);
 	CU_ASSERT(expect("B1 CANCEL"));
+	CU_ASSERT(expect("B1 released"));
 	relay_reply("offer", 1, "X", 0);
 	/* ...and carrier2 says 500: a 5xx beats the 408 of the timeout. */
-	call_on_response(c, leg_named("B2"), 500, "Server Error", NULL);
-	CU_ASSERT(expect("A 500"));
+	resp(c, "B2", 500, "Server Error", NULL);
+	CU_ASSERT(expect("A 500 Server Error"));
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
 	CU_ASSERT_EQUAL(cdr.sip_code, 500);
 }
 
-static void test_trunk_timer_ignored_after_provisional(void)
+static void test_trunk_timer_stops_at_first_reply(void)
 {
-	struct call *c;
-
-	c = ringing_call();
+	ringing_call();
 	CU_ASSERT_EQUAL(timers[TIMER_TRUNK], 0);   /* cancelled by 100 */
-	call_on_timer(c, TIMER_TRUNK);
-	CU_ASSERT(never("B1 CANCEL"));
-	CU_ASSERT(never("B2 INVITE"));
+	CU_ASSERT_PTR_NULL(timer_call[TIMER_TRUNK]);
 	call_core_hangup_all(core);
+	CU_ASSERT(expect("A 503 Hung Up By Administrator"));
+	CU_ASSERT(expect("B1 CANCEL"));
 	relay_reply("delete", 1, NULL, 0);
 }
 
 static void test_no_route_is_404(void)
 {
 	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "9999", 70, offer_sdp));
-	CU_ASSERT(expect("A 404"));
+	CU_ASSERT(expect("A 404 No Route To Destination"));
+	CU_ASSERT(expect("A released"));
 	CU_ASSERT(never("relay"));   /* nothing to delete at the relay */
 	CU_ASSERT_TRUE(cdr_final);
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
 	CU_ASSERT_EQUAL(cdr.sip_code, 404);
 }
 
 static void test_unknown_source_is_403_without_cdr(void)
 {
 	CU_ASSERT_PTR_NULL(invite_from("127.0.0.9", "15551234", 70, offer_sdp));
-	CU_ASSERT(expect("A 403"));
-	CU_ASSERT(never("INVITE"));
+	CU_ASSERT(expect("A 403 Forbidden"));
+	CU_ASSERT(expect("A released"));
+	CU_ASSERT(never("B1 INVITE"));
 	CU_ASSERT_EQUAL(cdr_events, 0);
-	CU_ASSERT_PTR_NULL(leg_named("A"));   /* released */
 }
 
 static void test_max_forwards_zero_is_483(void)
 {
 	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 0, offer_sdp));
-	CU_ASSERT(expect("A 483"));
-	CU_ASSERT(never("B1"));
+	CU_ASSERT(expect("A 483 Too Many Hops"));
+	CU_ASSERT(never("B1 INVITE"));
 }
 
 static void test_cancel_while_ringing(void)
 {
-	struct call *c;
+	struct call *c = ringing_call();
 
-	c = ringing_call();
 	call_on_cancel(c, leg_named("A"));
 	CU_ASSERT(expect("B1 CANCEL"));
 	CU_ASSERT(never("A 487"));   /* the adapter answers the CANCELled INVITE */
@@ -649,15 +749,27 @@ static void test_cancel_while_ringing(void)
 
 static void test_early_media_goes_through_relay(void)
 {
-	struct call *c;
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 
-	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 	relay_reply("offer", 1, "X", 0);
-	call_on_response(c, leg_named("B1"), 183, "Session Progress", "EARLY-SDP");
+	resp(c, "B1", 183, "Session Progress", "EARLY-SDP");
 	CU_ASSERT(expect("relay answer from B"));
 	CU_ASSERT(never("A 183"));
 	relay_reply("answer", 1, "EARLY-TO-A", 0);
-	CU_ASSERT(expect("A 183 sdp=EARLY-TO-A"));
+	CU_ASSERT(expect("A 183 Session Progress sdp=EARLY-TO-A"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* The relay refusing early media costs the caller the SDP, not the 18x. */
+static void test_early_media_relay_refusal_sends_18x_alone(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	relay_reply("offer", 1, "X", 0);
+	resp(c, "B1", 183, "Session Progress", "EARLY-SDP");
+	relay_reply("answer", 0, NULL, 0);
+	CU_ASSERT(expect("A 183 Session Progress$"));
 	call_on_cancel(c, leg_named("A"));
 	relay_reply("delete", 1, NULL, 0);
 }
@@ -671,7 +783,7 @@ static void test_channel_limit_skips_to_next_route(void)
 	CU_ASSERT_PTR_NOT_NULL(c);
 	relay_reply("offer", 1, "X", 0);
 	CU_ASSERT(expect("B1 INVITE carrier2"));
-	CU_ASSERT(never("INVITE carrier1"));
+	CU_ASSERT(never("B1 INVITE carrier1"));
 	call_core_hangup_all(core);
 	relay_reply("delete", 1, NULL, 0);
 }
@@ -680,49 +792,80 @@ static void test_all_routes_over_limit_is_503(void)
 {
 	deny_trunk = 3;
 	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "2000", 70, offer_sdp));
-	CU_ASSERT(expect("A 503"));
+	CU_ASSERT(expect("A 503 Trunk Capacity Exceeded retry-after"));
 	CU_ASSERT_EQUAL(nrq, 0);
 	CU_ASSERT_STRING_EQUAL(cdr.reason, "Trunk Capacity Exceeded");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
 }
 
 static void test_draining_refuses_with_retry_after(void)
 {
 	call_core_drain(core);
 	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 70, offer_sdp));
-	CU_ASSERT(expect("A 503 retry-after"));
+	CU_ASSERT(expect("A 503 Service Unavailable retry-after"));
 }
+
+/* ---- in-dialog transactions ---- */
 
 static void test_reinvite_relayed_and_glare_is_491(void)
 {
-	struct call *c;
+	struct call *c = answered_call();
 
-	c = answered_call();
+	tr_reset();
 	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", "HOLD-SDP");
 	CU_ASSERT(expect("relay offer from A srtp=0"));   /* carrier1 is srtp=off */
 	/* B offers at the same time: glare. */
 	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", "B-SDP");
-	CU_ASSERT(expect("B1 491"));
+	CU_ASSERT(expect("B1 491 Request Pending"));
 	relay_reply("offer", 1, "HOLD-TO-B", 0);
 	CU_ASSERT(expect("B1 REQ 1 body=HOLD-TO-B"));
-	call_on_response(c, leg_named("B1"), 200, "OK", "HELD-SDP");
+	resp(c, "B1", 200, "OK", "HELD-SDP");
 	CU_ASSERT(expect("relay answer from B"));
 	relay_reply("answer", 1, "HELD-TO-A", 0);
-	CU_ASSERT(expect("A 200 sdp=HELD-TO-A"));
+	CU_ASSERT(expect("A 200 OK sdp=HELD-TO-A"));
 	/* INFO passes without the relay. */
 	call_on_request(c, leg_named("B1"), METHOD_INFO, "application/dtmf-relay", "Signal=5");
 	CU_ASSERT(expect("A REQ 3 body=Signal=5"));
-	call_on_req_response(c, leg_named("A"), METHOD_INFO, 200, "OK", NULL, NULL);
+	resp_m(c, "A", METHOD_INFO, 200, "OK", NULL, NULL);
 	CU_ASSERT(expect("B1 200 to 3"));
-	call_on_bye(c, leg_named("A"));
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* RFC 3261 12.2.1.2: a 481 to a request within the dialog ends it. */
+static void test_481_to_relayed_request_ends_call(void)
+{
+	struct call *c = answered_call();
+
+	tr_reset();
+	call_on_request(c, leg_named("A"), METHOD_INFO, "application/dtmf-relay", "Signal=1");
+	resp_m(c, "B1", METHOD_INFO, 481, "Call Does Not Exist", NULL, NULL);
+	CU_ASSERT(expect("A 481 to 3"));
+	CU_ASSERT(expect("B1 released"));
+	CU_ASSERT(expect("A BYE"));
+	CU_ASSERT(never("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+}
+
+/* Requests before the call is up get 491: one offer at a time. */
+static void test_request_before_answer_is_491(void)
+{
+	struct call *c = ringing_call();
+
+	call_on_request(c, leg_named("A"), METHOD_UPDATE, "application/sdp", "X");
+	CU_ASSERT(expect("A 491 to 2"));
+	call_on_cancel(c, leg_named("A"));
 	relay_reply("delete", 1, NULL, 0);
 }
 
 static void test_leg_death_tears_down_other_leg(void)
 {
-	struct call *c;
+	struct call *c = answered_call();
 
-	c = answered_call();
 	call_on_leg_dead(c, leg_named("B1"), 481, "Call Does Not Exist");
+	CU_ASSERT(expect("B1 released"));
 	CU_ASSERT(expect("A BYE"));
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
@@ -730,34 +873,45 @@ static void test_leg_death_tears_down_other_leg(void)
 	CU_ASSERT_EQUAL(call_core_count(core), 0);
 }
 
+/* ---- the relay ---- */
+
 static void test_relay_refusal_fails_call(void)
 {
 	CU_ASSERT_PTR_NOT_NULL(invite_from("127.0.0.2", "2000", 70, offer_sdp));
 	relay_reply("offer", 0, NULL, 0);
-	CU_ASSERT(expect("A 503"));
+	CU_ASSERT(expect("A 503 Media Relay Unavailable retry-after"));
 	CU_ASSERT(never("B1 INVITE"));
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_EQUAL(cdr.sip_code, 503);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
 	CU_ASSERT_EQUAL(channels[3], 0);
+}
+
+/* The type of the relay's refusal decides, never its words. */
+static void test_relay_sdp_refusal_is_488(void)
+{
+	CU_ASSERT_PTR_NOT_NULL(invite_from("127.0.0.2", "2000", 70, offer_sdp));
+	relay_result("offer", RELAY_E_SDP, NULL, 0);
+	CU_ASSERT(expect("A 488 Not Acceptable Here$"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.sip_code, 488);
 }
 
 static void test_relay_unreachable_answers_503(void)
 {
 	relay_fail = 1;
 	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "2000", 70, offer_sdp));
-	CU_ASSERT(expect("A 503"));
+	CU_ASSERT(expect("A 503 Media Relay Unavailable"));
 	CU_ASSERT_EQUAL(nrq, 0);
 }
 
 static void test_media_timeout_ends_call(void)
 {
-	struct call *c;
-
-	c = answered_call();
-	call_check_media(c);
+	answered_call();
+	call_core_check_media(core);
 	relay_reply("query", 1, NULL, 0);
-	CU_ASSERT(never("BYE"));
-	call_check_media(c);
+	CU_ASSERT(never("A BYE"));
+	call_core_check_media(core);
 	relay_reply("query", 1, NULL, 1);
 	CU_ASSERT(expect("A BYE"));
 	CU_ASSERT(expect("B1 BYE"));
@@ -766,33 +920,177 @@ static void test_media_timeout_ends_call(void)
 	CU_ASSERT_STRING_EQUAL(cdr.reason, "Media timeout");
 }
 
-static void test_max_duration_ends_call(void)
+/* A restarted relay has forgotten the call: its media is gone, so is it.
+ * A relay that only times out keeps the call. */
+static void test_relay_that_lost_the_call_ends_it(void)
 {
-	struct call *c = answered_call();
-
-	call_on_timer(c, TIMER_MAX_DURATION);
+	answered_call();
+	call_core_check_media(core);
+	relay_result("query", RELAY_E_TIMEOUT, NULL, 0);
+	CU_ASSERT(never("A BYE"));
+	call_core_check_media(core);
+	relay_result("query", RELAY_E_NOT_FOUND, NULL, 0);
 	CU_ASSERT(expect("A BYE"));
 	CU_ASSERT(expect("B1 BYE"));
 	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Media relay lost the call");
 	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
 }
 
-static void test_no_answer_timer_is_480(void)
+/* ---- late and crossing events (each was a ghost call or a crash) ---- */
+
+/* The caller CANCELs while the relay works on the trunk's 200: the trunk
+ * is answered, so it gets a BYE; the late relay answer changes nothing. */
+static void test_cancel_while_relay_answers(void)
 {
 	struct call *c = ringing_call();
 
-	call_on_timer(c, TIMER_NO_ANSWER);
-	CU_ASSERT(expect("A 480"));
-	CU_ASSERT(expect("B1 CANCEL"));
+	resp(c, "B1", 200, "OK", "SDP-FROM-B");
+	CU_ASSERT(expect("relay answer from B"));
+	call_on_cancel(c, leg_named("A"));
+	CU_ASSERT(expect("B1 BYE"));
+	CU_ASSERT(never("B1 CANCEL"));
+	CU_ASSERT(never("A 200"));
+	relay_reply("answer", 1, "SDP-TO-A", 0);   /* late: ignored */
+	CU_ASSERT(never("A 200"));
 	relay_reply("delete", 1, NULL, 0);
-	CU_ASSERT_STRING_EQUAL(cdr.disposition, "no_answer");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "cancelled");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "caller");
+	CU_ASSERT_EQUAL(cdr.sip_code, 487);
+	CU_ASSERT_FALSE(cdr.has_cost);
 }
+
+/* A BYE from the caller on the early dialog (RFC 3261 15) ends the
+ * attempt like a CANCEL would. */
+static void test_caller_bye_while_ringing_cancels_trunk(void)
+{
+	struct call *c = ringing_call();
+
+	bye(c, "A");
+	CU_ASSERT(expect("B1 CANCEL"));
+	CU_ASSERT(never("A 4"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "cancelled");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "caller");
+}
+
+/* The caller never ACKs our 200: after 64*T1 its dialog dies; the trunk
+ * gets a BYE and the CDR says why (wave 1 freed the leg inside the nua
+ * callback here). */
+static void test_no_ack_from_caller_ends_call(void)
+{
+	struct call *c = ringing_call();
+
+	resp(c, "B1", 200, "OK", "SDP-FROM-B");
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	tr_reset();
+	call_on_leg_dead(c, leg_named("A"), 408, "ACK Timeout");
+	CU_ASSERT(expect("A released"));
+	CU_ASSERT(expect("B1 BYE"));
+	CU_ASSERT(never("A BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "No ACK from caller");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
+/* After a trunk timeout the leg is released: whatever it says later is
+ * the adapter's to handle (ACK+BYE of a 2xx), never the call's. */
+static void test_trunk_timeout_releases_leg_before_next_route(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	relay_reply("offer", 1, "X", 0);
+	fire(TIMER_TRUNK);
+	CU_ASSERT(expect("B1 CANCEL"));
+	CU_ASSERT(expect("B1 released"));
+	CU_ASSERT(expect("relay offer from A"));
+	relay_reply("offer", 1, "X", 0);
+	CU_ASSERT(expect("B2 INVITE carrier2"));
+	resp(c, "B2", 200, "OK", "SDP-FROM-B2");
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	CU_ASSERT(expect("A 200"));
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.to_trunk, "carrier2");
+}
+
+/* A relay completion after the call is gone from the core's list still
+ * finds its call (the request held a reference). */
+static void test_relay_completion_after_admin_hangup(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(call_core_hangup(core, "a-call-id"), 0);
+	CU_ASSERT(expect("A 503 Hung Up By Administrator"));
+	CU_ASSERT(expect("relay delete"));
+	relay_reply("offer", 1, "X", 0);   /* the route's offer, late */
+	CU_ASSERT(never("B1 INVITE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_TRUE(cdr_final);
+}
+
+/* ---- trunk authentication ---- */
+
+static void test_challenge_answered_once_for_trunk_realm(void)
+{
+	struct call *c = invite_from("127.0.0.2", "6000", 70, offer_sdp);
+
+	relay_reply("offer", 1, "X", 0);
+	resp_m(c, "B1", METHOD_INVITE, 401, "Unauthorized", NULL, "carrier.example");
+	CU_ASSERT(expect("B1 AUTH carrier.example u1:p1"));
+	/* Refused again: no second try, the caller gets our 403. */
+	resp_m(c, "B1", METHOD_INVITE, 407, "Proxy Authentication Required", NULL, "carrier.example");
+	CU_ASSERT(expect("A 403 Trunk Authentication Failed"));
+	CU_ASSERT(expect("B1 released"));
+	CU_ASSERT(never("B1 CANCEL"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.sip_code, 403);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
+/* CVE-2021-41158: credentials never go to a realm the trunk is not. */
+static void test_challenge_from_foreign_realm_not_answered(void)
+{
+	struct call *c = invite_from("127.0.0.2", "6000", 70, offer_sdp);
+
+	relay_reply("offer", 1, "X", 0);
+	resp_m(c, "B1", METHOD_INVITE, 401, "Unauthorized", NULL, "evil.example");
+	CU_ASSERT(never("B1 AUTH"));
+	CU_ASSERT(expect("A 403 Trunk Authentication Failed"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* ---- media policy ---- */
 
 static void test_srtp_policy_of_caller_trunk_is_488(void)
 {
 	/* "secure" demands SRTP; a plain RTP/AVP offer from it is refused. */
 	CU_ASSERT_PTR_NULL(invite_from("127.0.0.5", "4000", 70, offer_sdp));
-	CU_ASSERT(expect("A 488"));
+	CU_ASSERT(expect("A 488 Not Acceptable Here"));
+}
+
+static void test_max_duration_ends_call(void)
+{
+	answered_call();
+	fire(TIMER_MAX_DURATION);
+	CU_ASSERT(expect("A BYE"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Maximum call duration");
+}
+
+static void test_no_answer_timer_is_480(void)
+{
+	ringing_call();
+	fire(TIMER_NO_ANSWER);
+	CU_ASSERT(expect("A 480 No Answer"));
+	CU_ASSERT(expect("B1 CANCEL"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "no_answer");
 }
 
 static void test_admin_hangup_by_call_id(void)
@@ -804,6 +1102,7 @@ static void test_admin_hangup_by_call_id(void)
 	CU_ASSERT(expect("B1 BYE"));
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_EQUAL(call_core_count(core), 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Hung up by administrator");
 }
 
 static void test_without_relay_sdp_passes_unchanged(void)
@@ -813,9 +1112,9 @@ static void test_without_relay_sdp_passes_unchanged(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT(expect("B1 INVITE carrier2"));
 	CU_ASSERT_STRING_EQUAL(last_invite_sdp, offer_sdp);
-	call_on_response(c, leg_named("B1"), 200, "OK", "ANS");
-	CU_ASSERT(expect("A 200 sdp=ANS"));
-	call_on_bye(c, leg_named("B1"));
+	resp(c, "B1", 200, "OK", "ANS");
+	CU_ASSERT(expect("A 200 OK sdp=ANS"));
+	bye(c, "B1");
 	CU_ASSERT_TRUE(cdr_final);
 }
 
@@ -831,13 +1130,12 @@ static const char *savp_answer =
  * (RFC 3264 6) would leave media undecodable: 488, BYE to the trunk. */
 static void test_plain_answer_from_srtp_trunk_is_488(void)
 {
-	struct call *c;
+	struct call *c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
 
-	c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT(expect("relay offer from A srtp=1"));
 	relay_reply("offer", 1, "X", 0);
-	call_on_response(c, leg_named("B1"), 200, "OK", plain_answer);
+	resp(c, "B1", 200, "OK", plain_answer);
 	CU_ASSERT(expect("A 488"));
 	CU_ASSERT(expect("B1 BYE"));
 	CU_ASSERT(never("relay answer"));
@@ -851,13 +1149,12 @@ static void test_plain_answer_from_srtp_trunk_is_488(void)
  * learns the call is progressing. */
 static void test_plain_early_media_from_srtp_trunk_not_relayed(void)
 {
-	struct call *c;
+	struct call *c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
 
-	c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	relay_reply("offer", 1, "X", 0);
-	call_on_response(c, leg_named("B1"), 183, "Session Progress", plain_answer);
-	CU_ASSERT(expect("A 183$"));
+	resp(c, "B1", 183, "Session Progress", plain_answer);
+	CU_ASSERT(expect("A 183 Session Progress$"));
 	CU_ASSERT(never("relay answer"));
 	call_on_cancel(c, leg_named("A"));
 	relay_reply("delete", 1, NULL, 0);
@@ -867,22 +1164,21 @@ static void test_plain_early_media_from_srtp_trunk_not_relayed(void)
  * and the answer goes back to the caller as plain RTP. */
 static void test_reinvite_keeps_srtp_toward_trunk(void)
 {
-	struct call *c;
+	struct call *c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
 
-	c = invite_from("127.0.0.2", "5000", 70, offer_sdp);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	relay_reply("offer", 1, "X", 0);
-	call_on_response(c, leg_named("B1"), 200, "OK", savp_answer);
+	resp(c, "B1", 200, "OK", savp_answer);
 	relay_reply("answer", 1, "TO-A", 0);
-	CU_ASSERT(expect("A 200 sdp=TO-A"));
+	CU_ASSERT(expect("A 200 OK sdp=TO-A"));
 	tr_reset();
 	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", offer_sdp);
 	CU_ASSERT(expect("relay offer from A srtp=1"));
 	relay_reply("offer", 1, "HOLD", 0);
-	call_on_response(c, leg_named("B1"), 200, "OK", savp_answer);
+	resp(c, "B1", 200, "OK", savp_answer);
 	CU_ASSERT(expect("relay answer from B srtp=0"));
 	relay_reply("answer", 1, "HELD", 0);
-	call_on_bye(c, leg_named("A"));
+	bye(c, "A");
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -895,23 +1191,35 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_busy_goes_back_without_failover),
 	UNIT_TEST(test_failover_after_503),
 	UNIT_TEST(test_all_routes_fail_best_code_wins),
-	UNIT_TEST(test_trunk_timer_ignored_after_provisional),
+	UNIT_TEST(test_trunk_timer_stops_at_first_reply),
 	UNIT_TEST(test_no_route_is_404),
 	UNIT_TEST(test_unknown_source_is_403_without_cdr),
 	UNIT_TEST(test_max_forwards_zero_is_483),
 	UNIT_TEST(test_cancel_while_ringing),
 	UNIT_TEST(test_early_media_goes_through_relay),
+	UNIT_TEST(test_early_media_relay_refusal_sends_18x_alone),
 	UNIT_TEST(test_channel_limit_skips_to_next_route),
 	UNIT_TEST(test_all_routes_over_limit_is_503),
 	UNIT_TEST(test_draining_refuses_with_retry_after),
 	UNIT_TEST(test_reinvite_relayed_and_glare_is_491),
+	UNIT_TEST(test_481_to_relayed_request_ends_call),
+	UNIT_TEST(test_request_before_answer_is_491),
 	UNIT_TEST(test_leg_death_tears_down_other_leg),
 	UNIT_TEST(test_relay_refusal_fails_call),
+	UNIT_TEST(test_relay_sdp_refusal_is_488),
 	UNIT_TEST(test_relay_unreachable_answers_503),
 	UNIT_TEST(test_media_timeout_ends_call),
+	UNIT_TEST(test_relay_that_lost_the_call_ends_it),
+	UNIT_TEST(test_cancel_while_relay_answers),
+	UNIT_TEST(test_caller_bye_while_ringing_cancels_trunk),
+	UNIT_TEST(test_no_ack_from_caller_ends_call),
+	UNIT_TEST(test_trunk_timeout_releases_leg_before_next_route),
+	UNIT_TEST(test_relay_completion_after_admin_hangup),
+	UNIT_TEST(test_challenge_answered_once_for_trunk_realm),
+	UNIT_TEST(test_challenge_from_foreign_realm_not_answered),
+	UNIT_TEST(test_srtp_policy_of_caller_trunk_is_488),
 	UNIT_TEST(test_max_duration_ends_call),
 	UNIT_TEST(test_no_answer_timer_is_480),
-	UNIT_TEST(test_srtp_policy_of_caller_trunk_is_488),
 	UNIT_TEST(test_admin_hangup_by_call_id),
 	UNIT_TEST(test_plain_answer_from_srtp_trunk_is_488),
 	UNIT_TEST(test_reinvite_keeps_srtp_toward_trunk),

@@ -1,0 +1,130 @@
+/*
+ * call_dialog.c - in-dialog transactions of an established call: a
+ * re-INVITE, UPDATE or INFO from one side is relayed to the other (its
+ * SDP through the media relay), and the far side's response comes back
+ * the same way.
+ *
+ * Owns: c->tx, the one transaction in flight per call (RFC 3261 14.2 and
+ * RFC 3311 5.2: one offer at a time; glare gets 491). Called by the state
+ * machine only (call_fsm.c), on the SIP thread.
+ * Must not: block, touch Sofia, send a status literal.
+ */
+#include "call_int.h"
+#include "log.h"
+
+static struct leg *leg_of(const struct call *c, enum call_side s)
+{
+	return s == SIDE_A ? c->a : c->b;
+}
+
+static void respond(struct call *c, struct leg *l, int method, int code, const char *reason,
+		    const char *ctype, const char *body)
+{
+	const struct leg_ops *ops = c->core->env.leg;
+
+	if (method == METHOD_INVITE)
+		ops->respond(l, code, reason, body, 0);
+	else
+		ops->respond_req(l, method, code, reason, ctype, body);
+}
+
+static void reply(struct call *c, struct leg *l, int method, enum reply_id id)
+{
+	const struct reply *r = reply_get(id);
+
+	respond(c, l, method, r->code, r->reason, NULL, NULL);
+}
+
+/* Answers the request in flight with one of our replies; it is over. */
+static void tx_reply(struct call *c, enum reply_id id)
+{
+	reply(c, leg_of(c, c->tx.from), c->tx.method, id);
+	c->tx.active = 0;
+}
+
+/* A request outside CONNECTED, or while another offer is in flight. */
+void call_dialog_refuse(struct call *c, const struct ev *ev)
+{
+	reply(c, ev->leg, ev->method, RP_PENDING);
+}
+
+void call_dialog_request(struct call *c, const struct ev *ev)
+{
+	enum call_side side = ev->leg == c->a ? SIDE_A : SIDE_B;
+	struct leg *to = leg_of(c, side == SIDE_A ? SIDE_B : SIDE_A);
+
+	if (c->tx.active) {
+		call_dialog_refuse(c, ev);
+		return;
+	}
+	c->tx.active = 1;
+	c->tx.method = ev->method;
+	c->tx.from = side;
+	if (ev->method == METHOD_INFO || !ev->body || !c->core->env.relay) {
+		c->core->env.leg->request(to, ev->method, ev->ctype, ev->body);
+		return;
+	}
+	/* Keep the transport agreed toward the receiving side (the trunk's
+	 * SRTP policy held for the initial offer holds for re-offers too). */
+	if (call_relay_offer(c, side, ev->body, c->savp[side == SIDE_A ? SIDE_B : SIDE_A],
+			     EV_R_TX_OFFER) != 0)
+		tx_reply(c, RP_RELAY);
+}
+
+/* The relay rewrote the re-offer: on to the far side. */
+void call_dialog_offered(struct call *c, const struct ev *ev)
+{
+	const struct relay_result *r = ev->relay;
+	enum call_side to = c->tx.from == SIDE_A ? SIDE_B : SIDE_A;
+
+	if (!c->tx.active)
+		return;
+	if (r->err != RELAY_OK) {
+		log_warn("call %s: relay refused a re-offer: %s", c->cdr.call_id, r->detail ? r->detail : "?");
+		tx_reply(c, call_relay_reply(r->err));
+		return;
+	}
+	c->core->env.leg->request(leg_of(c, to), c->tx.method, "application/sdp", r->sdp);
+}
+
+/* The far side answered the request we relayed. */
+void call_dialog_response(struct call *c, const struct ev *ev)
+{
+	const struct leg_response *r = ev->resp;
+	struct leg *from = leg_of(c, c->tx.from);
+	enum call_side answerer = c->tx.from == SIDE_A ? SIDE_B : SIDE_A;
+
+	if (!c->tx.active || ev->leg != leg_of(c, answerer) || !sc_final(r->code))
+		return;
+	if (sc_success(r->code) && c->tx.method != METHOD_INFO && r->sdp && c->core->env.relay) {
+		if (call_relay_answer(c, answerer, r->sdp, c->savp[c->tx.from], EV_R_TX_ANSWER) != 0)
+			tx_reply(c, RP_RELAY);
+		return;
+	}
+	respond(c, from, c->tx.method, r->code, r->reason, r->ctype, r->body);
+	c->tx.active = 0;
+	/* RFC 3261 12.2.1.2: 481 or 408 to a request within a dialog means the
+	 * dialog is gone; so is the call. */
+	if (r->code == SC_NO_DIALOG || r->code == SC_REQUEST_TIMEOUT) {
+		struct ev dead = {.leg = ev->leg, .code = r->code, .reason = r->reason};
+
+		call_dispatch(c, EV_DEAD, &dead);
+	}
+}
+
+/* The relay rewrote the far side's answer: back to who asked. */
+void call_dialog_answered(struct call *c, const struct ev *ev)
+{
+	const struct relay_result *r = ev->relay;
+	const struct reply *ok = reply_get(RP_OK);
+
+	if (!c->tx.active)
+		return;
+	if (r->err != RELAY_OK) {
+		log_warn("call %s: relay refused a re-answer: %s", c->cdr.call_id, r->detail ? r->detail : "?");
+		tx_reply(c, call_relay_reply(r->err));
+		return;
+	}
+	respond(c, leg_of(c, c->tx.from), c->tx.method, ok->code, ok->reason, "application/sdp", r->sdp);
+	c->tx.active = 0;
+}

@@ -1,0 +1,442 @@
+/*
+ * call_fsm.c - the call state machine: one (state x event) table that
+ * says what every event does in every state, and the actions of call
+ * establishment (the trunk's answers, CANCEL, BYE, dead legs, timers,
+ * relay completions).
+ *
+ * Owns: nothing but the table; the call's data is call_int.h's. Every
+ * event of a call, from a leg, the relay, a timer or the administrator,
+ * is dispatched here and nowhere else decides on the state. An event a
+ * state does not expect is ignored with a debug line (a request still
+ * gets its answer: the table routes it to a refusal).
+ * Must not: block, touch Sofia, send a status literal (reply.h names them).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "call_int.h"
+#include "clock.h"
+#include "log.h"
+#include "media_policy.h"
+
+static const char *const state_names[CS__N] = {"routing", "calling", "early", "answering",
+					       "connected", "ending"};
+static const char *const event_names[EV__N] = {
+	"b-trying", "b-progress", "b-answer", "b-challenge", "b-failure", "ack", "cancel", "bye",
+	"request", "tx-response", "dead", "relay-route", "relay-early", "relay-answer",
+	"relay-tx-offer", "relay-tx-answer", "relay-query", "relay-delete", "trunk-timeout",
+	"no-answer", "max-duration", "admin-hangup",
+};
+
+static struct outcome outcome(int code, const char *reason, const char *disposition, enum hangup_by by)
+{
+	struct outcome o = {code, reason, disposition, by, 0};
+
+	return o;
+}
+
+static void end_reply(struct call *c, enum reply_id id, const char *disposition, enum hangup_by by)
+{
+	struct outcome o = call_outcome_reply(id, disposition, by);
+
+	call_end(c, &o);
+}
+
+/* RFC 3264 6: an answer keeps the offer's transport; RTP/AVP back to our
+ * RTP/SAVP offer (or the reverse) would leave media undecodable. */
+static int answer_fits(const struct call *c, const char *sdp)
+{
+	int srtp = media_policy_is_srtp(sdp);
+
+	return srtp < 0 || srtp == c->savp[SIDE_B];
+}
+
+/* ---- leg B's INVITE ---- */
+
+static void act_b_trying(struct call *c, const struct ev *ev)
+{
+	(void)ev;
+	call_timer_cancel(c, TIMER_TRUNK);
+	c->b_provisional = 1;
+}
+
+static void act_b_progress(struct call *c, const struct ev *ev)
+{
+	const struct leg_response *r = ev->resp;
+
+	act_b_trying(c, ev);
+	c->state = CS_EARLY;
+	if (r->sdp && c->relayed) {
+		if (!answer_fits(c, r->sdp)) {
+			log_warn("call %s: early media of %s does not keep the offered transport: not relayed",
+				 c->cdr.call_id, c->to->name);
+		} else if (call_relay_answer(c, SIDE_B, r->sdp, c->savp[SIDE_A], EV_R_EARLY) == 0) {
+			c->early_code = r->code;
+			call_copy(c->early_reason, sizeof(c->early_reason), r->reason);
+			return;
+		}
+		call_respond_a(c, r->code, r->reason, NULL, 0);
+		return;
+	}
+	call_respond_a(c, r->code, r->reason, r->sdp, 0);
+}
+
+/* The caller gets the relayed early media; without it, the 18x alone. */
+static void act_r_early(struct call *c, const struct ev *ev)
+{
+	const struct relay_result *r = ev->relay;
+
+	if (r->err != RELAY_OK)
+		log_warn("call %s: relay refused the early answer: %s", c->cdr.call_id,
+			 r->detail ? r->detail : "?");
+	call_respond_a(c, c->early_code, c->early_reason, r->err == RELAY_OK ? r->sdp : NULL, 0);
+}
+
+static void connected(struct call *c, const char *sdp)
+{
+	const struct reply *ok = reply_get(RP_OK);
+
+	c->state = CS_CONNECTED;
+	c->cdr.answer_ms = clock_wall_ms();
+	c->cdr.sip_code = ok->code;
+	call_cdr_emit(c, 0);
+	call_respond_a(c, ok->code, ok->reason, sdp, 0);
+	call_timer_cancel(c, TIMER_NO_ANSWER);
+	call_timer_set(c, TIMER_MAX_DURATION, c->core->env.max_duration_ms);
+}
+
+static void act_b_answer(struct call *c, const struct ev *ev)
+{
+	const struct leg_response *r = ev->resp;
+
+	call_timer_cancel(c, TIMER_TRUNK);
+	c->b_provisional = c->b_final = c->b_answered = 1;
+	if (r->sdp)
+		media_policy_codec(r->sdp, c->cdr.codec, sizeof(c->cdr.codec));
+	if (!r->sdp || !c->relayed) {
+		connected(c, r->sdp);
+		return;
+	}
+	if (!answer_fits(c, r->sdp)) {
+		log_warn("call %s: trunk %s answered %s where %s was offered", c->cdr.call_id, c->to->name,
+			 c->savp[SIDE_B] ? "RTP/AVP" : "RTP/SAVP", c->savp[SIDE_B] ? "RTP/SAVP" : "RTP/AVP");
+		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
+		return;
+	}
+	c->state = CS_ANSWERING;
+	if (call_relay_answer(c, SIDE_B, r->sdp, c->savp[SIDE_A], EV_R_ANSWER) != 0)
+		end_reply(c, RP_RELAY, "failed", BY_B2BUA);
+}
+
+static void act_r_answer(struct call *c, const struct ev *ev)
+{
+	const struct relay_result *r = ev->relay;
+
+	if (r->err == RELAY_OK) {
+		connected(c, r->sdp);
+		return;
+	}
+	log_warn("call %s: relay refused the answer: %s", c->cdr.call_id, r->detail ? r->detail : "?");
+	end_reply(c, call_relay_reply(r->err), "failed", BY_B2BUA);
+}
+
+/*
+ * A trunk's challenge to our INVITE: answered once with the trunk's own
+ * credentials, and only when the realm is the trunk's configured one (or
+ * any realm when none is configured). Leg B talks to nobody but the
+ * trunk's address, so the challenge cannot come from a third party
+ * (FreeSWITCH leaked digests to whoever asked: CVE-2021-41158). Our own
+ * leg's challenge means nothing to the caller: refused, it is a 403.
+ */
+static void act_b_challenge(struct call *c, const struct ev *ev)
+{
+	const struct policy_trunk *t = c->to;
+	const char *realm = ev->resp->realm ? ev->resp->realm : "";
+
+	call_timer_cancel(c, TIMER_TRUNK);
+	c->b_provisional = 1;
+	if (!c->b_auth_tried && t->username[0] && realm[0] && !strchr(realm, ':') &&
+	    (!t->realm[0] || strcmp(realm, t->realm) == 0)) {
+		c->b_auth_tried = 1;
+		c->core->env.leg->authenticate(c->b, realm, t->username, t->password);
+		return;
+	}
+	log_warn("call %s: challenge of trunk %s for realm '%s' not answered (trunk realm '%s'%s)",
+		 c->cdr.call_id, t->name, realm, t->realm, c->b_auth_tried ? ", credentials refused" : "");
+	c->b_final = 1;
+	end_reply(c, RP_TRUNK_AUTH, "failed", BY_B2BUA);
+}
+
+/* RFC 3261 16.6 item 4 / 16.7 adapted: 408 and 5xx try the next route;
+ * any other failure is the callee's answer and goes back to the caller. */
+static int fails_over(int code)
+{
+	return code == SC_REQUEST_TIMEOUT || (code >= SC_SERVER_ERR && code < SC_GLOBAL_ERR);
+}
+
+static void act_b_failure(struct call *c, const struct ev *ev)
+{
+	const struct leg_response *r = ev->resp;
+	struct outcome o;
+
+	call_timer_cancel(c, TIMER_TRUNK);
+	c->b_final = 1;
+	log_info("call %s: trunk %s answered %d %s", c->cdr.call_id, c->to ? c->to->name : "?", r->code,
+		 r->reason ? r->reason : "");
+	call_release_leg(c, SIDE_B);
+	call_release_chan(c);
+	if (fails_over(r->code)) {
+		call_route_note_failure(c, r->code, r->reason, BY_CALLEE);
+		call_route_next(c);
+		return;
+	}
+	o = outcome(r->code, r->reason, call_disposition_of(r->code), BY_CALLEE);
+	call_end(c, &o);
+}
+
+static void act_trunk_timeout(struct call *c, const struct ev *ev)
+{
+	const struct reply *to = reply_get(RP_TRUNK_TIMEOUT);
+
+	(void)ev;
+	log_info("call %s: no reply from trunk %s, failing over", c->cdr.call_id, c->to->name);
+	call_route_note_failure(c, to->code, to->reason, BY_B2BUA);
+	/* Given up: a 2xx that still comes is ACKed and BYE'd by the adapter. */
+	c->core->env.leg->cancel(c->b);
+	call_release_leg(c, SIDE_B);
+	call_release_chan(c);
+	call_route_next(c);
+}
+
+static void act_r_route(struct call *c, const struct ev *ev)
+{
+	call_route_offered(c, ev->relay);
+}
+
+/* ---- both dialogs ---- */
+
+static void act_ack(struct call *c, const struct ev *ev)
+{
+	if (ev->leg == c->a)
+		c->a_acked = 1;
+}
+
+static void act_cancel(struct call *c, const struct ev *ev)
+{
+	struct outcome o = outcome(SC_TERMINATED, "Request Terminated", "cancelled", BY_CALLER);
+
+	(void)ev;
+	/* The adapter answered 200 to the CANCEL and 487 to the INVITE
+	 * (RFC 3261 9.2); a 2xx the trunk sends now is ACKed and BYE'd. */
+	c->a_final = 1;
+	call_end(c, &o);
+}
+
+static void act_bye(struct call *c, const struct ev *ev)
+{
+	struct outcome o;
+
+	if (ev->leg == c->a) {
+		/* A BYE on the early dialog ends the INVITE too (RFC 3261 15). */
+		if (c->a_answered)
+			o = outcome(SC_OK, "Caller hung up", "answered", BY_CALLER);
+		else
+			o = outcome(SC_TERMINATED, "Caller hung up", "cancelled", BY_CALLER);
+		c->a_final = 1;
+		call_end(c, &o);
+		return;
+	}
+	c->b_final = 1;
+	if (c->a_answered) {
+		o = outcome(SC_OK, "Callee hung up", "answered", BY_CALLEE);
+		call_end(c, &o);
+	} else {
+		end_reply(c, RP_CALLEE_GONE, "failed", BY_CALLEE);
+	}
+}
+
+static void act_dead(struct call *c, const struct ev *ev)
+{
+	int from_a = ev->leg == c->a;
+	const char *why = ev->reason && *ev->reason ? ev->reason : "Dialog terminated";
+	struct outcome o;
+
+	log_warn("call %s: %s leg died (%d %s)", c->cdr.call_id, from_a ? "A" : "B", ev->code, why);
+	if (from_a) {
+		c->a_final = 1;   /* nothing more can reach A */
+		call_release_leg(c, SIDE_A);
+		/* RFC 3261 13.3.1.4: no ACK for 64*T1 ends the dialog. */
+		if (c->a_answered && !c->a_acked)
+			why = "No ACK from caller";
+	} else {
+		c->b_final = 1;
+		call_release_leg(c, SIDE_B);
+	}
+	if (c->a_answered)
+		o = outcome(SC_OK, why, "answered", BY_B2BUA);
+	else
+		o = outcome(sc_failure(ev->code) ? ev->code : reply_get(RP_INTERNAL)->code, why, "failed",
+			    BY_B2BUA);
+	call_end(c, &o);
+}
+
+/* ---- timers, the administrator, media supervision ---- */
+
+static void act_no_answer(struct call *c, const struct ev *ev)
+{
+	(void)ev;
+	end_reply(c, RP_NO_ANSWER, "no_answer", BY_B2BUA);
+}
+
+static void act_max_duration(struct call *c, const struct ev *ev)
+{
+	struct outcome o = outcome(SC_OK, "Maximum call duration", "answered", BY_B2BUA);
+
+	(void)ev;
+	call_end(c, &o);
+}
+
+static void act_admin_hangup(struct call *c, const struct ev *ev)
+{
+	struct outcome o = outcome(SC_OK, "Hung up by administrator", "answered", BY_B2BUA);
+
+	(void)ev;
+	if (c->a_answered)
+		call_end(c, &o);
+	else
+		end_reply(c, RP_ADMIN, "failed", BY_B2BUA);
+}
+
+/* A restarted relay has forgotten the call: its media no longer flows,
+ * so the call ends (documented in README); a relay that is only slow to
+ * answer does not end calls. */
+static void act_r_query(struct call *c, const struct ev *ev)
+{
+	const struct relay_result *r = ev->relay;
+	struct outcome o;
+
+	if (r->err == RELAY_OK && r->media_timeout) {
+		log_info("call %s: media timeout, hanging up", c->cdr.call_id);
+		o = outcome(SC_OK, "Media timeout", "answered", BY_B2BUA);
+	} else if (r->err == RELAY_E_NOT_FOUND) {
+		log_warn("call %s: the media relay no longer knows the call, hanging up", c->cdr.call_id);
+		o = outcome(SC_OK, "Media relay lost the call", "answered", BY_B2BUA);
+	} else {
+		if (r->err != RELAY_OK)
+			log_debug("call %s: media query failed (%d), call kept", c->cdr.call_id, r->err);
+		return;
+	}
+	call_end(c, &o);
+}
+
+static void act_r_delete(struct call *c, const struct ev *ev)
+{
+	call_finish(c, ev->relay);
+}
+
+/* ---- in-dialog transactions (call_dialog.c) ---- */
+
+static void act_request(struct call *c, const struct ev *ev)
+{
+	call_dialog_request(c, ev);
+}
+
+static void act_refuse_request(struct call *c, const struct ev *ev)
+{
+	call_dialog_refuse(c, ev);
+}
+
+static void act_tx_response(struct call *c, const struct ev *ev)
+{
+	call_dialog_response(c, ev);
+}
+
+static void act_r_tx_offer(struct call *c, const struct ev *ev)
+{
+	call_dialog_offered(c, ev);
+}
+
+static void act_r_tx_answer(struct call *c, const struct ev *ev)
+{
+	call_dialog_answered(c, ev);
+}
+
+typedef void (*action_fn)(struct call *, const struct ev *);
+
+/* What each event does in each state; NULL: ignored with a debug line.
+ * Once ENDING, the legs are released: only the relay can still speak. */
+static const action_fn fsm[CS__N][EV__N] = {
+	[CS_ROUTING] = {
+		[EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
+		[EV_REQUEST] = act_refuse_request, [EV_R_ROUTE] = act_r_route,
+		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
+	},
+	[CS_CALLING] = {
+		[EV_B_TRYING] = act_b_trying, [EV_B_PROGRESS] = act_b_progress,
+		[EV_B_ANSWER] = act_b_answer, [EV_B_CHALLENGE] = act_b_challenge,
+		[EV_B_FAILURE] = act_b_failure, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye,
+		[EV_DEAD] = act_dead, [EV_REQUEST] = act_refuse_request,
+		[EV_TRUNK_TIMEOUT] = act_trunk_timeout, [EV_NO_ANSWER] = act_no_answer,
+		[EV_ADMIN_HANGUP] = act_admin_hangup,
+	},
+	[CS_EARLY] = {
+		[EV_B_PROGRESS] = act_b_progress, [EV_B_ANSWER] = act_b_answer,
+		[EV_B_CHALLENGE] = act_b_challenge, [EV_B_FAILURE] = act_b_failure,
+		[EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
+		[EV_REQUEST] = act_refuse_request, [EV_R_EARLY] = act_r_early,
+		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
+	},
+	[CS_ANSWERING] = {
+		[EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
+		[EV_REQUEST] = act_refuse_request, [EV_R_ANSWER] = act_r_answer,
+		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
+	},
+	[CS_CONNECTED] = {
+		[EV_ACK] = act_ack, [EV_BYE] = act_bye, [EV_REQUEST] = act_request,
+		[EV_TX_RESPONSE] = act_tx_response, [EV_DEAD] = act_dead,
+		[EV_R_TX_OFFER] = act_r_tx_offer, [EV_R_TX_ANSWER] = act_r_tx_answer,
+		[EV_R_QUERY] = act_r_query, [EV_MAX_DURATION] = act_max_duration,
+		[EV_ADMIN_HANGUP] = act_admin_hangup,
+	},
+	[CS_ENDING] = {
+		[EV_R_DELETE] = act_r_delete,
+	},
+};
+
+void call_dispatch(struct call *c, enum cevent ev_id, const struct ev *ev)
+{
+	action_fn fn;
+
+	if (!c->core)
+		return;   /* the core is gone (exit): late relay completions */
+	fn = fsm[c->state][ev_id];
+	if (!fn) {
+		log_debug("call %s: %s ignored in state %s", c->cdr.call_id, event_names[ev_id],
+			  state_names[c->state]);
+		return;
+	}
+	call_ref(c);
+	fn(c, ev);
+	call_unref(c);
+}
+
+/* Relay completions: each request's reference is dropped after its event. */
+#define RELAY_DONE(name, id)                                                \
+	static void name(struct call *c, const struct relay_result *r)     \
+	{                                                                   \
+		struct ev ev = {.relay = r};                                \
+		call_dispatch(c, id, &ev);                                  \
+		call_unref(c);                                              \
+	}
+RELAY_DONE(done_route, EV_R_ROUTE)
+RELAY_DONE(done_early, EV_R_EARLY)
+RELAY_DONE(done_answer, EV_R_ANSWER)
+RELAY_DONE(done_tx_offer, EV_R_TX_OFFER)
+RELAY_DONE(done_tx_answer, EV_R_TX_ANSWER)
+RELAY_DONE(done_query, EV_R_QUERY)
+RELAY_DONE(done_delete, EV_R_DELETE)
+
+const relay_done_fn call_relay_done[EV__N] = {
+	[EV_R_ROUTE] = done_route, [EV_R_EARLY] = done_early, [EV_R_ANSWER] = done_answer,
+	[EV_R_TX_OFFER] = done_tx_offer, [EV_R_TX_ANSWER] = done_tx_answer,
+	[EV_R_QUERY] = done_query, [EV_R_DELETE] = done_delete,
+};

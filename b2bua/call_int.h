@@ -1,0 +1,184 @@
+/*
+ * call_int.h - what the core's own files share about a call: struct call,
+ * the states and events of the table, and the helpers each file offers
+ * the others. Not part of the core's face (call.h); only b2bua/call*.c
+ * include it.
+ *
+ *   call.c        the core: admission, the list, teardown, CDR, stats
+ *   call_fsm.c    the (state x event) table, dispatch, establishment
+ *   call_route.c  route selection and the INVITE toward each trunk
+ *   call_dialog.c in-dialog transactions (re-INVITE, UPDATE, INFO)
+ */
+#ifndef CALL_INT_H
+#define CALL_INT_H
+
+#include "call.h"
+#include "reply.h"
+
+#define CALL_MAX_CANDIDATES 16
+#define CALL_MAX_HDRS 16
+
+enum cstate {
+	CS_ROUTING,     /* waiting for the relay's offer toward a trunk */
+	CS_CALLING,     /* INVITE sent to the trunk, nothing back yet */
+	CS_EARLY,       /* trunk sent a provisional response */
+	CS_ANSWERING,   /* 2xx from trunk, relay answer pending */
+	CS_CONNECTED,   /* 2xx sent to the caller */
+	CS_ENDING,      /* legs released, waiting for the relay's totals */
+	CS__N
+};
+
+enum cevent {
+	/* leg B's INVITE */
+	EV_B_TRYING,       /* 100 */
+	EV_B_PROGRESS,     /* 101-199 */
+	EV_B_ANSWER,       /* 2xx */
+	EV_B_CHALLENGE,    /* 401/407 */
+	EV_B_FAILURE,      /* any other final response */
+	/* leg A's INVITE and both dialogs */
+	EV_ACK,
+	EV_CANCEL,
+	EV_BYE,
+	EV_REQUEST,        /* in-dialog re-INVITE / UPDATE / INFO */
+	EV_TX_RESPONSE,    /* response to an in-dialog request we relayed */
+	EV_DEAD,           /* a leg's dialog is gone */
+	/* relay completions */
+	EV_R_ROUTE,        /* offer toward the trunk being tried */
+	EV_R_EARLY,        /* answer in a 18x from the trunk */
+	EV_R_ANSWER,       /* answer in the trunk's 2xx */
+	EV_R_TX_OFFER,     /* offer of an in-dialog transaction */
+	EV_R_TX_ANSWER,    /* answer of an in-dialog transaction */
+	EV_R_QUERY,        /* media supervision */
+	EV_R_DELETE,       /* totals at the end */
+	/* timers and the administrator */
+	EV_TRUNK_TIMEOUT,
+	EV_NO_ANSWER,
+	EV_MAX_DURATION,
+	EV_ADMIN_HANGUP,
+	EV__N
+};
+
+/* One event: which fields mean something depends on the event. */
+struct ev {
+	struct leg *leg;
+	const struct leg_response *resp;   /* EV_B_*, EV_TX_RESPONSE */
+	const struct relay_result *relay;  /* EV_R_* */
+	int code;                          /* EV_DEAD */
+	const char *reason;                /* EV_DEAD */
+	int method;                        /* EV_REQUEST */
+	const char *ctype, *body;          /* EV_REQUEST */
+};
+
+/* Who ended the call, for the CDR's hangup_by. */
+enum hangup_by { BY_CALLER, BY_CALLEE, BY_B2BUA };
+
+/* How a call ends: the CDR's code, reason and disposition, and, when the
+ * caller has no final response yet, what it gets (code >= 300 only). */
+struct outcome {
+	int code;
+	const char *reason;
+	const char *disposition;
+	enum hangup_by by;
+	int retry_after;
+};
+
+/* One in-dialog transaction being relayed (re-INVITE, UPDATE or INFO). */
+struct relayed_tx {
+	int active;
+	int method;
+	enum call_side from;     /* who sent the request */
+};
+
+struct call {
+	int refs;
+	struct call_core *core;
+	struct call *prev, *next;
+	struct policy *policy;
+	uint64_t serial;
+	char relay_id[64];
+	enum cstate state;
+	struct leg *a, *b;       /* NULL once released */
+	/* What each INVITE dialog has seen: teardown decides on these. */
+	unsigned a_final : 1;    /* A's INVITE has its final response */
+	unsigned a_answered : 1; /* ... and it was a 2xx */
+	unsigned a_acked : 1;    /* A ACKed our 2xx */
+	unsigned b_final : 1;    /* B's INVITE transaction is over */
+	unsigned b_answered : 1; /* B answered 2xx: its dialog needs a BYE */
+	unsigned b_provisional : 1; /* B replied at all (stops TIMER_TRUNK) */
+	unsigned b_auth_tried : 1;  /* credentials sent for this attempt */
+	unsigned relayed : 1;    /* the relay holds state for this call */
+	int savp[2];             /* RTP/SAVP is spoken toward side A / side B */
+	/* routing */
+	const struct policy_trunk *from;
+	const struct policy_trunk *to;
+	const struct policy_trunk *chan;   /* trunk whose channel we hold */
+	const struct policy_trunk *cand[CALL_MAX_CANDIDATES];
+	size_t ncand, next_cand;
+	int limit_skips;
+	int best_code;           /* the most meaningful failure so far */
+	char best_reason[128];
+	enum hangup_by best_by;
+	int best_retry_after;
+	int early_code;          /* the 18x whose SDP is at the relay */
+	char early_reason[64];
+	/* leg A's request, normalised, reused for each route */
+	char ruri_user[64], from_user[64], from_display[64], to_user[64], pai_user[64];
+	int max_forwards;
+	char *sdp_a;
+	struct policy_hdr *hdrs;   /* leg A's headers after the "in" rules; */
+	size_t nhdrs;              /* most calls have none (576 bytes each) */
+	struct relayed_tx tx;
+	void *timers[TIMER__N];
+	struct cdr_row cdr;
+};
+
+struct call_core {
+	struct call_env env;
+	struct policy *policy;
+	struct call *head;
+	size_t ncalls;
+	uint64_t next_serial;
+	int draining;
+	struct call_stats st;
+};
+
+/* call_fsm.c */
+void call_dispatch(struct call *c, enum cevent ev_id, const struct ev *ev);
+extern const relay_done_fn call_relay_done[EV__N];   /* EV_R_* -> callback */
+
+/* call.c */
+void call_end(struct call *c, const struct outcome *o);
+void call_finish(struct call *c, const struct relay_result *r);
+struct outcome call_outcome_reply(enum reply_id id, const char *disposition, enum hangup_by by);
+void call_respond_a(struct call *c, int code, const char *reason, const char *sdp, int retry_after);
+void call_reply_a(struct call *c, enum reply_id id);
+void call_timer_set(struct call *c, enum call_timer t, int64_t ms);
+void call_timer_cancel(struct call *c, enum call_timer t);
+void call_cdr_emit(struct call *c, int final);
+void call_release_chan(struct call *c);
+void call_release_leg(struct call *c, enum call_side side);
+/* Asks the relay; done comes back as event ev_id. 0, or -1 (no reference
+ * kept: the request could not be queued). */
+int call_relay_offer(struct call *c, enum call_side side, const char *sdp, int to_srtp,
+		     enum cevent ev_id);
+int call_relay_answer(struct call *c, enum call_side side, const char *sdp, int to_srtp,
+		      enum cevent ev_id);
+/* The reply for a relay failure: 488 when the SDP was the problem. */
+enum reply_id call_relay_reply(enum relay_err err);
+void call_copy(char *dst, size_t cap, const char *src);
+/* The CDR disposition of a failure code: busy, no_answer, cancelled, failed. */
+const char *call_disposition_of(int code);
+
+/* call_route.c */
+void call_route_next(struct call *c);
+void call_route_offered(struct call *c, const struct relay_result *r);
+void call_route_note_failure(struct call *c, int code, const char *reason, enum hangup_by by);
+
+/* call_dialog.c */
+void call_dialog_request(struct call *c, const struct ev *ev);
+void call_dialog_response(struct call *c, const struct ev *ev);
+void call_dialog_offered(struct call *c, const struct ev *ev);
+void call_dialog_answered(struct call *c, const struct ev *ev);
+void call_dialog_refuse(struct call *c, const struct ev *ev);
+
+#endif

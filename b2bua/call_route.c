@@ -1,0 +1,189 @@
+/*
+ * call_route.c - route selection: the candidate trunks of a call in
+ * policy order, each within its limits and codec list, the relay's offer
+ * toward it, and the INVITE of leg B in that trunk's format.
+ *
+ * Owns: the walk over c->cand and the best failure seen so far (what the
+ * caller gets when every route failed). Runs on the SIP thread, called by
+ * the state machine (call_fsm.c) and at admission (call.c).
+ * Must not: block, touch Sofia, send a status literal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "call_int.h"
+#include "log.h"
+#include "media_policy.h"
+
+/* RFC 3261 16.7 point 6 adapted to a B2BUA: 6xx beats everything, then a
+ * real 4xx (the callee's own answer), then 3xx, 5xx, then timeouts. */
+static int code_rank(int code)
+{
+	if (code >= SC_GLOBAL_ERR)
+		return 0;
+	if (code >= SC_CLIENT_ERR && code < SC_SERVER_ERR && code != SC_REQUEST_TIMEOUT)
+		return 1;
+	if (code >= SC_REDIRECT && code < SC_CLIENT_ERR)
+		return 2;
+	if (code >= SC_SERVER_ERR)
+		return 3;
+	return 4;
+}
+
+static void note(struct call *c, int code, const char *reason, enum hangup_by by, int retry_after)
+{
+	if (!c->best_code || code_rank(code) < code_rank(c->best_code)) {
+		c->best_code = code;
+		c->best_by = by;
+		c->best_retry_after = retry_after;
+		call_copy(c->best_reason, sizeof(c->best_reason), reason);
+	}
+}
+
+void call_route_note_failure(struct call *c, int code, const char *reason, enum hangup_by by)
+{
+	note(c, code, reason, by, 0);
+}
+
+/* One of our own refusals, with its Retry-After. */
+static void note_reply(struct call *c, enum reply_id id)
+{
+	const struct reply *r = reply_get(id);
+
+	note(c, r->code, r->reason, BY_B2BUA, r->retry_after);
+}
+
+static int srtp_wanted(const struct policy_trunk *t)
+{
+	if (t->srtp == POLICY_SRTP_MANDATORY)
+		return 1;
+	if (t->srtp == POLICY_SRTP_OFF)
+		return 0;
+	return -1;   /* optional: keep what the other side offered */
+}
+
+/* The INVITE of leg B toward c->to with offer sdp (the relay's, or the
+ * caller's own when nothing is anchored). 0, or -1 (no leg). */
+static int send_invite(struct call *c, const char *sdp)
+{
+	const struct call_env *e = &c->core->env;
+	const struct policy_trunk *t = c->to;
+	struct policy_hdr hdrs[CALL_MAX_HDRS * 2];
+	struct leg_invite inv;
+	char ruri[64], from[64], to[64], pai[64];
+	size_t n = c->nhdrs;
+
+	/* Number rules "out": the carrier's format, once the trunk is known. */
+	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_RURI, c->ruri_user, ruri, sizeof(ruri));
+	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_FROM, c->from_user, from, sizeof(from));
+	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_TO, c->to_user, to, sizeof(to));
+	pai[0] = 0;
+	if (c->pai_user[0])
+		policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_PAI, c->pai_user, pai, sizeof(pai));
+	call_copy(c->cdr.routed_to, sizeof(c->cdr.routed_to), ruri);
+	call_copy(c->cdr.to_trunk, sizeof(c->cdr.to_trunk), t->name);
+	if (n)
+		memcpy(hdrs, c->hdrs, n * sizeof(hdrs[0]));
+	n = policy_header_apply(c->policy, t->id, POLICY_OUT, hdrs, n, CALL_MAX_HDRS * 2);
+
+	memset(&inv, 0, sizeof(inv));
+	inv.trunk = t;
+	inv.ruri_user = ruri;
+	inv.from_user = from;
+	inv.from_display = c->from_display;
+	inv.to_user = to;
+	inv.pai_user = pai[0] ? pai : NULL;
+	inv.max_forwards = c->max_forwards;
+	inv.sdp = sdp;
+	inv.hdrs = hdrs;
+	inv.nhdrs = n;
+	c->b_final = c->b_answered = c->b_provisional = c->b_auth_tried = 0;
+	c->b = e->leg->invite(e->leg_ctx, c, &inv);
+	if (!c->b)
+		return -1;
+	call_copy(c->cdr.b_call_id, sizeof(c->cdr.b_call_id), e->leg->call_id(c->b));
+	c->state = CS_CALLING;
+	call_timer_set(c, TIMER_TRUNK, e->trunk_timeout_ms);
+	return 0;
+}
+
+/* The relay's offer toward the trunk being tried came back. */
+void call_route_offered(struct call *c, const struct relay_result *r)
+{
+	if (r->err != RELAY_OK) {
+		log_warn("call %s: relay refused the offer toward %s: %s", c->cdr.call_id, c->to->name,
+			 r->detail ? r->detail : "?");
+		note_reply(c, call_relay_reply(r->err));
+	} else if (send_invite(c, r->sdp) != 0) {
+		note_reply(c, RP_INTERNAL);
+	} else {
+		return;
+	}
+	call_release_chan(c);
+	call_route_next(c);
+}
+
+/* When every route failed: the best failure, or why there was none. */
+static void no_route_left(struct call *c)
+{
+	struct outcome o;
+
+	if (!c->best_code)
+		note_reply(c, c->limit_skips ? RP_LIMITS : RP_NO_ROUTE);
+	o.code = c->best_code;
+	o.reason = c->best_reason;
+	o.by = c->best_by;
+	o.retry_after = c->best_retry_after;
+	o.disposition = call_disposition_of(c->best_code);
+	call_end(c, &o);
+}
+
+/* Tries the next candidate route within its limits and codecs. */
+void call_route_next(struct call *c)
+{
+	const struct call_env *e = &c->core->env;
+
+	while (c->next_cand < c->ncand) {
+		const struct policy_trunk *t = c->cand[c->next_cand++];
+		char *filtered = NULL, why[128];
+		const char *offer = c->sdp_a;
+		int rc;
+
+		if (e->limits && e->limits->take(e->limits_ctx, t) != 0) {
+			log_info("call %s: trunk %s over its limits, skipped", c->cdr.call_id, t->name);
+			c->limit_skips++;
+			continue;
+		}
+		c->chan = t;
+		c->to = t;
+		c->state = CS_ROUTING;
+		log_debug("call %s: trying trunk %s", c->cdr.call_id, t->name);
+		/* The trunk's codec list (RFC 3264 5.1: we may offer fewer). */
+		if (offer && media_policy_filter(offer, t->codecs, &filtered, why, sizeof(why)) != 0) {
+			log_info("call %s: trunk %s skipped: %s", c->cdr.call_id, t->name, why);
+			note_reply(c, RP_MEDIA);
+			call_release_chan(c);
+			continue;
+		}
+		if (filtered)
+			offer = filtered;
+		if (!e->relay || !offer) {
+			/* No anchoring configured, or an offerless INVITE. */
+			rc = send_invite(c, offer);
+			free(filtered);
+			if (rc == 0)
+				return;
+			note_reply(c, RP_INTERNAL);
+			call_release_chan(c);
+			continue;
+		}
+		c->savp[SIDE_B] = srtp_wanted(t) >= 0 ? srtp_wanted(t) : c->savp[SIDE_A];
+		rc = call_relay_offer(c, SIDE_A, offer, srtp_wanted(t), EV_R_ROUTE);
+		free(filtered);
+		if (rc == 0)
+			return;
+		note_reply(c, RP_RELAY);
+		call_release_chan(c);
+	}
+	no_route_left(c);
+}
