@@ -1,6 +1,12 @@
 # One plain Makefile for the whole tree. Explicit source lists, pkg-config,
 # -MMD dependencies. SAN=1 builds with AddressSanitizer + UBSan into
 # build-asan/ so a sanitizer build never mixes with the normal one.
+#
+# Each module compiles with its own include path, so the direction of
+# dependencies is the build's to enforce: b2bua -> policy and the ng codec,
+# media-relay -> the ng codec, policy and the codec -> nothing of ours.
+# The ng codec (media-relay/ng/: bencode) is one library both programs
+# link; neither compiles a source file of the other.
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -13,7 +19,11 @@ endif
 
 CC      ?= cc
 PKGS     = sofia-sip-ua libsrtp2 libpcre2-8 sqlite3 inih cunit
-CPPFLAGS = -D_GNU_SOURCE -Ib2bua -Ipolicy -Imedia-relay $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS = -D_GNU_SOURCE $(MODINC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+INC_POLICY = -Ipolicy
+INC_NG     = -Imedia-relay/ng
+INC_B2BUA  = -Ib2bua $(INC_POLICY) $(INC_NG)
+INC_RELAY  = -Imedia-relay $(INC_NG)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -MMD -MP $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
@@ -34,17 +44,20 @@ POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
 MIGRATIONS = sql/schema.sql $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 POLICY_OBJ = $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o
 
+# --- media-relay/ng/: the ng codec (bencode), a library of its own ---
+NG_SRC = media-relay/ng/bencode.c
+NG_LIB = $(BUILD)/libng.a
+
 # --- b2bua/: signalling daemon (main.c kept apart so tests can link the rest) ---
 B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_route.c \
             b2bua/call_dialog.c b2bua/reply.c b2bua/daemon.c b2bua/sip_leg.c \
             b2bua/relay_client.c b2bua/cdr_writer.c b2bua/control.c \
-            b2bua/limits.c b2bua/clock.c b2bua/media_policy.c \
-            media-relay/bencode.c
+            b2bua/limits.c b2bua/clock.c b2bua/media_policy.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
 
 # --- media-relay/: stands alone ---
-RELAY_SRC  = media-relay/bencode.c media-relay/ng_server.c media-relay/sdp_rewrite.c \
+RELAY_SRC  = media-relay/ng_server.c media-relay/sdp_rewrite.c \
              media-relay/port_pool.c media-relay/stream.c media-relay/srtp_ctx.c \
              media-relay/workers.c media-relay/relay_config.c media-relay/rlog.c
 RELAY_MAIN = media-relay/main.c
@@ -62,6 +75,16 @@ TEST_RELAY_SRC  = test/unit/test_bencode.c test/unit/test_sdp_rewrite.c test/uni
 TOOLS_SRC       = test/tools/srtp_peer.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+# Include paths per module (and per test binary: a test sees its module).
+$(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o: MODINC = $(INC_POLICY)
+$(call obj,$(NG_SRC)): MODINC = $(INC_NG)
+$(call obj,$(B2BUA_SRC) $(B2BUA_MAIN) $(CTL_SRC)): MODINC = $(INC_B2BUA)
+$(call obj,$(RELAY_SRC) $(RELAY_MAIN)): MODINC = $(INC_RELAY)
+$(call obj,$(TEST_MAIN)): MODINC = -Itest/unit
+$(call obj,$(TEST_POLICY_SRC)): MODINC = -Itest/unit $(INC_POLICY)
+$(call obj,$(TEST_B2BUA_SRC)): MODINC = -Itest/unit $(INC_B2BUA)
+$(call obj,$(TEST_RELAY_SRC)): MODINC = -Itest/unit $(INC_RELAY)
 
 BINS = $(BUILD)/b2bua $(BUILD)/media-relay $(BUILD)/b2bua-ctl
 TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer
@@ -81,10 +104,13 @@ $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ)
+$(NG_LIB): $(call obj,$(NG_SRC))
+	$(AR) rcs $@ $^
+
+$(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ) $(NG_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
 
-$(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC))
+$(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(NG_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
 
 $(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC)) $(POLICY_OBJ)
@@ -93,10 +119,10 @@ $(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC)) $(POLICY_OBJ)
 $(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm
 
-$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ)
+$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(NG_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
 
-$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC))
+$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC)) $(NG_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS) $(LIBS_CUNIT)
 
 $(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC))
