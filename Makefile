@@ -57,7 +57,8 @@ B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
 
 # --- media-relay/: stands alone ---
-RELAY_SRC  = media-relay/ng_server.c media-relay/sdp_rewrite.c \
+RELAY_SRC  = media-relay/ng_server.c media-relay/ng_commands.c media-relay/calls.c \
+             media-relay/sdp_rewrite.c \
              media-relay/port_pool.c media-relay/stream.c media-relay/srtp_ctx.c \
              media-relay/workers.c media-relay/relay_config.c media-relay/rlog.c
 RELAY_MAIN = media-relay/main.c

@@ -1,15 +1,14 @@
 /*
  * ng_server.h - the relay's control side: rtpengine's "ng" protocol
- * (subset) over UDP, and the calls it manages.
+ * (subset) over UDP.
  *
- * Owns: the control socket, the cookie cache (a retransmitted request
- * gets the reply it got before), the command table (ping, offer, answer,
- * delete, query, list) and the call model: calls by call-id, two tags
- * (sides) each, one stream per m= line. It decides ports, protocols and
- * SRTP keys, asks sdp_rewrite to write them and hands stream changes to
- * the workers. Must not touch packets or a stream after handing it to a
- * worker (except its atomic counters).
- * Thread use: the control (main) thread only.
+ * Owns: the control socket and the cookie cache (a retransmitted request
+ * gets the reply it got before): ng_server.c. It hands each decoded
+ * request to the command table (ng_commands.c: ping, offer, answer,
+ * delete, query, list), which works on the call model (calls.c: calls by
+ * call-id, two tags each, one stream per m= line; ports, protocols and
+ * SRTP keys). Nothing here touches packets: stream changes go to the
+ * workers. Thread use: the control (main) thread only.
  *
  * Requests: "COOKIE SP DICT". Keys read: command, call-id, from-tag,
  * to-tag, sdp, flags, replace (origin, session-connection),

@@ -1,0 +1,96 @@
+/*
+ * calls.h - the relay's call model: calls by call-id, their two tags
+ * (sides), one media per m= line with each side's view of it (addresses,
+ * protocol, SDES keys) and the stream it runs on.
+ *
+ * Owns: every struct call, the port pool, and the stream of each media
+ * until it is handed to a worker (then only struct stream_update changes
+ * travel, through workers.c). Decides ports, protocols and keys from the
+ * SDP each side sends; knows nothing of the ng protocol (ng_commands.c)
+ * or of datagrams (ng_server.c). Must not touch packets, must not block.
+ * Thread use: the control (main) thread only.
+ */
+#ifndef CALLS_H
+#define CALLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "sdp_rewrite.h"
+#include "srtp_ctx.h"
+#include "stream.h"
+
+struct relay_config;
+struct workers;
+struct calls;
+
+/* One m= line as one tag (side) sees it. */
+struct media_side {
+	int have;                        /* this tag sent an SDP for the line */
+	char proto[32];                  /* its m= protocol */
+	int savp;
+	int port;                        /* its RTP port from the SDP */
+	char addr[64];
+	union stream_addr rtp, rtcp;     /* family 0 when unusable (0.0.0.0, hostname) */
+	int rtcp_mux;
+	char out_proto[32];              /* what we present to it */
+	int peer_keyed;                  /* its a=crypto: unprotects what it sends */
+	struct sdes_key peer_key;
+	int ours_made;                   /* our keys toward it, one per suite */
+	struct sdes_key ours[SDES_NSUITES];
+	int tx_set, tx_tag;              /* the suite/tag it chose (offer) or accepted (answer) */
+	enum sdes_suite tx_suite;
+	/* What its stream side runs now, to send only changes. */
+	int applied;
+	struct stream_update cur;        /* addresses/mux/srtp only; no contexts */
+	int rx_on, tx_on;
+	struct sdes_key rx_key, tx_key;
+};
+
+struct media {
+	struct stream *st;
+	int started;                     /* handed to a worker */
+	char type[16];
+	struct media_side side[2];
+};
+
+struct call {
+	char *call_id;
+	char *tag[2];                    /* side 0 is the first offerer */
+	int nmedia;
+	struct media media[REWRITE_MAX_MEDIA];
+	int64_t created_ms, last_signal_ms;
+	time_t created_wall;
+	struct call *next;               /* hash bucket chain */
+};
+
+/* NULL with a reason. cfg and w must outlive the calls. */
+struct calls *calls_new(const struct relay_config *cfg, struct workers *w, char *err, size_t errlen);
+/* Destroys every call (streams go back to their workers to be freed). */
+void calls_free(struct calls *cs);
+struct call *calls_find(struct calls *cs, const char *id);
+struct call *calls_create(struct calls *cs, const char *id, int64_t now_ms);
+void calls_destroy(struct calls *cs, struct call *c);
+int calls_count(const struct calls *cs);
+int calls_ports_in_use(const struct calls *cs);
+/* Up to max call-ids (pointers into the calls), for `list`. */
+size_t calls_ids(struct calls *cs, const char **out, size_t max);
+/* Destroys calls nobody signalled long after their media stopped. */
+void calls_expire(struct calls *cs, int64_t now_ms);
+
+int call_side_of(const struct call *c, const char *tag);
+/* Names side s (a forked or replaced answerer takes the side over). */
+int call_set_tag(struct call *c, int s, const char *tag);
+/* The last RTP either way, or the last signal, whichever is later. */
+int64_t call_last_activity(const struct call *c);
+/* Silent both ways for the configured media_timeout. */
+int calls_timed_out(const struct calls *cs, const struct call *c, int64_t now_ms);
+/* Side s sent the SDP described by info (answer: to an offer of the other
+ * side); tproto, when set, is the protocol to present to the other side.
+ * Creates or updates each media and its stream, and fills par (ports,
+ * protocol, our a=crypto) for the SDP the other side gets. 0, or -1. */
+int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const struct rewrite_info *info,
+		    const char *tproto, struct rewrite_params *par, int64_t now_ms, char *err,
+		    size_t errlen);
+
+#endif
