@@ -21,9 +21,10 @@ die() {
 }
 
 # cleanup kills every process this flow started, even on failure: those
-# in $PIDS, and those a background script (during.sh) listed in $W/pids.
+# in $PIDS, those a background script (during.sh) listed in $W/pids, and
+# daemons that wrote a pid file into $W.
 cleanup() {
-	[ -n "${W:-}" ] && [ -f "$W/pids" ] && PIDS="$PIDS $(cat "$W/pids")"
+	[ -n "${W:-}" ] && PIDS="$PIDS $(cat "$W/pids" "$W"/*.pid 2>/dev/null)"
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done

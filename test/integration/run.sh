@@ -28,6 +28,13 @@ else
 	for f in test/integration/flows/*/; do flows+=("${f%/}"); done
 fi
 
+# kill_tree PID: TERM to PID and all its descendants, children first.
+kill_tree() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
+	kill -TERM "$1" 2>/dev/null
+}
+
 passed=0
 failed=0
 failures=""
@@ -43,6 +50,7 @@ for flow in "${flows[@]}"; do
 		# shellcheck source=lib.sh
 		. "$ROOT/test/integration/lib.sh"
 		trap cleanup EXIT
+		trap 'exit 1' TERM
 		CALLS=1 RATE=10 CALLER_IP=127.0.0.2 EXPECT_CALLER_RC=0
 		[ -f "$flow/flow.conf" ] && . "$flow/flow.conf"
 		setup "$ROOT/$flow" "$OUT/$name" $((${PORT_BASE:-15000} + idx * 10)) || exit 1
@@ -80,8 +88,17 @@ for flow in "${flows[@]}"; do
 		expect_cdr "$flow" || exit 1
 		if [ -f "$flow/check.sh" ]; then . "$flow/check.sh" || exit 1; fi
 		exit 0
-	) > "$OUT/$name.log" 2>&1
+	) > "$OUT/$name.log" 2>&1 &
+	fpid=$!
+	# A flow that hangs (a daemon that never says it is ready, a party
+	# waiting forever) is killed, processes and all, and fails.
+	( sleep "${FLOW_TIMEOUT:-240}"; echo "FAIL: flow still running after ${FLOW_TIMEOUT:-240} s: killed" >> "$OUT/$name.log"
+	  echo timeout >> "$FAIL_MARK"; kill_tree "$fpid" ) &
+	wpid=$!
+	wait "$fpid"
 	rc=$?
+	kill_tree "$wpid"
+	wait "$wpid" 2>/dev/null
 	secs=$(( $(date +%s) - start ))
 	# A check that died fails the flow even if the script went on.
 	if [ $rc = 0 ] && [ -s "$FAIL_MARK" ]; then

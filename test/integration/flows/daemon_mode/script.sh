@@ -9,22 +9,22 @@ gone() { for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0
 
 # A start-up failure is told to the terminal: exit 1 with the reason.
 sed "s|^path = .*|path = $W/no/such/dir/b2bua.db|" "$W/b2bua.conf" > "$W/bad.conf"
-"$ROOT/$BUILD/b2bua" -c "$W/bad.conf" -p "$W/bad.pid" > "$W/bad.out" 2>&1
+timeout 15 "$ROOT/$BUILD/b2bua" -c "$W/bad.conf" -p "$W/bad.pid" > "$W/bad.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] || { die "b2bua with a bad database path exited $rc, expected 1"; exit 1; }
 grep -q "b2bua: cdr: .*$W/no/such/dir/b2bua.db" "$W/bad.out" || { die "the reason is not on stderr: $(cat "$W/bad.out")"; exit 1; }
 [ ! -e "$W/bad.pid" ] || { die "a failed start left its pid file"; exit 1; }
 
-"$ROOT/$BUILD/media-relay" -c "$W/media-relay.conf" -p "$W/relay.pid" > "$W/relay.out" 2>&1 || { die "media-relay daemon failed: $(cat "$W/relay.out")"; exit 1; }
-RPID=$(cat "$W/relay.pid")
+timeout 15 "$ROOT/$BUILD/media-relay" -c "$W/media-relay.conf" -p "$W/relay.pid" > "$W/relay.out" 2>&1 || { die "media-relay daemon failed: $(cat "$W/relay.out")"; exit 1; }
+RPID=$(cat "$W/relay.pid") || { die "no relay pid file"; exit 1; }
 echo "$RPID" >> "$W/pids"
-"$ROOT/$BUILD/b2bua" -c "$W/b2bua.conf" -p "$W/b2bua.pid" > "$W/b2bua.out" 2>&1 || { die "b2bua daemon failed: $(cat "$W/b2bua.out")"; exit 1; }
-BPID=$(cat "$W/b2bua.pid")
+timeout 15 "$ROOT/$BUILD/b2bua" -c "$W/b2bua.conf" -p "$W/b2bua.pid" > "$W/b2bua.out" 2>&1 || { die "b2bua daemon failed: $(cat "$W/b2bua.out")"; exit 1; }
+BPID=$(cat "$W/b2bua.pid") || { die "no b2bua pid file"; exit 1; }
 echo "$BPID" >> "$W/pids"
 [ -z "$(cat "$W/b2bua.out" "$W/relay.out")" ] || { die "the daemons wrote to the terminal: $(cat "$W/b2bua.out" "$W/relay.out")"; exit 1; }
 wait_port udp $SIP_PORT 127.0.0.1 || { die "the b2bua daemon does not listen"; exit 1; }
 # A second b2bua on the same pid file is refused.
-"$ROOT/$BUILD/b2bua" -c "$W/b2bua.conf" -p "$W/b2bua.pid" > "$W/second.out" 2>&1 && { die "a second instance started"; exit 1; }
+timeout 15 "$ROOT/$BUILD/b2bua" -c "$W/b2bua.conf" -p "$W/b2bua.pid" > "$W/second.out" 2>&1 && { die "a second instance started"; exit 1; }
 grep -q 'another instance is running' "$W/second.out" || { die "second instance: $(cat "$W/second.out")"; exit 1; }
 [ "$(cat "$W/b2bua.pid")" = "$BPID" ] || { die "the second instance overwrote the pid file"; exit 1; }
 

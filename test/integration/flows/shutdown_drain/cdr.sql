@@ -1,0 +1,1 @@
+SELECT from_trunk, to_trunk, disposition, sip_code, hangup_by, reason FROM cdrs
