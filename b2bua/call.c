@@ -154,31 +154,36 @@ enum reply_id call_relay_reply(enum relay_err err)
 	return err == RELAY_E_SDP ? RP_MEDIA : RP_RELAY;
 }
 
-int call_relay_offer(struct call *c, enum call_side side, const char *sdp, int to_srtp, enum cevent ev_id)
+typedef int (*relay_sdp_op)(void *ctx, struct call *c, enum call_side side, const char *sdp,
+			    int to_srtp, relay_done_fn done);
+
+/* One relay request holding a reference on c until its event comes back. */
+static int relay_sdp(struct call *c, relay_sdp_op op, enum call_side side, const char *sdp, int to_srtp,
+		     enum cevent ev_id)
 {
 	const struct call_env *e = &c->core->env;
 
-	if (!e->relay ||
-	    e->relay->offer(e->relay_ctx, call_ref(c), side, sdp, to_srtp, call_relay_done[ev_id]) != 0) {
-		if (e->relay)
-			call_unref(c);
+	if (!e->relay)
+		return -1;
+	if (op(e->relay_ctx, call_ref(c), side, sdp, to_srtp, call_relay_done[ev_id]) != 0) {
+		call_unref(c);
 		return -1;
 	}
+	return 0;
+}
+
+int call_relay_offer(struct call *c, enum call_side side, const char *sdp, int to_srtp, enum cevent ev_id)
+{
+	if (!c->core->env.relay ||
+	    relay_sdp(c, c->core->env.relay->offer, side, sdp, to_srtp, ev_id) != 0)
+		return -1;
 	c->relayed = 1;
 	return 0;
 }
 
 int call_relay_answer(struct call *c, enum call_side side, const char *sdp, int to_srtp, enum cevent ev_id)
 {
-	const struct call_env *e = &c->core->env;
-
-	if (!e->relay ||
-	    e->relay->answer(e->relay_ctx, call_ref(c), side, sdp, to_srtp, call_relay_done[ev_id]) != 0) {
-		if (e->relay)
-			call_unref(c);
-		return -1;
-	}
-	return 0;
+	return c->core->env.relay ? relay_sdp(c, c->core->env.relay->answer, side, sdp, to_srtp, ev_id) : -1;
 }
 
 /* ---- the core's list ---- */
@@ -570,14 +575,8 @@ void call_core_hangup_all(struct call_core *core)
 
 void call_core_check_media(struct call_core *core)
 {
-	const struct call_env *e = &core->env;
-
-	if (!e->relay)
-		return;
-	for (struct call *c = core->head; c; c = c->next)
-		if (c->state == CS_CONNECTED &&
-		    e->relay->query(e->relay_ctx, call_ref(c), call_relay_done[EV_R_QUERY]) != 0)
-			call_unref(c);
+	if (core->env.relay)
+		each_call(core, EV_MEDIA_POLL);
 }
 
 size_t call_core_count(struct call_core *core)

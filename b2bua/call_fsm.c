@@ -24,7 +24,7 @@ static const char *const event_names[EV__N] = {
 	"b-trying", "b-progress", "b-answer", "b-challenge", "b-failure", "ack", "cancel", "bye",
 	"request", "tx-response", "dead", "relay-route", "relay-early", "relay-answer",
 	"relay-tx-offer", "relay-tx-answer", "relay-query", "relay-delete", "trunk-timeout",
-	"no-answer", "max-duration", "admin-hangup",
+	"no-answer", "max-duration", "admin-hangup", "media-poll",
 };
 
 static struct outcome outcome(int code, const char *reason, const char *disposition, enum hangup_by by)
@@ -306,6 +306,15 @@ static void act_admin_hangup(struct call *c, const struct ev *ev)
 		end_reply(c, RP_ADMIN, "failed", BY_B2BUA);
 }
 
+static void act_media_poll(struct call *c, const struct ev *ev)
+{
+	const struct call_env *e = &c->core->env;
+
+	(void)ev;
+	if (e->relay->query(e->relay_ctx, call_ref(c), call_relay_done[EV_R_QUERY]) != 0)
+		call_unref(c);
+}
+
 /* A restarted relay has forgotten the call: its media no longer flows,
  * so the call ends (documented in README); a relay that is only slow to
  * answer does not end calls. */
@@ -395,7 +404,7 @@ static const action_fn fsm[CS__N][EV__N] = {
 		[EV_TX_RESPONSE] = act_tx_response, [EV_DEAD] = act_dead,
 		[EV_R_TX_OFFER] = act_r_tx_offer, [EV_R_TX_ANSWER] = act_r_tx_answer,
 		[EV_R_QUERY] = act_r_query, [EV_MAX_DURATION] = act_max_duration,
-		[EV_ADMIN_HANGUP] = act_admin_hangup,
+		[EV_ADMIN_HANGUP] = act_admin_hangup, [EV_MEDIA_POLL] = act_media_poll,
 	},
 	[CS_ENDING] = {
 		[EV_R_DELETE] = act_r_delete,

@@ -55,6 +55,7 @@ enum cevent {
 	EV_NO_ANSWER,
 	EV_MAX_DURATION,
 	EV_ADMIN_HANGUP,
+	EV_MEDIA_POLL,     /* time to ask the relay about the media */
 	EV__N
 };
 
