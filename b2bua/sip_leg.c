@@ -54,12 +54,12 @@ struct leg {
 	struct sip_stack *st;
 	nua_handle_t *nh;           /* NULL once destroyed */
 	struct call *call;          /* a reference; NULL once released */
-	enum call_side side;
 	char call_id[128];
 	unsigned released : 1;      /* the core is done with us */
 	unsigned terminated : 1;    /* nua said the dialog is over */
 	unsigned challenged : 1;    /* nua waits for credentials (401/407) */
 	unsigned destroyed : 1;     /* on the graveyard, freed at prepoll */
+	unsigned bye_sent : 1;      /* our BYE ends the dialog already */
 	nua_saved_event_t saved[1]; /* pending UPDATE/INFO to answer later */
 	int saved_method;
 	struct leg *prev, *next;    /* st->legs, then st->graveyard */
@@ -126,14 +126,13 @@ static void reply_nh(nua_t *nua, nua_handle_t *nh, enum reply_id id)
 		    TAG_IF(r->retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)), TAG_END());
 }
 
-static struct leg *leg_new(struct sip_stack *st, enum call_side side)
+static struct leg *leg_new(struct sip_stack *st)
 {
 	struct leg *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
 	l->st = st;
-	l->side = side;
 	l->next = st->legs;
 	if (st->legs)
 		st->legs->prev = l;
@@ -329,7 +328,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 
 	if (!n)
 		return NULL;
-	l = leg_new(st, SIDE_B);
+	l = leg_new(st);
 	if (!l)
 		return NULL;
 	random_hex(cid, 16);
@@ -424,8 +423,10 @@ static void op_cancel(struct leg *l)
 
 static void op_bye(struct leg *l)
 {
-	if (l->nh && !l->terminated)
+	if (l->nh && !l->terminated && !l->bye_sent) {
+		l->bye_sent = 1;
 		nua_bye(l->nh, TAG_END());
+	}
 }
 
 static void op_authenticate(struct leg *l, const char *realm, const char *user, const char *password)
@@ -605,7 +606,7 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 		nua_handle_destroy(nh);
 		return;
 	}
-	l = leg_new(st, SIDE_A);
+	l = leg_new(st);
 	if (!l) {
 		reply_nh(nua, nh, RP_INTERNAL);
 		nua_handle_destroy(nh);
@@ -682,8 +683,9 @@ static int method_of(nua_event_t event)
  * keep a call open that nobody bills. */
 static void on_released_response(struct leg *l, nua_event_t event, int status)
 {
-	if (event == nua_r_invite && sc_success(status) && l->nh && !l->terminated) {
+	if (event == nua_r_invite && sc_success(status) && l->nh && !l->terminated && !l->bye_sent) {
 		l->st->n_late_2xx++;
+		l->bye_sent = 1;
 		log_info("leg %s: %d after we gave up the INVITE: ACK and BYE", l->call_id, status);
 		nua_bye(l->nh, TAG_END());
 		return;
