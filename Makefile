@@ -3,10 +3,11 @@
 # build-asan/ so a sanitizer build never mixes with the normal one.
 #
 # Each module compiles with its own include path, so the direction of
-# dependencies is the build's to enforce: b2bua -> policy and the ng codec,
-# media-relay -> the ng codec, policy and the codec -> nothing of ours.
-# The ng codec (media-relay/ng/: bencode) is one library both programs
-# link; neither compiles a source file of the other.
+# dependencies is the build's to enforce: b2bua -> policy and wire,
+# media-relay -> wire, policy and wire -> nothing of ours. media-relay/wire/
+# holds what both programs parse off the wire (the ng codec, the SDP
+# grammar guard): one library both link; neither compiles a source file
+# of the other.
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -21,9 +22,9 @@ CC      ?= cc
 PKGS     = sofia-sip-ua libsrtp2 libpcre2-8 sqlite3 inih cunit
 CPPFLAGS = -D_GNU_SOURCE $(MODINC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 INC_POLICY = -Ipolicy
-INC_NG     = -Imedia-relay/ng
-INC_B2BUA  = -Ib2bua $(INC_POLICY) $(INC_NG)
-INC_RELAY  = -Imedia-relay $(INC_NG)
+INC_WIRE   = -Imedia-relay/wire
+INC_B2BUA  = -Ib2bua $(INC_POLICY) $(INC_WIRE)
+INC_RELAY  = -Imedia-relay $(INC_WIRE)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -MMD -MP $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
@@ -44,9 +45,9 @@ POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
 MIGRATIONS = sql/schema.sql $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 POLICY_OBJ = $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o
 
-# --- media-relay/ng/: the ng codec (bencode), a library of its own ---
-NG_SRC = media-relay/ng/bencode.c
-NG_LIB = $(BUILD)/libng.a
+# --- media-relay/wire/: ng codec and SDP grammar guard, a library of its own ---
+WIRE_SRC = media-relay/wire/bencode.c media-relay/wire/sdp_check.c
+WIRE_LIB = $(BUILD)/libwire.a
 
 # --- b2bua/: signalling daemon (main.c kept apart so tests can link the rest) ---
 B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_route.c \
@@ -71,7 +72,7 @@ TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rul
                   test/unit/test_cdr_query.c
 TEST_B2BUA_SRC  = test/unit/test_call.c test/unit/test_cdr_writer.c test/unit/test_config.c \
                   test/unit/test_relay_client.c test/unit/test_limits.c
-TEST_RELAY_SRC  = test/unit/test_bencode.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
+TEST_RELAY_SRC  = test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
                   test/unit/test_srtp_ctx.c test/unit/test_stream.c test/unit/test_ng_server.c
 TOOLS_SRC       = test/tools/srtp_peer.c
 
@@ -79,7 +80,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 # Include paths per module (and per test binary: a test sees its module).
 $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o: MODINC = $(INC_POLICY)
-$(call obj,$(NG_SRC)): MODINC = $(INC_NG)
+$(call obj,$(WIRE_SRC)): MODINC = $(INC_WIRE)
 $(call obj,$(B2BUA_SRC) $(B2BUA_MAIN) $(CTL_SRC)): MODINC = $(INC_B2BUA)
 $(call obj,$(RELAY_SRC) $(RELAY_MAIN)): MODINC = $(INC_RELAY)
 $(call obj,$(TEST_MAIN)): MODINC = -Itest/unit
@@ -105,13 +106,13 @@ $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(NG_LIB): $(call obj,$(NG_SRC))
+$(WIRE_LIB): $(call obj,$(WIRE_SRC))
 	$(AR) rcs $@ $^
 
-$(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ) $(NG_LIB)
+$(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
 
-$(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(NG_LIB)
+$(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
 
 $(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC)) $(POLICY_OBJ)
@@ -120,10 +121,10 @@ $(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC)) $(POLICY_OBJ)
 $(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm
 
-$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(NG_LIB)
+$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
 
-$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC)) $(NG_LIB)
+$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC)) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS) $(LIBS_CUNIT)
 
 $(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC))

@@ -365,7 +365,7 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	const struct call_env *e = &core->env;
 	const struct policy_trunk *from;
 	struct call *c;
-	char *offer = NULL;
+	char *offer = NULL, why[128];
 	int srtp = 0;
 
 	core->st.attempts++;
@@ -377,6 +377,10 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	if (!from) {
 		log_info("refused INVITE %s: source is no known trunk", inv->call_id);
 		return refuse(core, a, RP_FORBIDDEN);
+	}
+	if (inv->sdp && media_policy_check(inv->sdp, why, sizeof(why)) != 0) {
+		log_info("refused INVITE %s from %s: malformed SDP: %s", inv->call_id, from->name, why);
+		return refuse(core, a, RP_BAD_SDP);
 	}
 	if (inv->sdp && offer_accept(from, inv->sdp, &offer, &srtp) != 0) {
 		free(offer);

@@ -11,6 +11,18 @@
  */
 #include "call_int.h"
 #include "log.h"
+#include "media_policy.h"
+
+/* An SDP body that is not SDP: logged, never passed on. */
+static int bad_sdp(const struct call *c, int method, const char *body)
+{
+	char why[128];
+
+	if (method == METHOD_INFO || !body || media_policy_check(body, why, sizeof(why)) == 0)
+		return 0;
+	log_warn("call %s: malformed SDP in an in-dialog message: %s", c->cdr.call_id, why);
+	return 1;
+}
 
 static struct leg *leg_of(const struct call *c, enum call_side s)
 {
@@ -57,6 +69,10 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 		call_dialog_refuse(c, ev);
 		return;
 	}
+	if (bad_sdp(c, ev->method, ev->body)) {
+		reply(c, ev->leg, ev->method, RP_BAD_SDP);
+		return;
+	}
 	c->tx.active = 1;
 	c->tx.method = ev->method;
 	c->tx.from = side;
@@ -96,6 +112,10 @@ void call_dialog_response(struct call *c, const struct ev *ev)
 
 	if (!c->tx.active || ev->leg != leg_of(c, answerer) || !sc_final(r->code))
 		return;
+	if (sc_success(r->code) && bad_sdp(c, c->tx.method, r->sdp)) {
+		tx_reply(c, RP_MEDIA);
+		return;
+	}
 	if (sc_success(r->code) && c->tx.method != METHOD_INFO && r->sdp && c->core->env.relay) {
 		if (call_relay_answer(c, answerer, r->sdp, c->savp[c->tx.from], EV_R_TX_ANSWER) != 0)
 			tx_reply(c, RP_RELAY);

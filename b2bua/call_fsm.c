@@ -59,12 +59,27 @@ static void act_b_trying(struct call *c, const struct ev *ev)
 	c->b_provisional = 1;
 }
 
+/* A peer's SDP that is not SDP never goes on (nor to a library parser). */
+static int sdp_ok(const struct call *c, const char *sdp, const char *what)
+{
+	char why[128];
+
+	if (!sdp || media_policy_check(sdp, why, sizeof(why)) == 0)
+		return 1;
+	log_warn("call %s: malformed SDP in %s: %s", c->cdr.call_id, what, why);
+	return 0;
+}
+
 static void act_b_progress(struct call *c, const struct ev *ev)
 {
 	const struct leg_response *r = ev->resp;
 
 	act_b_trying(c, ev);
 	c->state = CS_EARLY;
+	if (!sdp_ok(c, r->sdp, "the trunk's early answer")) {
+		call_respond_a(c, r->code, r->reason, NULL, 0);
+		return;
+	}
 	if (r->sdp && c->relayed) {
 		if (!answer_fits(c, r->sdp)) {
 			log_warn("call %s: early media of %s does not keep the offered transport: not relayed",
@@ -110,6 +125,10 @@ static void act_b_answer(struct call *c, const struct ev *ev)
 
 	call_timer_cancel(c, TIMER_TRUNK);
 	c->b_provisional = c->b_final = c->b_answered = 1;
+	if (!sdp_ok(c, r->sdp, "the trunk's answer")) {
+		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
+		return;
+	}
 	if (r->sdp)
 		media_policy_codec(r->sdp, c->cdr.codec, sizeof(c->cdr.codec));
 	if (!r->sdp || !c->relayed) {

@@ -14,11 +14,27 @@
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/sdp.h>
 #include "media_policy.h"
+#include "sdp_check.h"
 
-static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p)
+int media_policy_check(const char *sdp, char *why, size_t whylen)
 {
+	return sdp_check(sdp, sdp ? strlen(sdp) : 0, why, whylen);
+}
+
+/* Nothing reaches Sofia's parser unchecked (it loops on some input).
+ * NULL with the reason in why. */
+static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p, char *why, size_t whylen)
+{
+	sdp_session_t *s;
+
+	*p = NULL;
+	if (sdp_check(sdp, strlen(sdp), why, whylen) != 0)
+		return NULL;
 	*p = sdp_parse(home, sdp, strlen(sdp), sdp_f_anynet);
-	return *p ? sdp_session(*p) : NULL;
+	s = *p ? sdp_session(*p) : NULL;
+	if (!s)
+		snprintf(why, whylen, "%s", *p ? sdp_parsing_error(*p) : "no memory");
+	return s;
 }
 
 static int listed(const char *codecs, const char *name, int *rank)
@@ -87,11 +103,9 @@ int media_policy_filter(const char *sdp, const char *codecs, char **out, char *w
 	*out = NULL;
 	if (!codecs || !*codecs)
 		return 0;
-	s = parse(home, sdp, &p);
-	if (!s) {
-		snprintf(why, whylen, "unparsable SDP: %s", p ? sdp_parsing_error(p) : "no memory");
+	s = parse(home, sdp, &p, why, whylen);
+	if (!s)
 		goto out;
-	}
 	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next) {
 		if (m->m_rejected || m->m_port == 0 || !sdp_media_has_rtp(m))
 			continue;
@@ -132,7 +146,8 @@ int media_policy_is_srtp(const char *sdp)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sdp_parser_t *p;
-	sdp_session_t *s = parse(home, sdp, &p);
+	char why[128];
+	sdp_session_t *s = parse(home, sdp, &p, why, sizeof(why));
 	int rc = s ? 0 : -1;
 
 	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next)
@@ -148,7 +163,8 @@ int media_policy_codec(const char *sdp, char *out, size_t cap)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sdp_parser_t *p;
-	sdp_session_t *s = parse(home, sdp, &p);
+	char why[128];
+	sdp_session_t *s = parse(home, sdp, &p, why, sizeof(why));
 	int rc = -1;
 
 	if (cap)

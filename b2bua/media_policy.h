@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+/* 0 when sdp is well-formed SDP (media-relay/wire/sdp_check.c), else -1
+ * with the fault in why. Every function below checks first too. */
+int media_policy_check(const char *sdp, char *why, size_t whylen);
 /* Keeps only the codecs listed in codecs ("PCMA,PCMU,telephone-event",
  * case-insensitive, in that order) in every RTP m= line; NULL or "" keeps
  * everything. 0 with *out (malloc'd; NULL when nothing changed), or -1

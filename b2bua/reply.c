@@ -12,6 +12,7 @@
 static const struct reply table[RP__N] = {
 	[RP_OK] = {200, "OK", 0},
 	[RP_RURI_HEADERS] = {400, "Headers Not Allowed In Request-URI", 0},
+	[RP_BAD_SDP] = {400, "Malformed SDP", 0},
 	[RP_FORBIDDEN] = {403, "Forbidden", 0},
 	[RP_TRUNK_AUTH] = {403, "Trunk Authentication Failed", 0},
 	[RP_NO_ROUTE] = {404, "No Route To Destination", 0},

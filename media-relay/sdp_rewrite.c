@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sofia-sip/su_alloc.h>
 #include <sofia-sip/sdp.h>
+#include "sdp_check.h"
 #include "sdp_rewrite.h"
 
 /* Keep a=sendrecv & co. as written; allow c= only at session level. */
@@ -36,9 +37,13 @@ static sdp_session_t *parse(su_home_t *home, const char *sdp, size_t len, sdp_pa
 			    char *err, size_t errlen)
 {
 	sdp_session_t *s;
+	char why[128];
 
-	if (!sdp || len == 0) {
-		snprintf(err, errlen, "empty SDP");
+	*parser = NULL;
+	/* Nothing reaches Sofia's parser unchecked: it loops allocating on
+	 * some input ("m=audio 40000 RT@/AVP 8"). */
+	if (sdp_check(sdp, len, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "bad SDP: %s", why);
 		return NULL;
 	}
 	*parser = sdp_parse(home, sdp, (issize_t)len, PARSE_FLAGS);

@@ -1,5 +1,5 @@
 /*
- * test_bencode.c - bencode decode/encode (media-relay/ng/bencode.c).
+ * test_bencode.c - bencode decode/encode (media-relay/wire/bencode.c).
  *
  * Table-driven: valid input must round-trip byte for byte; hostile or
  * truncated input must return NULL with a reason and never read past the

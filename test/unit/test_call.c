@@ -103,7 +103,7 @@ struct leg {
 
 static struct leg legs[16];
 static int nb;            /* B legs created */
-static char last_invite_sdp[256];
+static char last_invite_sdp[256], last_respond_sdp[256];
 
 static struct leg *leg_new(const char *name)
 {
@@ -146,8 +146,10 @@ static struct leg *fake_invite(void *ctx, struct call *c, const struct leg_invit
 static void fake_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
 {
 	held(l);
-	note("%s %d %s%s%s%s", l->name, code, reason, sdp ? " sdp=" : "", sdp ? sdp : "",
-	     retry_after ? " retry-after" : "");
+	snprintf(last_respond_sdp, sizeof(last_respond_sdp), "%s", sdp ? sdp : "");
+	/* A transcript line per response: only the first line of an SDP. */
+	note("%s %d %s%s%.*s%s", l->name, code, reason, sdp ? " sdp=" : "",
+	     sdp ? (int)strcspn(sdp, "\r\n") : 0, sdp ? sdp : "", retry_after ? " retry-after" : "");
 }
 
 static void fake_respond_req(struct leg *l, int method, int code, const char *reason,
@@ -525,6 +527,11 @@ static const char *offer_sdp =
 	"m=audio 6000 RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
 	"a=rtpmap:101 telephone-event/8000\r\n";
 
+/* What a trunk answers (valid SDP: the core refuses anything else). */
+static const char *b_sdp =
+	"v=0\r\no=carrier 1 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+	"m=audio 7000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+
 static struct leg *leg_named(const char *name)
 {
 	for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
@@ -576,7 +583,7 @@ static struct call *answered_call(void)
 {
 	struct call *c = ringing_call();
 
-	resp(c, "B1", 200, "OK", "SDP-FROM-B");
+	resp(c, "B1", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	ack(c);
 	return c;
@@ -664,7 +671,7 @@ static void test_failover_after_503(void)
 	CU_ASSERT(expect("B1 released"));
 	relay_reply("offer", 1, "SDP-TO-B2", 0);
 	CU_ASSERT(expect("B2 INVITE carrier2"));
-	resp(c, "B2", 200, "OK", "SDP-FROM-B");
+	resp(c, "B2", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	CU_ASSERT(expect("A 200"));
 	CU_ASSERT(never("A 503"));
@@ -752,7 +759,7 @@ static void test_early_media_goes_through_relay(void)
 	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 
 	relay_reply("offer", 1, "X", 0);
-	resp(c, "B1", 183, "Session Progress", "EARLY-SDP");
+	resp(c, "B1", 183, "Session Progress", b_sdp);
 	CU_ASSERT(expect("relay answer from B"));
 	CU_ASSERT(never("A 183"));
 	relay_reply("answer", 1, "EARLY-TO-A", 0);
@@ -767,7 +774,7 @@ static void test_early_media_relay_refusal_sends_18x_alone(void)
 	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 
 	relay_reply("offer", 1, "X", 0);
-	resp(c, "B1", 183, "Session Progress", "EARLY-SDP");
+	resp(c, "B1", 183, "Session Progress", b_sdp);
 	relay_reply("answer", 0, NULL, 0);
 	CU_ASSERT(expect("A 183 Session Progress$"));
 	call_on_cancel(c, leg_named("A"));
@@ -812,14 +819,14 @@ static void test_reinvite_relayed_and_glare_is_491(void)
 	struct call *c = answered_call();
 
 	tr_reset();
-	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", "HOLD-SDP");
+	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", offer_sdp);
 	CU_ASSERT(expect("relay offer from A srtp=0"));   /* carrier1 is srtp=off */
 	/* B offers at the same time: glare. */
-	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", "B-SDP");
+	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", offer_sdp);
 	CU_ASSERT(expect("B1 491 Request Pending"));
 	relay_reply("offer", 1, "HOLD-TO-B", 0);
 	CU_ASSERT(expect("B1 REQ 1 body=HOLD-TO-B"));
-	resp(c, "B1", 200, "OK", "HELD-SDP");
+	resp(c, "B1", 200, "OK", b_sdp);
 	CU_ASSERT(expect("relay answer from B"));
 	relay_reply("answer", 1, "HELD-TO-A", 0);
 	CU_ASSERT(expect("A 200 OK sdp=HELD-TO-A"));
@@ -946,7 +953,7 @@ static void test_cancel_while_relay_answers(void)
 {
 	struct call *c = ringing_call();
 
-	resp(c, "B1", 200, "OK", "SDP-FROM-B");
+	resp(c, "B1", 200, "OK", b_sdp);
 	CU_ASSERT(expect("relay answer from B"));
 	call_on_cancel(c, leg_named("A"));
 	CU_ASSERT(expect("B1 BYE"));
@@ -982,7 +989,7 @@ static void test_no_ack_from_caller_ends_call(void)
 {
 	struct call *c = ringing_call();
 
-	resp(c, "B1", 200, "OK", "SDP-FROM-B");
+	resp(c, "B1", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	tr_reset();
 	call_on_leg_dead(c, leg_named("A"), 408, "ACK Timeout");
@@ -1008,7 +1015,7 @@ static void test_trunk_timeout_releases_leg_before_next_route(void)
 	CU_ASSERT(expect("relay offer from A"));
 	relay_reply("offer", 1, "X", 0);
 	CU_ASSERT(expect("B2 INVITE carrier2"));
-	resp(c, "B2", 200, "OK", "SDP-FROM-B2");
+	resp(c, "B2", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	CU_ASSERT(expect("A 200"));
 	bye(c, "A");
@@ -1063,6 +1070,61 @@ static void test_challenge_from_foreign_realm_not_answered(void)
 	relay_reply("delete", 1, NULL, 0);
 }
 
+/* ---- SDP that is not SDP (Sofia's parser loops on this one) ---- */
+
+static const char *hang_sdp =
+	"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+	"m=audio 40000 RT@/AVP 8\r\n";
+
+static void test_malformed_offer_is_400_before_routing(void)
+{
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 70, hang_sdp));
+	CU_ASSERT(expect("A 400 Malformed SDP"));
+	CU_ASSERT(never("relay offer"));
+	CU_ASSERT(never("B1 INVITE"));
+}
+
+static void test_malformed_answer_fails_call_and_byes_trunk(void)
+{
+	struct call *c = ringing_call();
+
+	resp(c, "B1", 200, "OK", hang_sdp);
+	CU_ASSERT(never("relay answer"));
+	CU_ASSERT(expect("A 488 Not Acceptable Here"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.sip_code, 488);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
+static void test_malformed_early_answer_gives_18x_alone(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	relay_reply("offer", 1, "X", 0);
+	resp(c, "B1", 183, "Session Progress", hang_sdp);
+	CU_ASSERT(never("relay answer"));
+	CU_ASSERT(expect("A 183 Session Progress$"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+static void test_malformed_reoffer_is_400(void)
+{
+	struct call *c = answered_call();
+
+	tr_reset();
+	call_on_request(c, leg_named("B1"), METHOD_UPDATE, "application/sdp", hang_sdp);
+	CU_ASSERT(expect("B1 400 to 2"));
+	CU_ASSERT(never("relay offer"));
+	/* The call goes on: the next offer is relayed. */
+	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", b_sdp);
+	CU_ASSERT(expect("relay offer from B"));
+	relay_reply("offer", 1, "X", 0);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
 /* ---- media policy ---- */
 
 static void test_srtp_policy_of_caller_trunk_is_488(void)
@@ -1112,8 +1174,9 @@ static void test_without_relay_sdp_passes_unchanged(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT(expect("B1 INVITE carrier2"));
 	CU_ASSERT_STRING_EQUAL(last_invite_sdp, offer_sdp);
-	resp(c, "B1", 200, "OK", "ANS");
-	CU_ASSERT(expect("A 200 OK sdp=ANS"));
+	resp(c, "B1", 200, "OK", b_sdp);
+	CU_ASSERT(expect("A 200 OK sdp=v=0"));
+	CU_ASSERT_STRING_EQUAL(last_respond_sdp, b_sdp);
 	bye(c, "B1");
 	CU_ASSERT_TRUE(cdr_final);
 }
@@ -1217,6 +1280,10 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_relay_completion_after_admin_hangup),
 	UNIT_TEST(test_challenge_answered_once_for_trunk_realm),
 	UNIT_TEST(test_challenge_from_foreign_realm_not_answered),
+	UNIT_TEST(test_malformed_offer_is_400_before_routing),
+	UNIT_TEST(test_malformed_answer_fails_call_and_byes_trunk),
+	UNIT_TEST(test_malformed_early_answer_gives_18x_alone),
+	UNIT_TEST(test_malformed_reoffer_is_400),
 	UNIT_TEST(test_srtp_policy_of_caller_trunk_is_488),
 	UNIT_TEST(test_max_duration_ends_call),
 	UNIT_TEST(test_no_answer_timer_is_480),
