@@ -35,7 +35,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [-s SOCKET] [-d DB] COMMAND\n"
 		"  calls | trunks | stats | reload | hangup CALL-ID   (daemon, via SOCKET;\n"
-		"                                                      default " DEFAULT_SOCKET ")\n"
+		"  bans | unban ADDR|all                               default " DEFAULT_SOCKET ")\n"
 		"  cdr [FILTERS] [--limit N] [--format table|csv|json]\n"
 		"  cdr summary [--by trunk|day] [FILTERS] [--format table|csv|json]\n"
 		"FILTERS (read from DB, default " DEFAULT_DB "):\n"
@@ -155,17 +155,19 @@ static int run_control(const char *sock, int argc, char **argv)
 	const char *cmd = argv[0];
 	char line[1024];
 
-	if (strcmp(cmd, "hangup") == 0) {
+	if (strcmp(cmd, "hangup") == 0 || strcmp(cmd, "unban") == 0) {
+		const char *what = cmd[0] == 'h' ? "CALL-ID" : "ADDR|all";
+
 		if (argc != 2)
-			return usage_error("usage: hangup CALL-ID", NULL);
-		/* One command line: a Call-ID with a line break would smuggle a
+			return usage_error(cmd[0] == 'h' ? "usage: hangup %s" : "usage: unban %s", what);
+		/* One command line: an argument with a line break would smuggle a
 		 * second command. */
 		for (const char *p = argv[1]; *p; p++)
 			if ((unsigned char)*p < 0x21 || *p == 0x7f)
-				return usage_error("bad Call-ID '%s'", argv[1]);
+				return usage_error("bad %s", what);
 		if (!*argv[1] || strlen(argv[1]) > sizeof(line) - 16)
-			return usage_error("bad Call-ID '%s'", argv[1]);
-		snprintf(line, sizeof(line), "hangup %s\n", argv[1]);
+			return usage_error("bad %s", what);
+		snprintf(line, sizeof(line), "%s %s\n", cmd, argv[1]);
 	} else {
 		if (argc != 1)
 			return usage_error("%s takes no arguments", cmd);
@@ -355,7 +357,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "cdr") == 0)
 		return run_cdr(db, argc - optind, argv + optind);
 	if (strcmp(cmd, "calls") == 0 || strcmp(cmd, "trunks") == 0 || strcmp(cmd, "stats") == 0 ||
-	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "hangup") == 0)
+	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "hangup") == 0 || strcmp(cmd, "bans") == 0 ||
+	    strcmp(cmd, "unban") == 0)
 		return run_control(sock, argc - optind, argv + optind);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);

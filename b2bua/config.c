@@ -39,6 +39,8 @@ void config_defaults(struct config *c)
 	c->grace_s = 30;
 	c->media_timeout_poll_s = 10;
 	c->rate_limit_pps = 200;
+	c->ban_after = 200;
+	c->ban_time_s = 600;
 }
 
 int config_parse_listen(struct config_listen *l, const char *s)
@@ -174,6 +176,16 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		return set_str(x, c->user_agent, sizeof(c->user_agent), key, v);
 	if (IS("sip", "rate_limit"))
 		return set_int(x, &c->rate_limit_pps, key, v, 0, 1000000);
+	if (IS("sip", "ban_after"))
+		return set_int(x, &c->ban_after, key, v, 0, 1000000);
+	if (IS("sip", "ban_time"))
+		return set_int(x, &c->ban_time_s, key, v, 1, 86400 * 30);
+	if (IS("sip", "strangers")) {
+		if (strcmp(v, "reject") != 0 && strcmp(v, "drop") != 0)
+			return fail(x, "%s: expected reject|drop, got '%s'", key, v);
+		c->drop_strangers = strcmp(v, "drop") == 0;
+		return 1;
+	}
 	if (IS("db", "path"))
 		return set_str(x, c->db_path, sizeof(c->db_path), key, v);
 	if (IS("relay", "ng")) {

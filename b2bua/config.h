@@ -36,7 +36,10 @@ struct config {
 	int max_duration_s;     /* 0 = unlimited */
 	int grace_s;            /* SIGTERM: time calls get to end */
 	int media_timeout_poll_s; /* how often to ask the relay about silent calls, 0 = never */
-	int rate_limit_pps;     /* new requests per second per source address, 0 = off */
+	int rate_limit_pps;     /* requests outside a dialog per second per source, 0 = off */
+	int ban_after;          /* refusals before a stranger is banned, 0 = never */
+	int ban_time_s;         /* how long a ban lasts */
+	int drop_strangers;     /* [sip] strangers = drop: the kernel drops what they send */
 };
 
 void config_defaults(struct config *c);

@@ -162,6 +162,7 @@ static int on_reload_done(struct app *app, su_wait_t *w, struct app *arg)
 	ok = r && r->p;
 	if (ok) {
 		call_core_set_policy(app->core, r->p);
+		sip_stack_policy_changed(app->sip);
 		snprintf(msg, sizeof(msg), "policy reloaded: %zu trunks", policy_trunk_count(r->p));
 		log_info("%s", msg);
 	} else {
@@ -240,6 +241,18 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		*async = 1;
 		return 0;
 	}
+	if (strcmp(cmd, "bans") == 0) {
+		sip_stack_bans(app->sip, buf, cap);
+		return 0;
+	}
+	if (strcmp(cmd, "unban") == 0) {
+		if (sip_stack_unban(app->sip, arg) != 0) {
+			snprintf(buf, cap, "no ban of '%s'", arg);
+			return -1;
+		}
+		snprintf(buf, cap, "unbanned %s", arg);
+		return 0;
+	}
 	if (strcmp(cmd, "hangup") == 0) {
 		if (!*arg) {
 			snprintf(buf, cap, "usage: hangup CALL-ID");
@@ -252,7 +265,7 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		snprintf(buf, cap, "hung up %s", arg);
 		return 0;
 	}
-	snprintf(buf, cap, "unknown command '%s' (calls, trunks, stats, reload, hangup ID)", cmd);
+	snprintf(buf, cap, "unknown command '%s' (calls, trunks, stats, reload, hangup ID, bans, unban ADDR)", cmd);
 	return -1;
 }
 
@@ -271,6 +284,7 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 
 	(void)t;
 	(void)arg;
+	sip_stack_tick(app->sip);
 	if (!app->stopping && app->relay && app->cfg.media_timeout_poll_s > 0 &&
 	    now - app->last_media_poll >= app->cfg.media_timeout_poll_s * 1000) {
 		app->last_media_poll = now;

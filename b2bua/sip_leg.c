@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/random.h>
 
@@ -46,9 +47,9 @@ struct leg;
 #include "sip_leg.h"
 #include "clock.h"
 #include "log.h"
+#include "guard.h"
 #include "reply.h"
 
-#define RL_SLOTS 1024   /* per-source limiter: hashed buckets */
 
 struct leg {
 	struct sip_stack *st;
@@ -72,11 +73,6 @@ struct sip_nua {
 	int down;
 };
 
-struct rl_bucket {
-	uint32_t key;
-	double tokens;
-	int64_t last_ms;
-};
 
 struct sip_stack {
 	su_root_t *root;
@@ -86,11 +82,13 @@ struct sip_stack {
 	int nnuas;
 	void (*shutdown_done)(void *);
 	void *shutdown_arg;
-	struct rl_bucket rl[RL_SLOTS];
+	struct guard *guard;        /* rate limits, bans, the socket filter */
+	int64_t stranger_log_ms;    /* strangers are logged once a second */
+	uint64_t strangers_unlogged;
 	struct leg *legs;           /* every leg not yet destroyed */
 	struct leg *graveyard;      /* destroyed, freed at the next prepoll */
 	int prepoll;                /* our prepoll hook is installed */
-	uint64_t n_invites, n_options, n_rate_limited, n_legs, n_legs_freed, n_late_2xx;
+	uint64_t n_invites, n_options, n_strangers, n_legs, n_legs_freed, n_late_2xx;
 };
 
 static struct sip_stack *g_timer_stack;   /* timers need the root */
@@ -199,46 +197,6 @@ static void leg_settle(struct leg *l)
 {
 	if (l->released && (l->terminated || l->challenged || !l->nh))
 		leg_destroy(l);
-}
-
-/* Token bucket per source address (hashed); 0 = allowed. */
-static int rate_limited(struct sip_stack *st, const struct sockaddr *sa)
-{
-	uint32_t key = 2166136261u;
-	const unsigned char *p;
-	size_t n;
-	struct rl_bucket *b;
-	int64_t now;
-	double rate = st->cfg->rate_limit_pps;
-
-	if (rate <= 0 || !sa)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		p = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-		n = 4;
-	} else if (sa->sa_family == AF_INET6) {
-		p = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		n = 16;
-	} else {
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		key = (key ^ p[i]) * 16777619u;
-	b = &st->rl[key % RL_SLOTS];
-	now = clock_mono_ms();
-	if (b->key != key || b->last_ms == 0) {
-		b->key = key;
-		b->tokens = rate;
-		b->last_ms = now;
-	}
-	b->tokens += (now - b->last_ms) * rate / 1000.0;
-	if (b->tokens > rate * 2)
-		b->tokens = rate * 2;   /* burst of two seconds' worth */
-	b->last_ms = now;
-	if (b->tokens < 1.0)
-		return 1;
-	b->tokens -= 1.0;
-	return 0;
 }
 
 static const struct sockaddr *request_source(nua_t *nua)
@@ -580,6 +538,43 @@ static int known_source(struct sip_stack *st, const struct sockaddr *sa)
 	return sa && st->core && policy_trunk_by_addr(call_core_policy(st->core), sa) != NULL;
 }
 
+/* Every request outside a dialog passes here before any state of ours
+ * exists: over its source's rate (or banned) it gets 503, from a
+ * stranger 403 (RFC 3261 21.4.4; with [sip] strangers = drop the kernel
+ * filter keeps most of those away). Strangers are logged once a second,
+ * never per request. 1 when the request may go on. */
+static int admit(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
+{
+	const struct sockaddr *sa = request_source(nua);
+	int known = known_source(st, sa);
+	int64_t now = clock_mono_ms();
+
+	if (!st->core || guard_check(st->guard, sa, known, now) != GUARD_PASS) {
+		reply_nh(nua, nh, RP_RATE_LIMITED);
+		return 0;
+	}
+	if (known)
+		return 1;
+	st->n_strangers++;
+	if (now - st->stranger_log_ms >= 1000) {
+		char addr[64] = "?";
+
+		if (sa)
+			getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+				    addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
+		log_info("refused %s %s from %s: source is no known trunk (%llu more since the last line)",
+			 sip && sip->sip_request ? sip->sip_request->rq_method_name : "request",
+			 sip && sip->sip_call_id ? sip->sip_call_id->i_id : "-", addr,
+			 (unsigned long long)st->strangers_unlogged);
+		st->stranger_log_ms = now;
+		st->strangers_unlogged = 0;
+	} else {
+		st->strangers_unlogged++;
+	}
+	reply_nh(nua, nh, RP_FORBIDDEN);
+	return 0;
+}
+
 static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
 	const struct sockaddr *sa = request_source(nua);
@@ -592,13 +587,6 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	char *sdp;
 	sip_p_asserted_identity_t *pai;
 
-	st->n_invites++;
-	if (!st->core || rate_limited(st, sa)) {
-		st->n_rate_limited += st->core != NULL;
-		reply_nh(nua, nh, RP_RATE_LIMITED);
-		nua_handle_destroy(nh);
-		return;
-	}
 	/* Sofia accepts headers escaped into the Request-URI, which RFC 3261
 	 * 19.1.5 forbids there (RFC 4475 3.1.2.2 escruri). */
 	if (sip->sip_request->rq_url->url_headers) {
@@ -744,15 +732,11 @@ static void on_in_dialog(nua_t *nua, struct leg *l, nua_event_t event, const sip
 	free(body);
 }
 
-static void on_options(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, struct leg *l)
+static void on_options(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, struct leg *l, const sip_t *sip)
 {
-	const struct sockaddr *sa = request_source(nua);
-
 	st->n_options++;
-	if (rate_limited(st, sa))
-		reply_nh(nua, nh, RP_RATE_LIMITED);
-	else
-		reply_nh(nua, nh, known_source(st, sa) ? RP_OK : RP_FORBIDDEN);
+	if (l || admit(st, nua, nh, sip))
+		reply_nh(nua, nh, RP_OK);
 	if (!l)
 		nua_handle_destroy(nh);
 }
@@ -795,9 +779,13 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		  l ? l->call_id : "-", l && !l->call ? " (released)" : "");
 	switch (event) {
 	case nua_i_invite:
-		if (!l)
-			on_new_invite(st, nua, nh, sip);
-		else if (l->call)
+		if (!l) {
+			st->n_invites++;
+			if (admit(st, nua, nh, sip))
+				on_new_invite(st, nua, nh, sip);
+			else
+				nua_handle_destroy(nh);
+		} else if (l->call)
 			on_in_dialog(nua, l, event, sip);
 		else
 			reply_nh(nua, nh, RP_NO_DIALOG);
@@ -810,7 +798,7 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 			reply_nh(nua, nh, RP_NO_DIALOG);
 		return;
 	case nua_i_options:
-		on_options(st, nua, nh, l);
+		on_options(st, nua, nh, l, sip);
 		return;
 	case nua_i_ack:
 		if (l && l->call)
@@ -843,7 +831,10 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 	case nua_i_notify:
 	case nua_i_method:
 	case nua_i_register:
-		reply_nh(nua, nh, RP_METHOD);
+		/* Nothing here is relayed yet; never a 202 to a stranger's REFER
+		 * (it made us send NOTIFYs wherever its Contact said). */
+		if (l || admit(st, nua, nh, sip))
+			reply_nh(nua, nh, RP_METHOD);
 		if (!l)
 			nua_handle_destroy(nh);
 		return;
@@ -880,9 +871,13 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 	nua_set_params(n->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
 		       NUTAG_MEDIA_ENABLE(0), NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(0),
 		       NUTAG_APPL_METHOD("INVITE, UPDATE, INFO, OPTIONS"),
+		       /* Allow is what nua lets in at all: the rest gets its
+			* stateless 405. Its default list has REFER, for which
+			* nua sends a NOTIFY to the REFER's Contact before we can
+			* answer (wave 1: a reflection vector for strangers). */
+		       SIPTAG_ALLOW(SIP_NONE),
 		       NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"),
-		       NUTAG_USER_AGENT(ua[0] ? ua : NULL),
-		       TAG_IF(!ua[0], SIPTAG_USER_AGENT(NULL)), TAG_IF(!ua[0], SIPTAG_SERVER(NULL)),
+		       TAG_IF(!ua[0], SIPTAG_USER_AGENT(SIP_NONE)), TAG_IF(!ua[0], SIPTAG_SERVER(SIP_NONE)),
 		       TAG_IF(ua[0], SIPTAG_USER_AGENT_STR(ua)), TAG_IF(ua[0], SIPTAG_SERVER_STR(ua)),
 		       TAG_END());
 	n->addr = *a;
@@ -905,6 +900,16 @@ int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *
 	}
 	st->root = root;
 	st->cfg = cfg;
+	{
+		struct guard_config gc = {.rate_pps = cfg->rate_limit_pps, .ban_after = cfg->ban_after,
+					  .ban_s = cfg->ban_time_s, .drop_strangers = cfg->drop_strangers};
+
+		if (guard_new(&st->guard, &gc) != 0) {
+			snprintf(err, errlen, "out of memory");
+			free(st);
+			return -1;
+		}
+	}
 	if (su_root_add_prepoll(root, reap, st) != 0) {
 		snprintf(err, errlen, "cannot install the loop's prepoll hook");
 		free(st);
@@ -929,15 +934,81 @@ int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *
 			sip_stack_free(st);
 			return -1;
 		}
+		if (guard_attach_port(st->guard, cfg->listen[i].port, err, errlen) <= 0) {
+			if (!err[0])
+				snprintf(err, errlen, "no SIP socket found on port %d for the filter",
+					 cfg->listen[i].port);
+			sip_stack_free(st);
+			return -1;
+		}
 	}
 	g_timer_stack = st;
 	*out = st;
 	return 0;
 }
 
+/* The networks the kernel filter lets through when strangers are
+ * dropped: every trunk's sources, and the trunks' own numeric addresses
+ * (their answers to our requests). */
+static void allow_trunks(struct sip_stack *st)
+{
+	struct policy *p = st->core ? call_core_policy(st->core) : NULL;
+	size_t nsrc, n, cap;
+	struct policy_net *nets;
+
+	if (!p || !st->cfg->drop_strangers)
+		return;
+	nsrc = policy_source_nets(p, NULL, 0);
+	cap = nsrc + policy_trunk_count(p);
+	nets = calloc(cap ? cap : 1, sizeof(*nets));
+	if (!nets) {
+		log_error("strangers = drop: out of memory, the filter is unchanged");
+		return;
+	}
+	n = policy_source_nets(p, nets, nsrc);
+	for (size_t i = 0; i < policy_trunk_count(p); i++) {
+		const struct policy_trunk *t = policy_trunk_at(p, i);
+
+		if (inet_pton(AF_INET, t->host, nets[n].addr) == 1) {
+			nets[n].family = AF_INET;
+			nets[n++].bits = 32;
+		} else if (inet_pton(AF_INET6, t->host, nets[n].addr) == 1) {
+			nets[n].family = AF_INET6;
+			nets[n++].bits = 128;
+		} else {
+			log_warn("strangers = drop: trunk %s's host %s is not numeric: its answers are dropped",
+				 t->name, t->host);
+		}
+	}
+	guard_set_allowed(st->guard, nets, n);
+	free(nets);
+}
+
 void sip_stack_set_core(struct sip_stack *st, struct call_core *core)
 {
 	st->core = core;
+	allow_trunks(st);
+}
+
+void sip_stack_policy_changed(struct sip_stack *st)
+{
+	allow_trunks(st);
+}
+
+void sip_stack_tick(struct sip_stack *st)
+{
+	guard_tick(st->guard, clock_mono_ms());
+}
+
+size_t sip_stack_bans(struct sip_stack *st, char *buf, size_t cap)
+{
+	guard_tick(st->guard, clock_mono_ms());
+	return guard_list(st->guard, buf, cap, clock_mono_ms());
+}
+
+int sip_stack_unban(struct sip_stack *st, const char *addr)
+{
+	return guard_unban(st->guard, addr);
 }
 
 void sip_stack_shutdown(struct sip_stack *st, void (*done)(void *), void *arg)
@@ -969,6 +1040,7 @@ void sip_stack_free(struct sip_stack *st)
 	reap(st, st->root);
 	if (st->prepoll)
 		su_root_remove_prepoll(st->root);
+	guard_free(st->guard);
 	if (g_timer_stack == st)
 		g_timer_stack = NULL;
 	free(st);
@@ -976,11 +1048,17 @@ void sip_stack_free(struct sip_stack *st)
 
 size_t sip_stack_stats(struct sip_stack *st, char *buf, size_t cap)
 {
-	int n = snprintf(buf, cap,
-			 "sip_invites %llu\nsip_options %llu\nsip_rate_limited %llu\nlegs_open %llu\n"
-			 "sip_late_2xx_byed %llu\n",
+	struct guard_stats gs;
+	int n;
+
+	guard_stats(st->guard, &gs);
+	n = snprintf(buf, cap,
+			 "sip_invites %llu\nsip_options %llu\nsip_strangers %llu\nsip_rate_limited %llu\n"
+			 "sip_banned %llu\nbans_active %zu\nbans_total %llu\nsockets_filtered %d\n"
+			 "legs_open %llu\nsip_late_2xx_byed %llu\n",
 			 (unsigned long long)st->n_invites, (unsigned long long)st->n_options,
-			 (unsigned long long)st->n_rate_limited,
+			 (unsigned long long)st->n_strangers, (unsigned long long)gs.limited,
+			 (unsigned long long)gs.banned, gs.active_bans, (unsigned long long)gs.bans, gs.sockets,
 			 (unsigned long long)(st->n_legs - st->n_legs_freed),
 			 (unsigned long long)st->n_late_2xx);
 

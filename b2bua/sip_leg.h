@@ -29,5 +29,12 @@ void sip_stack_shutdown(struct sip_stack *st, void (*done)(void *), void *arg);
 void sip_stack_free(struct sip_stack *st);
 /* Counters for `b2bua-ctl stats`. */
 size_t sip_stack_stats(struct sip_stack *st, char *buf, size_t cap);
+/* A new policy is in: the kernel filter follows its trunks. */
+void sip_stack_policy_changed(struct sip_stack *st);
+/* Periodic work (bans whose time is up), from the main loop's tick. */
+void sip_stack_tick(struct sip_stack *st);
+/* `b2bua-ctl bans`: one line per banned source; `unban ADDR|all`: 0 or -1. */
+size_t sip_stack_bans(struct sip_stack *st, char *buf, size_t cap);
+int sip_stack_unban(struct sip_stack *st, const char *addr);
 
 #endif

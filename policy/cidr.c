@@ -181,3 +181,13 @@ void *cidr_table_lookup(const struct cidr_table *t, const struct sockaddr *sa)
 			return t->v[i].value;
 	return NULL;
 }
+
+size_t cidr_table_count(const struct cidr_table *t)
+{
+	return t ? t->n : 0;
+}
+
+const struct cidr *cidr_table_at(const struct cidr_table *t, size_t i)
+{
+	return t && i < t->n ? &t->v[i].c : NULL;
+}

@@ -36,5 +36,8 @@ int cidr_table_add(struct cidr_table *t, const struct cidr *c, void *value);
 /* The value of the most specific block holding sa, or NULL. Blocks of
  * equal length: the one added first. */
 void *cidr_table_lookup(const struct cidr_table *t, const struct sockaddr *sa);
+/* The blocks, in no particular order: how many, and the i-th. */
+size_t cidr_table_count(const struct cidr_table *t);
+const struct cidr *cidr_table_at(const struct cidr_table *t, size_t i);
 
 #endif

@@ -140,6 +140,20 @@ const struct policy_trunk *policy_trunk_by_addr(const struct policy *p, const st
 	return p ? cidr_table_lookup(p->sources, sa) : NULL;
 }
 
+size_t policy_source_nets(const struct policy *p, struct policy_net *out, size_t max)
+{
+	size_t n = p ? cidr_table_count(p->sources) : 0;
+
+	for (size_t i = 0; i < n && i < max; i++) {
+		const struct cidr *c = cidr_table_at(p->sources, i);
+
+		out[i].family = c->family;
+		memcpy(out[i].addr, c->addr, sizeof(out[i].addr));
+		out[i].bits = c->bits;
+	}
+	return n;
+}
+
 /* ---- loading ---- */
 
 struct loader {

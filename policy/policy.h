@@ -62,6 +62,15 @@ const struct policy_trunk *policy_trunk_by_addr(const struct policy *p,
  * routes to disabled trunks do not exist for the prefix match, so a shorter
  * prefix or the '' default takes over; weight 0 goes after every weighted
  * route of its priority.) */
+/* A network that identifies a trunk (trunk_sources of enabled trunks). */
+struct policy_net {
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char addr[16];  /* network order, host bits clear */
+	int bits;
+};
+/* Copies up to max of them into out; returns how many there are. */
+size_t policy_source_nets(const struct policy *p, struct policy_net *out, size_t max);
+
 size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
 		    const struct policy_trunk **out, size_t max,
 		    unsigned (*rnd)(void *), void *rnd_arg);

@@ -55,6 +55,11 @@ EOC
 	cat > "$W/b2bua.conf" <<EOC
 [sip]
 listen = udp:127.0.0.1:$SIP_PORT${TCP:+, tcp:127.0.0.1:$SIP_PORT}
+user_agent = ${USER_AGENT:-}
+strangers = ${STRANGERS:-reject}
+rate_limit = ${RATE_LIMIT:-200}
+ban_after = ${BAN_AFTER:-200}
+ban_time = ${BAN_TIME:-600}
 [db]
 path = $DB
 [relay]
