@@ -91,7 +91,7 @@ $(call obj,$(TEST_RELAY_SRC)): MODINC = -Itest/unit $(INC_RELAY)
 BINS = $(BUILD)/b2bua $(BUILD)/media-relay $(BUILD)/b2bua-ctl
 TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer
 
-.PHONY: all deps run test asan bench clean unit integration
+.PHONY: all deps run test asan bench flood clean unit integration
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -157,6 +157,9 @@ asan:
 bench: deps all $(BENCH_TOOLS)
 	@scripts/deps.sh gnuplot-nox
 	@scripts/bench/run.sh $(BUILD)
+
+flood: deps all
+	@scripts/flood.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ struct app {
 	int64_t drain_start, hangup_at;
 	int stopping;          /* 1 draining, 2 hung up, 3 nua shutting down */
 	int64_t last_media_poll;
+	int64_t last_trim;
 	/* reload */
 	int reload_pipe[2];
 	su_wait_t reload_wait;
@@ -285,6 +287,12 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 	(void)t;
 	(void)arg;
 	sip_stack_tick(app->sip);
+	/* What a burst (a flood, a peak hour) freed goes back to the system
+	 * instead of staying in malloc's free lists for good. */
+	if (now - app->last_trim >= 10000) {
+		app->last_trim = now;
+		malloc_trim(0);
+	}
 	if (!app->stopping && app->relay && app->cfg.media_timeout_poll_s > 0 &&
 	    now - app->last_media_poll >= app->cfg.media_timeout_poll_s * 1000) {
 		app->last_media_poll = now;
