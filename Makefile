@@ -137,9 +137,9 @@ $(BUILD)/rtp_load: $(call obj,test/tools/rtp_load.c)
 deps:
 	@scripts/deps.sh
 
-var/b2bua.db: sql/schema.sql sql/sample.sql
+var/b2bua.db: $(MIGRATIONS) sql/sample.sql
 	@mkdir -p var
-	@test -f $@ || { sqlite3 $@ < sql/schema.sql && sqlite3 $@ < sql/sample.sql && sqlite3 $@ < sql/views.sql; }
+	@test -f $@ || scripts/mkdb.sh $@ sql/sample.sql sql/views.sql
 
 run: deps all var/b2bua.db
 	@scripts/run.sh $(BUILD)

@@ -12,6 +12,7 @@
  * CDR writer except through struct call_env; decide what an event means
  * (call_fsm.c does).
  */
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,18 +155,26 @@ enum reply_id call_relay_reply(enum relay_err err)
 	return err == RELAY_E_SDP ? RP_MEDIA : RP_RELAY;
 }
 
-typedef int (*relay_sdp_op)(void *ctx, struct call *c, enum call_side side, const char *sdp,
-			    int to_srtp, relay_done_fn done);
+typedef int (*relay_sdp_op)(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done);
 
-/* One relay request holding a reference on c until its event comes back. */
+static const char *const latch_names[] = {
+	[POLICY_LATCH_LEARN] = "learn", [POLICY_LATCH_SDP] = "sdp", [POLICY_LATCH_FIRST] = "first",
+};
+
+/* One relay request holding a reference on c until its event comes back.
+ * The sender's media latch policy and SIP address go with its SDP. */
 static int relay_sdp(struct call *c, relay_sdp_op op, enum call_side side, const char *sdp, int to_srtp,
 		     enum cevent ev_id)
 {
 	const struct call_env *e = &c->core->env;
+	const struct policy_trunk *t = side == SIDE_A ? c->from : c->to;
+	struct relay_sdp r = {.side = side, .sdp = sdp, .to_srtp = to_srtp,
+			      .latch = latch_names[t->media_latch],
+			      .peer = side == SIDE_A ? c->a_peer : c->b_peer};
 
-	if (!e->relay)
-		return -1;
-	if (op(e->relay_ctx, call_ref(c), side, sdp, to_srtp, call_relay_done[ev_id]) != 0) {
+	if (!r.peer[0])
+		r.peer = NULL;
+	if (op(e->relay_ctx, call_ref(c), &r, call_relay_done[ev_id]) != 0) {
 		call_unref(c);
 		return -1;
 	}
@@ -401,6 +410,10 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 		 (unsigned long long)clock_wall_ms());
 	c->a = a;
 	c->from = from;
+	if (getnameinfo((const struct sockaddr *)&inv->src,
+			inv->src.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+			c->a_peer, sizeof(c->a_peer), NULL, 0, NI_NUMERICHOST) != 0)
+		c->a_peer[0] = 0;
 	c->max_forwards = inv->max_forwards < 0 ? 70 : inv->max_forwards - 1;
 	c->sdp_a = offer;
 	c->savp[SIDE_A] = srtp == 1;

@@ -126,14 +126,20 @@ struct relay_result {
 };
 typedef void (*relay_done_fn)(struct call *c, const struct relay_result *r);
 
+/* An SDP for the relay, and what it needs to know of its sender. */
+struct relay_sdp {
+	enum call_side side;      /* who sent it */
+	const char *sdp;
+	int to_srtp;              /* toward the other side: 1 RTP/SAVP, 0 RTP/AVP, -1 keep */
+	const char *latch;        /* the sender's trunk policy: "sdp", "learn", "first" */
+	const char *peer;         /* the sender's SIP address (NAT latching), or NULL */
+};
+
 struct relay_ops {
-	/* side is the side that sent the SDP. to_srtp asks for RTP/SAVP on the
-	 * other side. Calls done(c, r) later (never before returning). -1 when
-	 * the request could not even be queued. */
-	int (*offer)(void *ctx, struct call *c, enum call_side side, const char *sdp,
-		     int to_srtp, relay_done_fn done);
-	int (*answer)(void *ctx, struct call *c, enum call_side side, const char *sdp,
-		      int to_srtp, relay_done_fn done);
+	/* Calls done(c, r) later (never before returning). -1 when the
+	 * request could not even be queued. */
+	int (*offer)(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done);
+	int (*answer)(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done);
 	int (*delete)(void *ctx, struct call *c, relay_done_fn done);
 	int (*query)(void *ctx, struct call *c, relay_done_fn done);
 };

@@ -109,6 +109,8 @@ struct call {
 	unsigned b_auth_tried : 1;  /* credentials sent for this attempt */
 	unsigned relayed : 1;    /* the relay holds state for this call */
 	int savp[2];             /* RTP/SAVP is spoken toward side A / side B */
+	char a_peer[64];         /* where A's INVITE came from (media latching) */
+	char b_peer[64];         /* the trunk's numeric address, or "" */
 	/* routing */
 	const struct policy_trunk *from;
 	const struct policy_trunk *to;

@@ -8,6 +8,7 @@
  * the state machine (call_fsm.c) and at admission (call.c).
  * Must not: block, touch Sofia, send a status literal.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,15 @@ static void note_reply(struct call *c, enum reply_id id)
 	const struct reply *r = reply_get(id);
 
 	note(c, r->code, r->reason, BY_B2BUA, r->retry_after);
+}
+
+/* A trunk's host when it is an address (the relay's NAT latching wants
+ * the address its SIP comes from), else "". */
+static const char *numeric_host(const char *host)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1 ? host : "";
 }
 
 static int srtp_wanted(const struct policy_trunk *t)
@@ -157,6 +167,7 @@ void call_route_next(struct call *c)
 		c->chan = t;
 		c->to = t;
 		c->state = CS_ROUTING;
+		call_copy(c->b_peer, sizeof(c->b_peer), numeric_host(t->host));
 		log_debug("call %s: trying trunk %s", c->cdr.call_id, t->name);
 		/* The trunk's codec list (RFC 3264 5.1: we may offer fewer). */
 		if (offer && media_policy_filter(offer, t->codecs, &filtered, why, sizeof(why)) != 0) {

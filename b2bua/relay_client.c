@@ -97,6 +97,16 @@ long relay_msg_encode(const struct relay_msg *m, const char *cookie, char *buf, 
 		bencode_list_add(l, bencode_cstr(pool, "session-connection"));
 		bencode_dict_add(pool, d, "replace", l);
 		bencode_dict_add_cstr(pool, d, "ICE", "remove");
+		/* Where the sender's media may come from: its trunk's policy and
+		 * (rtpengine's key) the address its SIP came from. */
+		if (m->latch)
+			bencode_dict_add_cstr(pool, d, "latch", m->latch);
+		if (m->peer) {
+			l = bencode_list(pool);
+			bencode_list_add(l, bencode_cstr(pool, strchr(m->peer, ':') ? "IP6" : "IP4"));
+			bencode_list_add(l, bencode_cstr(pool, m->peer));
+			bencode_dict_add(pool, d, "received-from", l);
+		}
 		if (m->to_srtp >= 0)
 			bencode_dict_add_cstr(pool, d, "transport-protocol", m->to_srtp ? "RTP/SAVP" : "RTP/AVP");
 	}
@@ -367,22 +377,20 @@ static const char *tag_of(enum call_side s)
 	return s == SIDE_A ? "a" : "b";
 }
 
-static int op_offer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
-		    relay_done_fn done)
+static int op_offer(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done)
 {
-	struct relay_msg m = {.command = "offer", .call_id = call_relay_id(c), .from_tag = tag_of(side),
-			      .sdp = sdp, .to_srtp = to_srtp};
+	struct relay_msg m = {.command = "offer", .call_id = call_relay_id(c), .from_tag = tag_of(s->side),
+			      .sdp = s->sdp, .to_srtp = s->to_srtp, .latch = s->latch, .peer = s->peer};
 
 	return request(ctx, c, &m, done);
 }
 
-static int op_answer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
-		     relay_done_fn done)
+static int op_answer(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done)
 {
 	/* side answered: the offer came from the other side (its from-tag). */
 	struct relay_msg m = {.command = "answer", .call_id = call_relay_id(c),
-			      .from_tag = tag_of(side == SIDE_A ? SIDE_B : SIDE_A), .to_tag = tag_of(side),
-			      .sdp = sdp, .to_srtp = to_srtp};
+			      .from_tag = tag_of(s->side == SIDE_A ? SIDE_B : SIDE_A), .to_tag = tag_of(s->side),
+			      .sdp = s->sdp, .to_srtp = s->to_srtp, .latch = s->latch, .peer = s->peer};
 
 	return request(ctx, c, &m, done);
 }

@@ -38,6 +38,8 @@ struct relay_msg {
 	const char *to_tag;
 	const char *sdp;
 	int to_srtp;              /* -1 keep, 0 RTP/AVP, 1 RTP/SAVP */
+	const char *latch;        /* "latch": sdp, learn, first (with sdp), or NULL */
+	const char *peer;         /* "received-from" address (with sdp), or NULL */
 };
 long relay_msg_encode(const struct relay_msg *m, const char *cookie, char *buf, size_t cap);
 /* Parses a reply datagram into r (strings point into pool-owned memory

@@ -131,9 +131,14 @@ static int proto_savp(const char *p)
 
 /* Learns what a side's SDP says of one m= line; a=crypto: the first line
  * we can use (RFC 4568 s7.1.1: the offerer lists in preference order). */
-static int side_learn(struct media_side *ms, const struct rewrite_media *rm, char *err, size_t errlen)
+static int side_learn(struct media_side *ms, const struct rewrite_media *rm, const struct calls_sender *from,
+		      char *err, size_t errlen)
 {
 	ms->have = 1;
+	ms->latch = from->latch;
+	memset(&ms->peer, 0, sizeof(ms->peer));
+	if (from->peer)
+		sdp_dest(&ms->peer, from->peer, 9);   /* any port: the address counts */
 	snprintf(ms->proto, sizeof(ms->proto), "%s", rm->proto);
 	ms->savp = rm->savp;
 	ms->port = rm->port;
@@ -189,6 +194,8 @@ static int side_sync(struct calls *cs, struct media *m, int s, char *err, size_t
 		u.sdp[STREAM_RTCP] = ms->cur.sdp[STREAM_RTCP];
 	}
 	u.rtcp_mux = ms->rtcp_mux;
+	u.latch = ms->latch;
+	u.peer = ms->peer;
 	u.srtp = ms->have ? ms->savp : proto_savp(ms->out_proto);
 	want_rx = u.srtp && ms->peer_keyed;
 	want_tx = u.srtp && ms->tx_set && ms->ours_made;
@@ -196,7 +203,7 @@ static int side_sync(struct calls *cs, struct media *m, int s, char *err, size_t
 		tx_key = ms->ours[ms->tx_suite];
 	same = ms->applied && stream_addr_equal(&u.sdp[0], &ms->cur.sdp[0]) &&
 	       stream_addr_equal(&u.sdp[1], &ms->cur.sdp[1]) && u.rtcp_mux == ms->cur.rtcp_mux &&
-	       u.srtp == ms->cur.srtp;
+	       u.srtp == ms->cur.srtp && u.latch == ms->cur.latch && stream_addr_equal(&u.peer, &ms->cur.peer);
 	if (want_rx != ms->rx_on || (want_rx && !sdes_key_equal(&ms->peer_key, &ms->rx_key))) {
 		u.set_rx = 1;
 		if (want_rx && !(u.rx = sdes_ctx_new(&ms->peer_key, 0, err, errlen)))
@@ -342,9 +349,10 @@ void calls_expire(struct calls *cs, int64_t now_ms)
 }
 
 int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const struct rewrite_info *info,
-		    const char *tproto, struct rewrite_params *par, int64_t now_ms, char *err,
-		    size_t errlen)
+		    const struct calls_sender *from, struct rewrite_params *par, int64_t now_ms,
+		    char *err, size_t errlen)
 {
+	const char *tproto = from->tproto;
 	int o = !s;
 
 	if (answer && info->nmedia > c->nmedia) {
@@ -365,7 +373,7 @@ int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const s
 			if (i >= c->nmedia)
 				c->nmedia = i + 1;
 		}
-		if (side_learn(src, &info->media[i], err, errlen) < 0)
+		if (side_learn(src, &info->media[i], from, err, errlen) < 0)
 			return -1;
 		/* The offer picks the protocol toward the other side; an answer
 		 * must speak what that side offered (RFC 3264 s6); a re-offer

@@ -33,6 +33,8 @@ struct media_side {
 	char addr[64];
 	union stream_addr rtp, rtcp;     /* family 0 when unusable (0.0.0.0, hostname) */
 	int rtcp_mux;
+	int latch;                       /* enum stream_latch: its trunk's policy */
+	union stream_addr peer;          /* its SIP address (received-from), family 0 = unknown */
 	char out_proto[32];              /* what we present to it */
 	int peer_keyed;                  /* its a=crypto: unprotects what it sends */
 	struct sdes_key peer_key;
@@ -85,12 +87,19 @@ int call_set_tag(struct call *c, int s, const char *tag);
 int64_t call_last_activity(const struct call *c);
 /* Silent both ways for the configured media_timeout. */
 int calls_timed_out(const struct calls *cs, const struct call *c, int64_t now_ms);
+/* What a side's SDP comes with besides the SDP (ng keys). */
+struct calls_sender {
+	const char *tproto;              /* protocol to present to the other side, or NULL */
+	int latch;                       /* enum stream_latch for the sender's media */
+	const char *peer;                /* the sender's SIP address, or NULL */
+};
+
 /* Side s sent the SDP described by info (answer: to an offer of the other
- * side); tproto, when set, is the protocol to present to the other side.
- * Creates or updates each media and its stream, and fills par (ports,
- * protocol, our a=crypto) for the SDP the other side gets. 0, or -1. */
+ * side). Creates or updates each media and its stream, and fills par
+ * (ports, protocol, our a=crypto) for the SDP the other side gets. 0, or
+ * -1. */
 int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const struct rewrite_info *info,
-		    const char *tproto, struct rewrite_params *par, int64_t now_ms, char *err,
-		    size_t errlen);
+		    const struct calls_sender *from, struct rewrite_params *par, int64_t now_ms,
+		    char *err, size_t errlen);
 
 #endif

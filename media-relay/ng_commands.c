@@ -58,6 +58,30 @@ static int cmd_ping(struct ng_req *r)
 	return 0;
 }
 
+/* Our keys beside the SDP: "latch" (sdp, learn, first: where the sender's
+ * media may come from; learn when absent) and rtpengine's "received-from"
+ * (["IP4", "192.0.2.1"]: where the sender's SIP came from). */
+static int sender_of(struct ng_req *r, const char *tproto, struct calls_sender *out)
+{
+	const char *latch = req_str(r, "latch");
+	struct bencode *rf = bencode_dict_get(r->d, "received-from");
+
+	memset(out, 0, sizeof(*out));
+	out->tproto = tproto;
+	if (!latch || strcasecmp(latch, "learn") == 0)
+		out->latch = STREAM_LATCH_LEARN;
+	else if (strcasecmp(latch, "sdp") == 0)
+		out->latch = STREAM_LATCH_SDP;
+	else if (strcasecmp(latch, "first") == 0)
+		out->latch = STREAM_LATCH_FIRST;
+	else
+		return fail(r, "latch is not sdp, learn or first");
+	if (rf && rf->type == BENCODE_LIST && rf->child && rf->child->next &&
+	    rf->child->next->type == BENCODE_STR)
+		out->peer = bencode_pool_strndup(r->pool, rf->child->next->s, rf->child->next->len);
+	return 0;
+}
+
 enum role { ROLE_OFFER, ROLE_ANSWER };
 
 /* Offer and answer share one path: side s sent the SDP, side o gets the
@@ -69,6 +93,7 @@ static int negotiate(struct ng_req *r, enum role role)
 	const char *tproto = req_str(r, "transport-protocol");
 	struct rewrite_info *info = NULL;
 	struct rewrite_params *par = NULL;
+	struct calls_sender sender;
 	struct call *c;
 	int s, o, fresh = 0, rc = -1;
 	char *out = NULL;
@@ -84,6 +109,8 @@ static int negotiate(struct ng_req *r, enum role role)
 	if (tproto && strcasecmp(tproto, "RTP/AVP") && strcasecmp(tproto, "RTP/SAVP") &&
 	    strcasecmp(tproto, "RTP/AVPF") && strcasecmp(tproto, "RTP/SAVPF"))
 		return fail(r, "unsupported transport-protocol");
+	if (sender_of(r, tproto, &sender) < 0)
+		return -1;
 	info = calloc(1, sizeof(*info));
 	par = calloc(1, sizeof(*par));
 	if (!info || !par) {
@@ -138,7 +165,7 @@ static int negotiate(struct ng_req *r, enum role role)
 			goto out;
 		}
 	}
-	if (calls_negotiate(r->calls, c, s, role == ROLE_ANSWER, info, tproto, par, r->now_ms, r->err,
+	if (calls_negotiate(r->calls, c, s, role == ROLE_ANSWER, info, &sender, par, r->now_ms, r->err,
 			    sizeof(r->err)) < 0)
 		goto out;
 	par->replace_origin = req_has(r, "replace", "origin");

@@ -212,10 +212,14 @@ void stream_apply(struct stream *st, struct stream_update *u)
 	for (int k = 0; k < 2; k++) {
 		/* A new address in the SDP (re-INVITE, transfer) may be a new
 		 * peer: learn again rather than lock it out. */
-		if (!stream_addr_equal(&sd->sdp[k], &u->sdp[k]))
+		if (!stream_addr_equal(&sd->sdp[k], &u->sdp[k])) {
 			sd->is_latched[k] = 0;
+			sd->foreign_ms[k] = 0;
+		}
 		sd->sdp[k] = u->sdp[k];
 	}
+	sd->latch = (uint8_t)u->latch;
+	sd->peer = u->peer;
 	if (sd->rtcp_mux != !!u->rtcp_mux)
 		sd->is_latched[STREAM_RTCP] = 0;
 	sd->rtcp_mux = (uint8_t)!!u->rtcp_mux;
@@ -266,6 +270,32 @@ static void count_seq(struct stream_side *sd, const uint8_t *buf)
 	}
 }
 
+static int same_host(const union stream_addr *a, const union stream_addr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return 0;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	return a->sa.sa_family == AF_INET6 && memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
+}
+
+/* May src become the source of this unlatched socket (see stream.h)? A
+ * source that may not is dropped before anything is learnt from it. */
+static int may_latch(struct stream_side *sd, int kind, const union stream_addr *src, int64_t now_ms)
+{
+	if (sd->latch == STREAM_LATCH_FIRST)
+		return 1;
+	if (sd->sdp[kind].sa.sa_family && stream_addr_equal(src, &sd->sdp[kind]))
+		return 1;
+	if (sd->latch == STREAM_LATCH_SDP)
+		return 0;
+	if (sd->peer.sa.sa_family && same_host(src, &sd->peer))
+		return 1;
+	if (!sd->foreign_ms[kind])
+		sd->foreign_ms[kind] = now_ms ? now_ms : 1;
+	return now_ms - sd->foreign_ms[kind] >= STREAM_LEARN_MS;
+}
+
 int stream_packet(struct stream *st, int side, int kind, uint8_t *buf, int *len, int cap,
 		  const union stream_addr *src, int64_t now_ms, const union stream_addr **dst)
 {
@@ -279,8 +309,10 @@ int stream_packet(struct stream *st, int side, int kind, uint8_t *buf, int *len,
 		cnt_add(&c->dropped, 1);
 		return -1;
 	}
-	/* After latching only the learnt source may send (no RTP bleed). */
-	if (in->is_latched[kind] && !stream_addr_equal(src, &in->latched[kind])) {
+	/* After latching only the learnt source may send (no RTP bleed);
+	 * before, only a source the side's policy allows (no hijack). */
+	if (in->is_latched[kind] ? !stream_addr_equal(src, &in->latched[kind])
+				 : !may_latch(in, kind, src, now_ms)) {
 		cnt_add(&c->foreign, 1);
 		return -1;
 	}

@@ -34,6 +34,16 @@ union stream_addr {
 
 enum { STREAM_RTP = 0, STREAM_RTCP = 1 };
 
+/* Where a side's media may come from before the stream latches (the
+ * policy of that side's trunk, sent with its SDP):
+ *   LEARN  the SDP's address and port, or any port of the address the
+ *          side's SIP came from (NAT); any other source only after
+ *          STREAM_LEARN_MS of trying, in which neither of those sent;
+ *   SDP    the SDP's address and port only;
+ *   FIRST  the first valid packet from anywhere. */
+enum stream_latch { STREAM_LATCH_LEARN, STREAM_LATCH_SDP, STREAM_LATCH_FIRST };
+#define STREAM_LEARN_MS 2000
+
 /* Counters for what one side's peer sent us (RTP or RTCP). Single writer
  * (the worker), relaxed loads by control: no locks on the packet path. */
 struct stream_counters {
@@ -61,6 +71,9 @@ struct stream_side {
 	union stream_addr sdp[2];        /* RTP/RTCP destination from SDP; family 0 = unknown */
 	union stream_addr latched[2];    /* learnt source per socket */
 	uint8_t is_latched[2];
+	uint8_t latch;                   /* enum stream_latch */
+	union stream_addr peer;          /* the side's SIP address (port ignored); family 0 = unknown */
+	int64_t foreign_ms[2];           /* first packet from elsewhere while unlatched; 0 none */
 	uint8_t rtcp_mux;                /* peer multiplexes RTCP on the RTP port (RFC 5761) */
 	uint8_t srtp;                    /* peer speaks SRTP: needs rx/tx keys */
 	uint8_t seq_init;
@@ -81,6 +94,8 @@ struct stream {
 struct stream_update {
 	int side;
 	union stream_addr sdp[2];
+	int latch;                       /* enum stream_latch */
+	union stream_addr peer;
 	int rtcp_mux;
 	int srtp;
 	int set_rx, set_tx;              /* replace rx/tx (NULL = none); else keep */

@@ -221,8 +221,8 @@ static int load_trunks(struct loader *l)
 	int rc = -1, s;
 
 	if (prepare(l, T, "SELECT id, name, host, port, transport, username, password, realm,"
-		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled"
-		    " FROM trunks ORDER BY id", &st) != 0)
+		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled,"
+		    " media_latch, trusted FROM trunks ORDER BY id", &st) != 0)
 		return -1;
 	while ((s = step(l, T, st)) == SQLITE_ROW) {
 		struct policy_trunk *t;
@@ -291,6 +291,19 @@ static int load_trunks(struct loader *l)
 		}
 		t->options_ping_s = sqlite3_column_int(st, 13);
 		t->enabled = sqlite3_column_int(st, 14) != 0;
+		v = text(st, 15);
+		if (!*v || strcasecmp(v, "learn") == 0)
+			t->media_latch = POLICY_LATCH_LEARN;
+		else if (strcasecmp(v, "sdp") == 0)
+			t->media_latch = POLICY_LATCH_SDP;
+		else if (strcasecmp(v, "first") == 0)
+			t->media_latch = POLICY_LATCH_FIRST;
+		else {
+			snprintf(l->err, l->errlen, "trunks id %lld: media_latch '%s' is not sdp, learn or first",
+				 id, v);
+			goto out;
+		}
+		t->trusted = sqlite3_column_int(st, 16) != 0;
 		l->p->ntrunks++;
 	}
 	if (s != SQLITE_DONE)

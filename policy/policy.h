@@ -17,6 +17,8 @@
 enum policy_dir { POLICY_IN, POLICY_OUT };
 enum policy_field { POLICY_RURI, POLICY_FROM, POLICY_TO, POLICY_PAI };
 enum policy_srtp { POLICY_SRTP_OFF, POLICY_SRTP_OPTIONAL, POLICY_SRTP_MANDATORY };
+/* Where the relay may latch a side's media (sql/002_security.sql). */
+enum policy_latch { POLICY_LATCH_LEARN, POLICY_LATCH_SDP, POLICY_LATCH_FIRST };
 
 struct policy_trunk {
 	int id;
@@ -34,6 +36,8 @@ struct policy_trunk {
 	enum policy_srtp srtp;
 	int options_ping_s;     /* 0 = no OPTIONS pings */
 	int enabled;
+	enum policy_latch media_latch;
+	int trusted;            /* in our trust domain (RFC 3325): PAI both ways */
 };
 
 struct policy;

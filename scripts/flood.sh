@@ -30,7 +30,7 @@ SIPP=sipp
 
 start_daemons() {
 	rm -f "$D"/b2bua.db*
-	sqlite3 "$D/b2bua.db" < "$ROOT/sql/schema.sql" && sqlite3 "$D/b2bua.db" < "$ROOT/scripts/bench/policy.sql" || return 1
+	"$ROOT/scripts/mkdb.sh" "$D/b2bua.db" "$ROOT/scripts/bench/policy.sql" || return 1
 	printf '[relay]\nng = 127.0.0.1:%s\ninterface = 127.0.0.1\nports = 40000-49999\n[log]\nlevel = warn\n' \
 		$NG_PORT > "$D/relay.conf"
 	"$ROOT/$BUILD/media-relay" -c "$D/relay.conf" -f > "$D/relay.log" 2>&1 &

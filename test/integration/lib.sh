@@ -40,9 +40,7 @@ setup() {
 	RTP_MAX=$((RTP_MIN + 1999))
 	DB=$W/b2bua.db
 	mkdir -p "$W"
-	sqlite3 "$DB" < "$ROOT/sql/schema.sql" || return 1
-	sqlite3 "$DB" < "$ROOT/${POLICY_FIXTURE:-test/fixtures/policy.sql}" || return 1
-	if [ -f "$FLOW/policy.sql" ]; then sqlite3 "$DB" < "$FLOW/policy.sql" || return 1; fi
+	"$ROOT/scripts/mkdb.sh" "$DB" "$ROOT/${POLICY_FIXTURE:-test/fixtures/policy.sql}" "$FLOW/policy.sql" || return 1
 	cat > "$W/media-relay.conf" <<EOC
 [relay]
 ng = 127.0.0.1:$NG_PORT

@@ -238,21 +238,26 @@ static int relay_push(const char *what, struct call *c, relay_done_fn done)
 	return 0;
 }
 
-static int fake_offer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
-		      relay_done_fn done)
+static char last_latch[16], last_peer[64];
+
+static void relay_note(const char *what, const struct relay_sdp *s)
+{
+	snprintf(last_latch, sizeof(last_latch), "%s", s->latch ? s->latch : "");
+	snprintf(last_peer, sizeof(last_peer), "%s", s->peer ? s->peer : "");
+	note("relay %s from %c srtp=%d", what, s->side == SIDE_A ? 'A' : 'B', s->to_srtp);
+}
+
+static int fake_offer(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done)
 {
 	(void)ctx;
-	(void)sdp;
-	note("relay offer from %c srtp=%d", side == SIDE_A ? 'A' : 'B', to_srtp);
+	relay_note("offer", s);
 	return relay_push("offer", c, done);
 }
 
-static int fake_answer(void *ctx, struct call *c, enum call_side side, const char *sdp, int to_srtp,
-		       relay_done_fn done)
+static int fake_answer(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done)
 {
 	(void)ctx;
-	(void)sdp;
-	note("relay answer from %c srtp=%d", side == SIDE_A ? 'A' : 'B', to_srtp);
+	relay_note("answer", s);
 	return relay_push("answer", c, done);
 }
 
@@ -388,6 +393,7 @@ static const char *fixture_sql =
 	"INSERT INTO trunks (id, name, host, port, transport, username, password, realm, register, max_channels,"
 	" max_cps, codecs, srtp, options_ping_s, enabled)"
 	" VALUES (5, 'authed', '127.0.0.6', 5080, 'udp', 'u1', 'p1', 'carrier.example', 0, 0, 0, NULL, 'off', 0, 1);"
+	"UPDATE trunks SET media_latch = 'sdp' WHERE id = 2;"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (2, '127.0.0.3/32'),"
 	" (3, '127.0.0.4/32'), (4, '127.0.0.5/32'), (5, '127.0.0.6/32');"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
@@ -1070,6 +1076,23 @@ static void test_challenge_from_foreign_realm_not_answered(void)
 	relay_reply("delete", 1, NULL, 0);
 }
 
+/* Each side's SDP goes to the relay with its trunk's latch policy and
+ * the address its SIP came from: the relay latches media on those. */
+static void test_relay_gets_latch_policy_and_sip_address_per_side(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	CU_ASSERT_STRING_EQUAL(last_latch, "learn");     /* pbx: the default */
+	CU_ASSERT_STRING_EQUAL(last_peer, "127.0.0.2");
+	relay_reply("offer", 1, "X", 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	CU_ASSERT_STRING_EQUAL(last_latch, "sdp");       /* carrier1: media_latch = sdp */
+	CU_ASSERT_STRING_EQUAL(last_peer, "127.0.0.3");  /* its numeric host */
+	relay_reply("answer", 1, "Y", 0);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
 /* ---- SDP that is not SDP (Sofia's parser loops on this one) ---- */
 
 static const char *hang_sdp =
@@ -1280,6 +1303,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_relay_completion_after_admin_hangup),
 	UNIT_TEST(test_challenge_answered_once_for_trunk_realm),
 	UNIT_TEST(test_challenge_from_foreign_realm_not_answered),
+	UNIT_TEST(test_relay_gets_latch_policy_and_sip_address_per_side),
 	UNIT_TEST(test_malformed_offer_is_400_before_routing),
 	UNIT_TEST(test_malformed_answer_fails_call_and_byes_trunk),
 	UNIT_TEST(test_malformed_early_answer_gives_18x_alone),

@@ -192,6 +192,10 @@ static void test_bad_requests_get_errors(void)
 		{"ke d7:command5:offer7:call-id1:x8:from-tag1:a3:sdp3:v=018:transport-protocol3:UDPe",
 		 "transport-protocol"},
 		{"kf ll", "malformed"},
+		/* the SDP guard: Sofia's parser would loop on this m= line */
+		{"kg d7:command5:offer7:call-id1:x8:from-tag1:a3:sdp80:v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\n"
+		 "s=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\nm=audio 4 RT@/AVP 8\r\ne", "protocol is not a token"},
+		{"kh d7:command5:offer7:call-id1:x8:from-tag1:a3:sdp3:v=05:latch6:stricte", "latch"},
 	};
 	struct ng_server *ng = server();
 

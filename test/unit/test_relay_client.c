@@ -46,6 +46,27 @@ static void test_offer_carries_topology_hiding_flags(void)
 	bencode_pool_free(pool);
 }
 
+/* The sender's latch policy and, as rtpengine spells it, where its SIP
+ * came from. */
+static void test_offer_carries_latch_and_received_from(void)
+{
+	struct relay_msg m = {.command = "offer", .call_id = "c", .from_tag = "a", .sdp = "v=0\r\n",
+			      .to_srtp = -1, .latch = "sdp", .peer = "2001:db8::5"};
+	struct bencode_pool *pool = bencode_pool_new();
+	struct bencode *d, *rf;
+	char buf[1024];
+	long n = relay_msg_encode(&m, "1", buf, sizeof(buf));
+
+	d = decode_request(pool, buf, n, "1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_STRING_EQUAL(bencode_dict_cstr(pool, d, "latch"), "sdp");
+	rf = bencode_dict_get(d, "received-from");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rf);
+	CU_ASSERT_TRUE(bencode_list_has(rf, "IP6"));
+	CU_ASSERT_TRUE(bencode_list_has(rf, "2001:db8::5"));
+	bencode_pool_free(pool);
+}
+
 static void test_keep_transport_sends_no_protocol(void)
 {
 	struct relay_msg m = {.command = "answer", .call_id = "c", .from_tag = "a", .to_tag = "b",
@@ -204,6 +225,7 @@ static void test_parse_hostile_replies(void)
 
 UNIT_SUITE(relay_client,
 	UNIT_TEST(test_offer_carries_topology_hiding_flags),
+	UNIT_TEST(test_offer_carries_latch_and_received_from),
 	UNIT_TEST(test_keep_transport_sends_no_protocol),
 	UNIT_TEST(test_delete_has_no_sdp_keys),
 	UNIT_TEST(test_encode_refuses_small_buffer),

@@ -47,12 +47,22 @@ static int rtp(uint8_t *buf, uint16_t seq)
 	return 172;
 }
 
+/* A fresh stream whose sides latch on the first source (the forwarding
+ * tests' premise); test_latch_policy_stops_hijack sets each policy. */
 static struct stream *new_stream(void)
 {
 	struct stream *st = NULL;
 	char err[128];
 
 	CU_ASSERT_EQUAL(stream_new(&st, "127.0.0.1", pool, 1000, err, sizeof(err)), 0);
+	for (int s = 0; st && s < 2; s++) {
+		struct stream_update u;
+
+		memset(&u, 0, sizeof(u));
+		u.side = s;
+		u.latch = STREAM_LATCH_FIRST;
+		stream_apply(st, &u);
+	}
 	return st;
 }
 
@@ -61,6 +71,11 @@ static void destroy(struct stream *st)
 	stream_release_ports(st, pool);
 	stream_free(st);
 }
+
+/* The latch policy set_sdp() applies: most tests are about forwarding,
+ * and latch on the first source (the policy "first"). */
+static int latch_mode = STREAM_LATCH_FIRST;
+static const char *sip_peer;     /* the side's SIP address, or NULL */
 
 /* Side 1's peer is known from its SDP: 127.0.0.1:5000 (RTCP 5001). */
 static void set_sdp(struct stream *st, int side, int port, int mux)
@@ -72,6 +87,9 @@ static void set_sdp(struct stream *st, int side, int port, int mux)
 	u.sdp[STREAM_RTP] = addr("127.0.0.1", port);
 	u.sdp[STREAM_RTCP] = addr("127.0.0.1", port + 1);
 	u.rtcp_mux = mux;
+	u.latch = latch_mode;
+	if (sip_peer)
+		u.peer = addr(sip_peer, 9);
 	stream_apply(st, &u);
 }
 
@@ -90,7 +108,7 @@ static void test_ports_are_pairs_and_sockets_bound(void)
 	CU_ASSERT_EQUAL(port_pool_in_use(pool), 0);
 }
 
-static void test_latches_first_source_and_drops_others(void)
+static void test_first_latches_first_source_and_drops_others(void)
 {
 	struct stream *st = new_stream();
 	union stream_addr nat = addr("198.51.100.7", 40000), intruder = addr("203.0.113.9", 40000);
@@ -123,6 +141,67 @@ static void test_latches_first_source_and_drops_others(void)
 	CU_ASSERT_EQUAL(stream_counter(&st->side[0].cnt[STREAM_RTP].bytes), 2 * 172);
 	CU_ASSERT_EQUAL(atomic_load(&st->side[0].cnt[STREAM_RTP].last_ms), 2003);
 	destroy(st);
+}
+
+/* Who may latch side 0 (SDP 127.0.0.1:6000, SIP from 198.51.100.7), per
+ * policy: the RTP hijack of wave 1 was an intruder's packets arriving
+ * before the caller's. */
+static void test_latch_policy_stops_hijack(void)
+{
+	static const struct {
+		int mode;
+		const char *src;
+		int port;
+		int64_t at;      /* ms after an intruder first tried */
+		int latches;
+	} cases[] = {
+		/* the SDP's own address: always */
+		{STREAM_LATCH_SDP, "127.0.0.1", 6000, 0, 1},
+		{STREAM_LATCH_LEARN, "127.0.0.1", 6000, 0, 1},
+		{STREAM_LATCH_FIRST, "127.0.0.1", 6000, 0, 1},
+		/* the SIP peer's address, another port (NAT): learn and first */
+		{STREAM_LATCH_SDP, "198.51.100.7", 40000, 0, 0},
+		{STREAM_LATCH_LEARN, "198.51.100.7", 40000, 0, 1},
+		{STREAM_LATCH_FIRST, "198.51.100.7", 40000, 0, 1},
+		/* an intruder: first at once, learn only after the window */
+		{STREAM_LATCH_SDP, "203.0.113.9", 40000, 0, 0},
+		{STREAM_LATCH_LEARN, "203.0.113.9", 40000, 0, 0},
+		{STREAM_LATCH_LEARN, "203.0.113.9", 40000, STREAM_LEARN_MS - 1, 0},
+		{STREAM_LATCH_LEARN, "203.0.113.9", 40000, STREAM_LEARN_MS, 1},
+		{STREAM_LATCH_SDP, "203.0.113.9", 40000, STREAM_LEARN_MS * 10, 0},
+		{STREAM_LATCH_FIRST, "203.0.113.9", 40000, 0, 1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct stream *st = new_stream();
+		union stream_addr src = addr(cases[i].src, cases[i].port);
+		union stream_addr intruder = addr("203.0.113.9", 40000);
+		const union stream_addr *dst;
+		uint8_t buf[CAP];
+		int len = rtp(buf, 1), fd;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+		latch_mode = cases[i].mode;
+		sip_peer = "198.51.100.7";
+		set_sdp(st, 0, 6000, 0);
+		latch_mode = STREAM_LATCH_FIRST;
+		sip_peer = NULL;
+		set_sdp(st, 1, 5000, 0);
+		if (cases[i].at && cases[i].mode != STREAM_LATCH_FIRST) {
+			/* the intruder starts trying at t=1000 */
+			CU_ASSERT_EQUAL(stream_packet(st, 0, STREAM_RTP, buf, &len, CAP, &intruder, 1000, &dst), -1);
+			len = rtp(buf, 2);
+		}
+		fd = stream_packet(st, 0, STREAM_RTP, buf, &len, CAP, &src, 1000 + cases[i].at, &dst);
+		if ((fd >= 0) != cases[i].latches)
+			fprintf(stderr, "case %zu: mode %d from %s:%d at +%lld: %s\n", i, cases[i].mode,
+				cases[i].src, cases[i].port, (long long)cases[i].at, fd >= 0 ? "latched" : "dropped");
+		CU_ASSERT_EQUAL(fd >= 0, cases[i].latches);
+		CU_ASSERT_EQUAL(st->side[0].is_latched[STREAM_RTP], cases[i].latches);
+		if (!cases[i].latches)
+			CU_ASSERT(stream_counter(&st->side[0].cnt[STREAM_RTP].foreign) >= 1);
+		destroy(st);
+	}
 }
 
 static void test_new_sdp_address_relatches(void)
@@ -244,6 +323,7 @@ static void test_srtp_authenticates_before_latching(void)
 	u.side = 0;
 	u.srtp = 1;
 	u.set_rx = 1;
+	u.latch = STREAM_LATCH_FIRST;   /* the weakest policy: only SRTP protects */
 	u.rx = sdes_ctx_new(&k, 0, err, sizeof(err));
 	stream_apply(st, &u);
 	set_sdp(st, 1, 5000, 0);
@@ -331,7 +411,8 @@ static void test_addr_helpers(void)
 
 UNIT_SUITE_FULL(stream, setup, teardown,
 		UNIT_TEST(test_ports_are_pairs_and_sockets_bound),
-		UNIT_TEST(test_latches_first_source_and_drops_others),
+		UNIT_TEST(test_first_latches_first_source_and_drops_others),
+		UNIT_TEST(test_latch_policy_stops_hijack),
 		UNIT_TEST(test_new_sdp_address_relatches),
 		UNIT_TEST(test_invalid_and_unroutable_dropped),
 		UNIT_TEST(test_loss_counts_gaps_and_forgives_late_packets),

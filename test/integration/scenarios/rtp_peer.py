@@ -2,7 +2,7 @@
 """rtp_peer.py - a plain RTP endpoint (the RTP side of an SRTP<->RTP call).
 
 rtp_peer.py --local ADDR:PORT --remote ADDR:PORT [--send N] [--expect N]
-            [--timeout S] [--fill HEX]
+            [--timeout S] [--fill HEX] [--stay]
 
 Sends N PCMA packets (payload type 8, 160 bytes of --fill, default d5)
 20 ms apart from --local to --remote and counts the RTP that arrives.
@@ -31,6 +31,7 @@ def main():
     ap.add_argument("--expect", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=5)
     ap.add_argument("--fill", default="d5")
+    ap.add_argument("--stay", action="store_true", help="listen until --timeout, whatever arrived")
     a = ap.parse_args()
     fill = bytes([int(a.fill, 16)])
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -40,7 +41,7 @@ def main():
     sent = received = clear = other = 0
     start = nxt = time.monotonic()
     while time.monotonic() - start < a.timeout:
-        if sent >= a.send and clear >= a.expect:
+        if sent >= a.send and clear >= a.expect and not a.stay:
             break
         now = time.monotonic()
         if sent < a.send and now >= nxt:

@@ -1,0 +1,1 @@
+UPDATE trunks SET media_latch = 'first' WHERE name = 'pbx';

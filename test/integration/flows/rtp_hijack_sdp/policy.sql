@@ -1,0 +1,1 @@
+UPDATE trunks SET media_latch = 'sdp' WHERE name = 'pbx';

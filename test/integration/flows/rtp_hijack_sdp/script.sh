@@ -1,0 +1,1 @@
+. "$ROOT/test/integration/flows/rtp_hijack/script.sh"
