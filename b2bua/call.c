@@ -53,6 +53,8 @@ void call_unref(struct call *c)
 		return;
 	free(c->sdp_a);
 	free(c->hdrs);
+	free(c->sdp_out[SIDE_A]);
+	free(c->sdp_out[SIDE_B]);
 	policy_unref(c->policy);
 	free(c);
 }
@@ -103,15 +105,38 @@ void call_cdr_emit(struct call *c, int final)
 		e->cdr(e->cdr_ctx, c->serial, &c->cdr, final);
 }
 
-void call_respond_a(struct call *c, int code, const char *reason, const char *sdp, int retry_after)
+const char *call_sdp_to(struct call *c, enum call_side to, const char *sdp)
+{
+	const struct policy_trunk *t = to == SIDE_A ? c->from : c->to;
+	struct sdp_origin *o = &c->origin[to];
+	char why[128], *out;
+
+	if (!sdp)
+		return NULL;
+	if (!o->id)   /* an NTP-style number, unique per call and side */
+		o->id = (unsigned long long)clock_wall_ms() * 1000 + (c->serial % 500) * 2 + to;
+	if (media_policy_hide(sdp, t ? t->sdp_keep : NULL, o, &out, why, sizeof(why)) != 0) {
+		log_error("call %s: cannot rebuild the SDP toward %c: %s", c->cdr.call_id, to == SIDE_A ? 'A' : 'B',
+			  why);
+		return NULL;
+	}
+	free(c->sdp_out[to]);
+	c->sdp_out[to] = out;
+	return out;
+}
+
+int call_respond_a(struct call *c, int code, const char *reason, const char *sdp, int retry_after)
 {
 	if (!c->a || c->a_final)
-		return;
+		return 0;
+	if (sdp && !(sdp = call_sdp_to(c, SIDE_A, sdp)))
+		return -1;
 	if (sc_final(code)) {
 		c->a_final = 1;
 		c->a_answered = sc_success(code);
 	}
 	c->core->env.leg->respond(c->a, code, reason, sdp, retry_after);
+	return 0;
 }
 
 void call_reply_a(struct call *c, enum reply_id id)
@@ -363,7 +388,9 @@ static void normalise(struct call *c, const struct call_invite *inv)
 			      c->from_user, sizeof(c->from_user));
 	policy_number_rewrite(c->policy, id, POLICY_IN, POLICY_TO, inv->to_user ? inv->to_user : "",
 			      c->to_user, sizeof(c->to_user));
-	if (inv->pai_user)
+	/* RFC 3325 9.1: an assertion from outside our trust domain is
+	 * dropped, never passed on. */
+	if (inv->pai_user && c->from->trusted)
 		policy_number_rewrite(c->policy, id, POLICY_IN, POLICY_PAI, inv->pai_user, c->pai_user,
 				      sizeof(c->pai_user));
 	call_copy(c->from_display, sizeof(c->from_display), inv->from_display);

@@ -55,9 +55,10 @@ struct leg_invite {
 	const struct policy_trunk *trunk;
 	const char *ruri_user;
 	const char *from_user;
-	const char *from_display;
+	int anonymous;            /* From: sip:anonymous@anonymous.invalid (RFC 3323) */
+	const char *from_display; /* "" for none */
 	const char *to_user;
-	const char *pai_user;
+	const char *pai_user;     /* P-Asserted-Identity to send, or NULL */
 	int max_forwards;
 	const char *sdp;
 	const struct policy_hdr *hdrs;

@@ -29,6 +29,18 @@ static struct leg *leg_of(const struct call *c, enum call_side s)
 	return s == SIDE_A ? c->a : c->b;
 }
 
+/* An SDP body going to side `to`, rebuilt (topology hiding); NULL with
+ * ok = 0 when it cannot be. Other bodies (INFO) go as they are. */
+static const char *body_to(struct call *c, enum call_side to, int method, const char *body, int *ok)
+{
+	const char *out = body;
+
+	*ok = 1;
+	if (method != METHOD_INFO && body && !(out = call_sdp_to(c, to, body)))
+		*ok = 0;
+	return out;
+}
+
 static void respond(struct call *c, struct leg *l, int method, int code, const char *reason,
 		    const char *ctype, const char *body)
 {
@@ -77,7 +89,13 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 	c->tx.method = ev->method;
 	c->tx.from = side;
 	if (ev->method == METHOD_INFO || !ev->body || !c->core->env.relay) {
-		c->core->env.leg->request(to, ev->method, ev->ctype, ev->body);
+		int ok;
+		const char *body = body_to(c, side == SIDE_A ? SIDE_B : SIDE_A, ev->method, ev->body, &ok);
+
+		if (!ok)
+			tx_reply(c, RP_MEDIA);
+		else
+			c->core->env.leg->request(to, ev->method, ev->ctype, body);
 		return;
 	}
 	/* Keep the transport agreed toward the receiving side (the trunk's
@@ -92,6 +110,7 @@ void call_dialog_offered(struct call *c, const struct ev *ev)
 {
 	const struct relay_result *r = ev->relay;
 	enum call_side to = c->tx.from == SIDE_A ? SIDE_B : SIDE_A;
+	const char *sdp;
 
 	if (!c->tx.active)
 		return;
@@ -100,7 +119,11 @@ void call_dialog_offered(struct call *c, const struct ev *ev)
 		tx_reply(c, call_relay_reply(r->err));
 		return;
 	}
-	c->core->env.leg->request(leg_of(c, to), c->tx.method, "application/sdp", r->sdp);
+	if (!(sdp = call_sdp_to(c, to, r->sdp))) {
+		tx_reply(c, RP_MEDIA);
+		return;
+	}
+	c->core->env.leg->request(leg_of(c, to), c->tx.method, "application/sdp", sdp);
 }
 
 /* The far side answered the request we relayed. */
@@ -121,7 +144,16 @@ void call_dialog_response(struct call *c, const struct ev *ev)
 			tx_reply(c, RP_RELAY);
 		return;
 	}
-	respond(c, from, c->tx.method, r->code, r->reason, r->ctype, r->body);
+	{
+		int ok;
+		const char *body = sc_success(r->code) ? body_to(c, c->tx.from, c->tx.method, r->body, &ok) : NULL;
+
+		if (sc_success(r->code) && !ok) {
+			tx_reply(c, RP_MEDIA);
+			return;
+		}
+		respond(c, from, c->tx.method, r->code, r->reason, body ? r->ctype : NULL, body);
+	}
 	c->tx.active = 0;
 	/* RFC 3261 12.2.1.2: 481 or 408 to a request within a dialog means the
 	 * dialog is gone; so is the call. */
@@ -137,6 +169,7 @@ void call_dialog_answered(struct call *c, const struct ev *ev)
 {
 	const struct relay_result *r = ev->relay;
 	const struct reply *ok = reply_get(RP_OK);
+	const char *sdp;
 
 	if (!c->tx.active)
 		return;
@@ -145,6 +178,10 @@ void call_dialog_answered(struct call *c, const struct ev *ev)
 		tx_reply(c, call_relay_reply(r->err));
 		return;
 	}
-	respond(c, leg_of(c, c->tx.from), c->tx.method, ok->code, ok->reason, "application/sdp", r->sdp);
+	if (!(sdp = call_sdp_to(c, c->tx.from, r->sdp))) {
+		tx_reply(c, RP_MEDIA);
+		return;
+	}
+	respond(c, leg_of(c, c->tx.from), c->tx.method, ok->code, ok->reason, "application/sdp", sdp);
 	c->tx.active = 0;
 }

@@ -92,7 +92,8 @@ static void act_b_progress(struct call *c, const struct ev *ev)
 		call_respond_a(c, r->code, r->reason, NULL, 0);
 		return;
 	}
-	call_respond_a(c, r->code, r->reason, r->sdp, 0);
+	if (call_respond_a(c, r->code, r->reason, r->sdp, 0) != 0)
+		call_respond_a(c, r->code, r->reason, NULL, 0);
 }
 
 /* The caller gets the relayed early media; without it, the 18x alone. */
@@ -103,18 +104,22 @@ static void act_r_early(struct call *c, const struct ev *ev)
 	if (r->err != RELAY_OK)
 		log_warn("call %s: relay refused the early answer: %s", c->cdr.call_id,
 			 r->detail ? r->detail : "?");
-	call_respond_a(c, c->early_code, c->early_reason, r->err == RELAY_OK ? r->sdp : NULL, 0);
+	if (call_respond_a(c, c->early_code, c->early_reason, r->err == RELAY_OK ? r->sdp : NULL, 0) != 0)
+		call_respond_a(c, c->early_code, c->early_reason, NULL, 0);
 }
 
 static void connected(struct call *c, const char *sdp)
 {
 	const struct reply *ok = reply_get(RP_OK);
 
+	if (call_respond_a(c, ok->code, ok->reason, sdp, 0) != 0) {
+		end_reply(c, RP_INTERNAL, "failed", BY_B2BUA);   /* the trunk gets its BYE */
+		return;
+	}
 	c->state = CS_CONNECTED;
 	c->cdr.answer_ms = clock_wall_ms();
 	c->cdr.sip_code = ok->code;
 	call_cdr_emit(c, 0);
-	call_respond_a(c, ok->code, ok->reason, sdp, 0);
 	call_timer_cancel(c, TIMER_NO_ANSWER);
 	call_timer_set(c, TIMER_MAX_DURATION, c->core->env.max_duration_ms);
 }

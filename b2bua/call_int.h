@@ -13,6 +13,7 @@
 #define CALL_INT_H
 
 #include "call.h"
+#include "media_policy.h"
 #include "reply.h"
 
 #define CALL_MAX_CANDIDATES 16
@@ -109,6 +110,8 @@ struct call {
 	unsigned b_auth_tried : 1;  /* credentials sent for this attempt */
 	unsigned relayed : 1;    /* the relay holds state for this call */
 	int savp[2];             /* RTP/SAVP is spoken toward side A / side B */
+	struct sdp_origin origin[2]; /* our o= toward side A / side B */
+	char *sdp_out[2];        /* the last SDP rebuilt toward each side */
 	char a_peer[64];         /* where A's INVITE came from (media latching) */
 	char b_peer[64];         /* the trunk's numeric address, or "" */
 	/* routing */
@@ -153,7 +156,13 @@ extern const relay_done_fn call_relay_done[EV__N];   /* EV_R_* -> callback */
 void call_end(struct call *c, const struct outcome *o);
 void call_finish(struct call *c, const struct relay_result *r);
 struct outcome call_outcome_reply(enum reply_id id, const char *disposition, enum hangup_by by);
-void call_respond_a(struct call *c, int code, const char *reason, const char *sdp, int retry_after);
+/* Answers A's INVITE; an SDP goes through call_sdp_to(). -1 (nothing sent)
+ * when that SDP cannot be rebuilt. */
+int call_respond_a(struct call *c, int code, const char *reason, const char *sdp, int retry_after);
+/* The SDP as it may go to side `to` (topology hiding, our o=): owned by
+ * the call until the next one toward that side; NULL (logged) when it
+ * cannot be rebuilt: nothing of the other side may go out unhidden. */
+const char *call_sdp_to(struct call *c, enum call_side to, const char *sdp);
 void call_reply_a(struct call *c, enum reply_id id);
 void call_timer_set(struct call *c, enum call_timer t, int64_t ms);
 void call_timer_cancel(struct call *c, enum call_timer t);

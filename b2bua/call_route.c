@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "call_int.h"
 #include "log.h"
 #include "media_policy.h"
@@ -74,36 +75,79 @@ static int srtp_wanted(const struct policy_trunk *t)
 
 /* The INVITE of leg B toward c->to with offer sdp (the relay's, or the
  * caller's own when nothing is anchored). 0, or -1 (no leg). */
+/* Privacy (RFC 3323) of leg A asks to hide the caller ("id" or "user"). */
+static int caller_private(const struct call *c)
+{
+	for (size_t i = 0; i < c->nhdrs; i++)
+		if (strcasecmp(c->hdrs[i].name, "Privacy") == 0 &&
+		    (strstr(c->hdrs[i].value, "id") || strstr(c->hdrs[i].value, "user")))
+			return 1;
+	return 0;
+}
+
+/* Removes the header called name from hdrs; the new count. */
+static size_t drop_header(struct policy_hdr *hdrs, size_t n, const char *name)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(hdrs[i].name, name) != 0)
+			hdrs[k++] = hdrs[i];
+	return k;
+}
+
 static int send_invite(struct call *c, const char *sdp)
 {
 	const struct call_env *e = &c->core->env;
 	const struct policy_trunk *t = c->to;
 	struct policy_hdr hdrs[CALL_MAX_HDRS * 2];
 	struct leg_invite inv;
-	char ruri[64], from[64], to[64], pai[64];
+	char ruri[64], from[64], to[64], pai[64], display[64];
 	size_t n = c->nhdrs;
+	int private = caller_private(c);
 
-	/* Number rules "out": the carrier's format, once the trunk is known. */
+	/* Number rules "out": the carrier's format, once the trunk is known.
+	 * To names the routed number (the Request-URI's), not what the
+	 * caller wrote; the caller's display name goes only where a
+	 * "display" rule makes one (topology hiding). */
 	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_RURI, c->ruri_user, ruri, sizeof(ruri));
 	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_FROM, c->from_user, from, sizeof(from));
-	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_TO, c->to_user, to, sizeof(to));
+	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_TO, ruri, to, sizeof(to));
+	if (policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_DISPLAY, c->from_display, display,
+				  sizeof(display)) != 1)
+		display[0] = 0;
+	/* RFC 3325: an identity is asserted only to a trunk of our trust
+	 * domain: the caller's own assertion when its trunk is trusted,
+	 * else the From we send. Privacy toward anyone else (RFC 3323):
+	 * an anonymous From, and no Privacy header left to say why. */
 	pai[0] = 0;
-	if (c->pai_user[0])
-		policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_PAI, c->pai_user, pai, sizeof(pai));
+	if (t->trusted)
+		policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_PAI, c->pai_user[0] ? c->pai_user : from,
+				      pai, sizeof(pai));
 	call_copy(c->cdr.routed_to, sizeof(c->cdr.routed_to), ruri);
 	call_copy(c->cdr.to_trunk, sizeof(c->cdr.to_trunk), t->name);
 	if (n)
 		memcpy(hdrs, c->hdrs, n * sizeof(hdrs[0]));
 	n = policy_header_apply(c->policy, t->id, POLICY_OUT, hdrs, n, CALL_MAX_HDRS * 2);
+	if (private && !t->trusted) {
+		n = drop_header(hdrs, n, "Privacy");
+		call_copy(from, sizeof(from), "");
+		call_copy(display, sizeof(display), "Anonymous");
+	}
 
 	memset(&inv, 0, sizeof(inv));
 	inv.trunk = t;
 	inv.ruri_user = ruri;
 	inv.from_user = from;
-	inv.from_display = c->from_display;
+	inv.anonymous = !from[0];
+	inv.from_display = display;
 	inv.to_user = to;
 	inv.pai_user = pai[0] ? pai : NULL;
 	inv.max_forwards = c->max_forwards;
+	/* A new dialog toward a new trunk: a new o= of ours. */
+	memset(&c->origin[SIDE_B], 0, sizeof(c->origin[SIDE_B]));
+	if (sdp && !(sdp = call_sdp_to(c, SIDE_B, sdp)))
+		return -1;
 	inv.sdp = sdp;
 	inv.hdrs = hdrs;
 	inv.nhdrs = n;

@@ -23,6 +23,8 @@ int media_policy_check(const char *sdp, char *why, size_t whylen)
 
 /* Nothing reaches Sofia's parser unchecked (it loops on some input).
  * NULL with the reason in why. */
+/* Direction attributes stay as written (sdp_f_mode_manual): a=sendrecv
+ * included, which some peers look for. */
 static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p, char *why, size_t whylen)
 {
 	sdp_session_t *s;
@@ -30,7 +32,7 @@ static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p, 
 	*p = NULL;
 	if (sdp_check(sdp, strlen(sdp), why, whylen) != 0)
 		return NULL;
-	*p = sdp_parse(home, sdp, strlen(sdp), sdp_f_anynet);
+	*p = sdp_parse(home, sdp, strlen(sdp), sdp_f_anynet | sdp_f_mode_manual);
 	s = *p ? sdp_session(*p) : NULL;
 	if (!s)
 		snprintf(why, whylen, "%s", *p ? sdp_parsing_error(*p) : "no memory");
@@ -119,7 +121,7 @@ int media_policy_filter(const char *sdp, const char *codecs, char **out, char *w
 		goto out;
 	}
 	if (changed) {
-		sdp_printer_t *pr = sdp_print(home, s, NULL, 0, 0);
+		sdp_printer_t *pr = sdp_print(home, s, NULL, 0, sdp_f_mode_manual);
 
 		if (!pr || sdp_printing_error(pr)) {
 			snprintf(why, whylen, "cannot print SDP: %s", pr ? sdp_printing_error(pr) : "no memory");
@@ -176,6 +178,111 @@ int media_policy_codec(const char *sdp, char *out, size_t cap)
 			break;
 		}
 	}
+	if (p)
+		sdp_parser_free(p);
+	su_home_deinit(home);
+	return rc;
+}
+
+/* ---- topology hiding of SDP ---- */
+
+static int kept(const char *keep, const char *what)
+{
+	int rank;
+
+	return keep && *keep && listed(keep, what, &rank);
+}
+
+/* Attributes that name the other side's software, streams or users. */
+static int identifying(const char *name, const char *keep)
+{
+	static const struct {
+		const char *name, *group;
+	} attrs[] = {
+		{"tool", "tool"}, {"ssrc", "ssrc"}, {"ssrc-group", "ssrc"},
+		{"msid", "msid"}, {"msid-semantic", "msid"},
+	};
+
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+		if (strcasecmp(name, attrs[i].name) == 0)
+			return !kept(keep, attrs[i].group);
+	return strncasecmp(name, "x-", 2) == 0 && !kept(keep, "x");
+}
+
+static void drop_attrs(sdp_attribute_t **a, const char *keep)
+{
+	while (*a) {
+		if (identifying((*a)->a_name, keep))
+			*a = (*a)->a_next;
+		else
+			a = &(*a)->a_next;
+	}
+}
+
+static char *print(su_home_t *home, sdp_session_t *s, char *why, size_t whylen)
+{
+	sdp_printer_t *pr = sdp_print(home, s, NULL, 0, sdp_f_mode_manual);
+	char *out = NULL;
+
+	if (!pr || sdp_printing_error(pr))
+		snprintf(why, whylen, "cannot print SDP: %s", pr ? sdp_printing_error(pr) : "no memory");
+	else if (!(out = strdup(sdp_message(pr))))
+		snprintf(why, whylen, "out of memory");
+	if (pr)
+		sdp_printer_free(pr);
+	return out;
+}
+
+int media_policy_hide(const char *sdp, const char *keep, struct sdp_origin *o, char **out, char *why,
+		      size_t whylen)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	sdp_parser_t *p;
+	sdp_session_t *s = parse(home, sdp, &p, why, whylen);
+	char *text = NULL;
+	unsigned h = 2166136261u;
+	int rc = -1;
+
+	*out = NULL;
+	if (!s || !s->sdp_origin)
+		goto done;
+	s->sdp_origin->o_username = "-";
+	s->sdp_origin->o_id = o->id;
+	s->sdp_origin->o_version = 0;
+	/* Our address, as the relay wrote it into c=, never the other side's. */
+	if (s->sdp_connection)
+		s->sdp_origin->o_address = s->sdp_connection;
+	s->sdp_subject = "-";
+	if (!kept(keep, "i"))
+		s->sdp_information = NULL;
+	if (!kept(keep, "u"))
+		s->sdp_uri = NULL;
+	if (!kept(keep, "e"))
+		s->sdp_emails = NULL;
+	if (!kept(keep, "p"))
+		s->sdp_phones = NULL;
+	drop_attrs(&s->sdp_attributes, keep);
+	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next) {
+		if (!kept(keep, "i"))
+			m->m_information = NULL;
+		drop_attrs(&m->m_attributes, keep);
+	}
+	/* The version moves only when what we send changes. */
+	if (!(text = print(home, s, why, whylen)))
+		goto done;
+	for (const char *c = text; *c; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	free(text);
+	if (!o->version || h != o->hash) {
+		o->version++;
+		o->hash = h;
+	}
+	s->sdp_origin->o_version = o->version;
+	if ((*out = print(home, s, why, whylen)))
+		rc = 0;
+done:
 	if (p)
 		sdp_parser_free(p);
 	su_home_deinit(home);

@@ -23,4 +23,20 @@ int media_policy_is_srtp(const char *sdp);
 /* The first codec of the first audio m= line ("PCMA"), for the CDR. */
 int media_policy_codec(const char *sdp, char *out, size_t cap);
 
+/* Our o= toward one leg: our session id, and the version we last sent
+ * with a hash of the SDP it went with (RFC 3264 8: the version changes
+ * when the SDP does, and only then). id 0 = pick one. */
+struct sdp_origin {
+	unsigned long long id, version;
+	unsigned hash;
+};
+
+/* The SDP as it may leave toward a leg (topology hiding): o= is ours
+ * (user "-", o's id and version), s=-, and the other side's i=, u=, e=,
+ * p=, a=tool, a=ssrc / ssrc-group, a=msid / msid-semantic and a=x-...
+ * are gone, unless keep lists them ("i,u,e,p,tool,ssrc,msid,x"; NULL or ""
+ * keeps nothing). 0 with *out (malloc'd), or -1 with the reason. */
+int media_policy_hide(const char *sdp, const char *keep, struct sdp_origin *o, char **out, char *why,
+		      size_t whylen);
+
 #endif

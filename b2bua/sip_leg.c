@@ -298,7 +298,12 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 		snprintf(thost, sizeof(thost), "%s", inv->trunk->host);
 	if (inv->trunk->port)
 		snprintf(thost + strlen(thost), sizeof(thost) - strlen(thost), ":%d", inv->trunk->port);
-	if (inv->from_display && *inv->from_display)
+	/* RFC 3323 4.1.1.3: an anonymous From names no host of ours either. */
+	if (inv->anonymous)
+		snprintf(from, sizeof(from), "\"%s\" <sip:anonymous@anonymous.invalid>",
+			 display_quote(inv->from_display && *inv->from_display ? inv->from_display : "Anonymous", dq,
+				       sizeof(dq)));
+	else if (inv->from_display && *inv->from_display)
 		snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>", display_quote(inv->from_display, dq, sizeof(dq)),
 			 *inv->from_user ? inv->from_user : "anonymous", host);
 	else

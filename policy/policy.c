@@ -222,7 +222,7 @@ static int load_trunks(struct loader *l)
 
 	if (prepare(l, T, "SELECT id, name, host, port, transport, username, password, realm,"
 		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled,"
-		    " media_latch, trusted FROM trunks ORDER BY id", &st) != 0)
+		    " media_latch, trusted, sdp_keep FROM trunks ORDER BY id", &st) != 0)
 		return -1;
 	while ((s = step(l, T, st)) == SQLITE_ROW) {
 		struct policy_trunk *t;
@@ -304,6 +304,8 @@ static int load_trunks(struct loader *l)
 			goto out;
 		}
 		t->trusted = sqlite3_column_int(st, 16) != 0;
+		if (copy_col(l, st, 17, t->sdp_keep, sizeof(t->sdp_keep), T, "sdp_keep", id))
+			goto out;
 		l->p->ntrunks++;
 	}
 	if (s != SQLITE_DONE)
@@ -475,7 +477,7 @@ static int rule_trunk(struct loader *l, sqlite3_stmt *st, int col, const char *t
 static int load_number_rules(struct loader *l)
 {
 	static const char *const T = "number_rules";
-	static const char *const fields[] = {"ruri", "from", "to", "pai"};
+	static const char *const fields[] = {"ruri", "from", "to", "pai", "display"};
 	sqlite3_stmt *st = NULL;
 	int rc = -1, s;
 
@@ -494,11 +496,11 @@ static int load_number_rules(struct loader *l)
 			snprintf(l->err, l->errlen, "%s id %lld: direction '%s' is not in or out", T, id, text(st, 2));
 			goto out;
 		}
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < (int)(sizeof(fields) / sizeof(fields[0])); i++)
 			if (strcmp(text(st, 3), fields[i]) == 0)
 				field = i;
 		if (field < 0) {
-			snprintf(l->err, l->errlen, "%s id %lld: field '%s' is not ruri, from, to or pai",
+			snprintf(l->err, l->errlen, "%s id %lld: field '%s' is not ruri, from, to, pai or display",
 				 T, id, text(st, 3));
 			goto out;
 		}

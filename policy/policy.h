@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 enum policy_dir { POLICY_IN, POLICY_OUT };
-enum policy_field { POLICY_RURI, POLICY_FROM, POLICY_TO, POLICY_PAI };
+enum policy_field { POLICY_RURI, POLICY_FROM, POLICY_TO, POLICY_PAI, POLICY_DISPLAY };
 enum policy_srtp { POLICY_SRTP_OFF, POLICY_SRTP_OPTIONAL, POLICY_SRTP_MANDATORY };
 /* Where the relay may latch a side's media (sql/002_security.sql). */
 enum policy_latch { POLICY_LATCH_LEARN, POLICY_LATCH_SDP, POLICY_LATCH_FIRST };
@@ -38,6 +38,7 @@ struct policy_trunk {
 	int enabled;
 	enum policy_latch media_latch;
 	int trusted;            /* in our trust domain (RFC 3325): PAI both ways */
+	char sdp_keep[64];      /* the other side's SDP lines it may see; "" none */
 };
 
 struct policy;
@@ -81,8 +82,8 @@ size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
 
 /* Applies number_rules for (trunk_id, or rules with trunk_id NULL), dir and
  * field to in: rules in priority order, the first whose match matches
- * rewrites with its replace ($1 style). No match copies in unchanged.
- * 0, or -1 when out is too small. (The matched part is replaced, the rest
+ * rewrites with its replace ($1 style): 1. No match copies in unchanged:
+ * 0. -1 when out is too small. (The matched part is replaced, the rest
  * of in kept; at equal priority a trunk's own rule goes first. in and out
  * must not overlap.) */
 int policy_number_rewrite(const struct policy *p, int trunk_id, enum policy_dir dir,

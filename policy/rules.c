@@ -256,7 +256,7 @@ int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir di
 			continue;
 		rc = substitute(nr->re, in, nr->replace, 0, out, outlen);
 		if (rc > 0)
-			return 0;
+			return 1;
 		if (rc == PCRE2_ERROR_NOMEMORY) {
 			out[0] = 0;
 			return -1;

@@ -43,9 +43,9 @@ int rules_add_header(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 /* Sorts the rules once all are added; call before applying. */
 void rules_finish(struct rules *r);
 
-/* See policy_number_rewrite(). 0, or -1 when out is too small. A rule
- * whose replacement fails (e.g. $3 of a pattern with one group) counts as
- * not matching. */
+/* See policy_number_rewrite(). 1 (a rule rewrote), 0 (none matched: a
+ * copy), or -1 when out is too small. A rule whose replacement fails
+ * (e.g. $3 of a pattern with one group) counts as not matching. */
 int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir dir,
 			 enum policy_field field, const char *in, char *out, size_t outlen);
 

@@ -103,7 +103,22 @@ struct leg {
 
 static struct leg legs[16];
 static int nb;            /* B legs created */
-static char last_invite_sdp[256], last_respond_sdp[256];
+static char last_invite_sdp[512], last_invite_name[64], last_respond_sdp[512], last_request_body[512];
+
+/* The name a test gave an SDP (its a=label, which topology hiding keeps),
+ * or its first line. */
+static const char *sdp_name(const char *sdp, char *buf, size_t cap)
+{
+	const char *l = sdp ? strstr(sdp, "a=label:") : NULL;
+
+	if (!sdp)
+		return "";
+	if (l)
+		snprintf(buf, cap, "%.*s", (int)strcspn(l + 8, "\r\n"), l + 8);
+	else
+		snprintf(buf, cap, "%.*s", (int)strcspn(sdp, "\r\n"), sdp);
+	return buf;
+}
 
 static struct leg *leg_new(const char *name)
 {
@@ -135,8 +150,11 @@ static struct leg *fake_invite(void *ctx, struct call *c, const struct leg_invit
 	(void)ctx;
 	snprintf(name, sizeof(name), "B%d", ++nb);
 	snprintf(last_invite_sdp, sizeof(last_invite_sdp), "%s", inv->sdp ? inv->sdp : "");
-	note("%s INVITE %s ruri=%s from=%s mf=%d", name, inv->trunk->name, inv->ruri_user,
-	     inv->from_user, inv->max_forwards);
+	sdp_name(inv->sdp, last_invite_name, sizeof(last_invite_name));
+	note("%s INVITE %s ruri=%s from=%s mf=%d to=%s display=%s pai=%s anonymous=%d hdrs=%zu", name,
+	     inv->trunk->name, inv->ruri_user, inv->from_user, inv->max_forwards, inv->to_user,
+	     inv->from_display ? inv->from_display : "", inv->pai_user ? inv->pai_user : "-", inv->anonymous,
+	     inv->nhdrs);
 	l = leg_new(name);
 	if (l)
 		l->call = call_ref(c);
@@ -145,20 +163,23 @@ static struct leg *fake_invite(void *ctx, struct call *c, const struct leg_invit
 
 static void fake_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
 {
+	char name[64];
+
 	held(l);
 	snprintf(last_respond_sdp, sizeof(last_respond_sdp), "%s", sdp ? sdp : "");
-	/* A transcript line per response: only the first line of an SDP. */
-	note("%s %d %s%s%.*s%s", l->name, code, reason, sdp ? " sdp=" : "",
-	     sdp ? (int)strcspn(sdp, "\r\n") : 0, sdp ? sdp : "", retry_after ? " retry-after" : "");
+	note("%s %d %s%s%s%s", l->name, code, reason, sdp ? " sdp=" : "", sdp_name(sdp, name, sizeof(name)),
+	     retry_after ? " retry-after" : "");
 }
 
 static void fake_respond_req(struct leg *l, int method, int code, const char *reason,
 			     const char *ctype, const char *body)
 {
+	char name[64];
+
 	(void)reason;
 	(void)ctype;
 	held(l);
-	note("%s %d to %d%s%s", l->name, code, method, body ? " body=" : "", body ? body : "");
+	note("%s %d to %d%s%s", l->name, code, method, body ? " body=" : "", body ? sdp_name(body, name, sizeof(name)) : "");
 }
 
 static void fake_authenticate(struct leg *l, const char *realm, const char *user, const char *password)
@@ -181,9 +202,12 @@ static void fake_bye(struct leg *l)
 
 static void fake_request(struct leg *l, int method, const char *ctype, const char *body)
 {
+	char name[64];
+
 	(void)ctype;
 	held(l);
-	note("%s REQ %d%s%s", l->name, method, body ? " body=" : "", body ? body : "");
+	snprintf(last_request_body, sizeof(last_request_body), "%s", body ? body : "");
+	note("%s REQ %d%s%s", l->name, method, body ? " body=" : "", body ? sdp_name(body, name, sizeof(name)) : "");
 }
 
 static const char *fake_call_id(struct leg *l)
@@ -283,8 +307,19 @@ static const struct relay_ops fake_relay = {
  * (RELAY_OK: sdp, media_timeout and fixed counters). */
 static void relay_result(const char *what, enum relay_err err, const char *sdp, int media_timeout)
 {
+	static char wrapped[512];
 	struct relay_result r = {.err = err, .sdp = sdp, .detail = err ? "relay says no" : NULL,
 				 .media_timeout = media_timeout, .codec = "PCMA"};
+
+	/* A test names the relay's SDP; the relay's is a real one, with
+	 * the other side's identifying lines the core must strip. */
+	if (sdp) {
+		snprintf(wrapped, sizeof(wrapped),
+			 "v=0\r\no=relay 42 42 IN IP4 127.0.0.1\r\ns=Secret Session\r\ni=internal info\r\n"
+			 "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 8\r\na=tool:InternalPBX 9\r\n"
+			 "a=ssrc:1 cname:sip:1000@10.1.2.3\r\na=label:%s\r\n", sdp);
+		r.sdp = wrapped;
+	}
 	struct pending p;
 
 	CU_ASSERT_FATAL(nrq > 0);
@@ -380,6 +415,9 @@ static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int 
 
 /* ---- the policy fixture ---- */
 
+/* What the next invite_from() carries besides its number (reset by setup). */
+static const char *inv_display, *inv_pai, *inv_privacy, *inv_to;
+
 static char db_path[64];
 static struct call_core *core;
 static int use_relay = 1;
@@ -394,6 +432,9 @@ static const char *fixture_sql =
 	" max_cps, codecs, srtp, options_ping_s, enabled)"
 	" VALUES (5, 'authed', '127.0.0.6', 5080, 'udp', 'u1', 'p1', 'carrier.example', 0, 0, 0, NULL, 'off', 0, 1);"
 	"UPDATE trunks SET media_latch = 'sdp' WHERE id = 2;"
+	"UPDATE trunks SET trusted = 1 WHERE id = 3;"
+	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
+	" VALUES (3, 'out', 'display', '^(.+)$', '$1', 1);"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (2, '127.0.0.3/32'),"
 	" (3, '127.0.0.4/32'), (4, '127.0.0.5/32'), (5, '127.0.0.6/32');"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
@@ -460,6 +501,7 @@ static void setup(void)
 	memset(channels, 0, sizeof(channels));
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
+	inv_display = inv_pai = inv_privacy = inv_to = NULL;
 	nb = nrq = relay_fail = deny_trunk = cdr_final = cdr_events = 0;
 	CU_ASSERT_EQUAL_FATAL(policy_load(&p, db_path, err, sizeof(err)), 0);
 	memset(&env, 0, sizeof(env));
@@ -507,6 +549,7 @@ static void setup_no_relay(void)
 static struct call *invite_from(const char *src, const char *user, int max_forwards, const char *sdp)
 {
 	struct call_invite inv;
+	struct policy_hdr privacy;
 	struct sockaddr_in *sin;
 	struct leg *a = leg_new("A");
 	struct call *c;
@@ -519,7 +562,15 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	inv.call_id = "a-call-id";
 	inv.ruri_user = user;
 	inv.from_user = "100";
-	inv.to_user = user;
+	inv.to_user = inv_to ? inv_to : user;
+	inv.from_display = inv_display;
+	inv.pai_user = inv_pai;
+	if (inv_privacy) {
+		snprintf(privacy.name, sizeof(privacy.name), "Privacy");
+		snprintf(privacy.value, sizeof(privacy.value), "%s", inv_privacy);
+		inv.hdrs = &privacy;
+		inv.nhdrs = 1;
+	}
 	inv.max_forwards = max_forwards;
 	inv.sdp = sdp;
 	c = call_on_invite(core, a, &inv);
@@ -603,7 +654,7 @@ static void test_answered_call_caller_hangs_up(void)
 
 	CU_ASSERT(expect("relay offer from A srtp=0"));
 	CU_ASSERT(expect("B1 INVITE carrier1 ruri=15551234 from=100 mf=69"));
-	CU_ASSERT_STRING_EQUAL(last_invite_sdp, "SDP-TO-B");
+	CU_ASSERT_STRING_EQUAL(last_invite_name, "SDP-TO-B");
 	CU_ASSERT(expect("A 180 Ringing"));
 	CU_ASSERT(expect("relay answer from B srtp=0"));
 	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
@@ -1093,6 +1144,111 @@ static void test_relay_gets_latch_policy_and_sip_address_per_side(void)
 	relay_reply("delete", 1, NULL, 0);
 }
 
+/* The version of our o= in an SDP we sent. */
+static unsigned long long o_version(const char *sdp)
+{
+	const char *o = strstr(sdp, "o=- ");
+	unsigned long long id, v;
+
+	return o && sscanf(o, "o=- %llu %llu", &id, &v) == 2 ? v : 0;
+}
+
+/* Nothing identifying of the other side leaves in an SDP: o= is ours
+ * (its version moving only when the SDP does), s=-, no i=, a=tool, a=ssrc. */
+static void test_sdp_sent_is_ours(void)
+{
+	struct call *c = ringing_call();
+	unsigned long long v1, v2;
+
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_invite_sdp, "a=label:SDP-TO-B"));
+	for (const char *bad = "o=relay\0Secret\0internal info\0a=tool\0a=ssrc\0"; *bad; bad += strlen(bad) + 1)
+		CU_ASSERT_PTR_NULL(strstr(last_invite_sdp, bad));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_invite_sdp, "\r\ns=-\r\n"));
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "ANSWER-1", 0);
+	ack(c);
+	CU_ASSERT_PTR_NULL(strstr(last_respond_sdp, "Secret"));
+	v1 = o_version(last_respond_sdp);
+	CU_ASSERT(v1 > 0);
+	/* A re-INVITE from B: a changed SDP toward A has the next version... */
+	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", b_sdp);
+	relay_reply("offer", 1, "REOFFER", 0);
+	v2 = o_version(last_request_body);
+	CU_ASSERT_EQUAL(v2, v1 + 1);
+	resp_m(c, "A", METHOD_INVITE, 200, "OK", offer_sdp, NULL);
+	relay_reply("answer", 1, "REANSWER", 0);
+	/* ...the same SDP again keeps it (RFC 3264 8). */
+	call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", b_sdp);
+	relay_reply("offer", 1, "REOFFER", 0);
+	CU_ASSERT_EQUAL(o_version(last_request_body), v2);
+	resp_m(c, "A", METHOD_INVITE, 200, "OK", offer_sdp, NULL);
+	relay_reply("answer", 1, "REANSWER", 0);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* ---- identity toward trunks (RFC 3323, 3325) ---- */
+
+/* carrier1 is untrusted and has no display rule: nothing of the caller's
+ * own identity but the number goes there. To is the routed number. */
+static void test_identity_toward_untrusted_trunk(void)
+{
+	struct call *c;
+
+	inv_display = "Alice Internal";
+	inv_pai = "1001";
+	inv_to = "0044-written-by-pbx";
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	relay_reply("offer", 1, "X", 0);
+	CU_ASSERT(expect("B1 INVITE carrier1 ruri=15551234 from=100 mf=69 to=15551234 display= pai=- anonymous=0"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* carrier2 is trusted and keeps display names: we assert the caller
+ * (its From: the pbx is untrusted, its own PAI is not believed). */
+static void test_identity_toward_trusted_trunk(void)
+{
+	struct call *c;
+
+	inv_display = "Alice";
+	inv_pai = "9999";
+	c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
+	relay_reply("offer", 1, "X", 0);
+	CU_ASSERT(expect("B1 INVITE carrier2 ruri=2000 from=100 mf=69 to=2000 display=Alice pai=100 anonymous=0"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* Privacy: id toward an untrusted trunk: an anonymous From, no PAI, no
+ * Privacy left... */
+static void test_privacy_id_toward_untrusted_trunk(void)
+{
+	struct call *c;
+
+	inv_privacy = "id";
+	inv_display = "Alice";
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	relay_reply("offer", 1, "X", 0);
+	CU_ASSERT(expect("B1 INVITE carrier1 ruri=15551234 from= mf=69 to=15551234 display=Anonymous pai=- anonymous=1 hdrs=0"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* ...toward a trusted one: the identity, and Privacy kept for it to apply. */
+static void test_privacy_id_toward_trusted_trunk(void)
+{
+	struct call *c;
+
+	inv_privacy = "id";
+	inv_display = "Alice";
+	c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
+	relay_reply("offer", 1, "X", 0);
+	CU_ASSERT(expect("B1 INVITE carrier2 ruri=2000 from=100 mf=69 to=2000 display=Alice pai=100 anonymous=0 hdrs=1"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
 /* ---- SDP that is not SDP (Sofia's parser loops on this one) ---- */
 
 static const char *hang_sdp =
@@ -1190,16 +1346,21 @@ static void test_admin_hangup_by_call_id(void)
 	CU_ASSERT_STRING_EQUAL(cdr.reason, "Hung up by administrator");
 }
 
-static void test_without_relay_sdp_passes_unchanged(void)
+/* Without a relay the media goes direct (m= and c= unchanged), yet the
+ * SDP is still ours: our o=, s=-. */
+static void test_without_relay_media_unchanged_sdp_still_ours(void)
 {
 	struct call *c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT(expect("B1 INVITE carrier2"));
-	CU_ASSERT_STRING_EQUAL(last_invite_sdp, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_invite_sdp, "m=audio 6000 RTP/AVP 8 0 101"));
 	resp(c, "B1", 200, "OK", b_sdp);
 	CU_ASSERT(expect("A 200 OK sdp=v=0"));
-	CU_ASSERT_STRING_EQUAL(last_respond_sdp, b_sdp);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_respond_sdp, "m=audio 7000 RTP/AVP 8"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_respond_sdp, "c=IN IP4 127.0.0.3"));
+	CU_ASSERT_PTR_NULL(strstr(last_respond_sdp, "o=carrier"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_respond_sdp, "o=- "));
 	bye(c, "B1");
 	CU_ASSERT_TRUE(cdr_final);
 }
@@ -1269,7 +1430,7 @@ static void test_reinvite_keeps_srtp_toward_trunk(void)
 }
 
 UNIT_SUITE_FIXTURE(call_norelay, suite_init, suite_cleanup, setup_no_relay, teardown,
-	UNIT_TEST(test_without_relay_sdp_passes_unchanged))
+	UNIT_TEST(test_without_relay_media_unchanged_sdp_still_ours))
 
 UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_answered_call_caller_hangs_up),
@@ -1304,6 +1465,11 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_challenge_answered_once_for_trunk_realm),
 	UNIT_TEST(test_challenge_from_foreign_realm_not_answered),
 	UNIT_TEST(test_relay_gets_latch_policy_and_sip_address_per_side),
+	UNIT_TEST(test_sdp_sent_is_ours),
+	UNIT_TEST(test_identity_toward_untrusted_trunk),
+	UNIT_TEST(test_identity_toward_trusted_trunk),
+	UNIT_TEST(test_privacy_id_toward_untrusted_trunk),
+	UNIT_TEST(test_privacy_id_toward_trusted_trunk),
 	UNIT_TEST(test_malformed_offer_is_400_before_routing),
 	UNIT_TEST(test_malformed_answer_fails_call_and_byes_trunk),
 	UNIT_TEST(test_malformed_early_answer_gives_18x_alone),
