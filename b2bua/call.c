@@ -414,6 +414,14 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 		log_info("refused INVITE %s: source is no known trunk", inv->call_id);
 		return refuse(core, a, RP_FORBIDDEN);
 	}
+	if (inv->body_not_sdp) {
+		log_info("refused INVITE %s from %s: its body is not SDP", inv->call_id, from->name);
+		return refuse(core, a, RP_UNSUPPORTED_MEDIA);
+	}
+	if (inv->refuses_sdp) {
+		log_info("refused INVITE %s from %s: its Accept leaves out application/sdp", inv->call_id, from->name);
+		return refuse(core, a, RP_NOT_ACCEPTABLE);
+	}
 	if (inv->sdp && media_policy_check(inv->sdp, why, sizeof(why)) != 0) {
 		log_info("refused INVITE %s from %s: malformed SDP: %s", inv->call_id, from->name, why);
 		return refuse(core, a, RP_BAD_SDP);

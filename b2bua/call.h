@@ -46,6 +46,8 @@ struct call_invite {
 	const char *pai_user;     /* P-Asserted-Identity user, or NULL */
 	int max_forwards;         /* -1 when absent */
 	const char *sdp;          /* body when application/sdp, or NULL */
+	int body_not_sdp;         /* a body of another type (RFC 3261 21.4.13: 415) */
+	int refuses_sdp;          /* an Accept without application/sdp (RFC 3261 21.4.7: 406) */
 	const struct policy_hdr *hdrs;   /* headers eligible for copying */
 	size_t nhdrs;
 };

@@ -23,6 +23,7 @@ enum {
 	SC_UNAUTHORIZED = 401,
 	SC_PROXY_AUTH = 407,
 	SC_REQUEST_TIMEOUT = 408,
+	SC_UNSUPPORTED_MEDIA = 415,
 	SC_TEMP_UNAVAILABLE = 480,
 	SC_NO_DIALOG = 481,
 	SC_BUSY = 486,
@@ -42,6 +43,8 @@ enum reply_id {
 	RP_TRUNK_AUTH,         /* 403: the trunk's challenge was not answered */
 	RP_NO_ROUTE,           /* 404 */
 	RP_METHOD,             /* 405: a method we do not relay */
+	RP_NOT_ACCEPTABLE,     /* 406: its Accept leaves out application/sdp */
+	RP_UNSUPPORTED_MEDIA,  /* 415: a body that is not SDP (with Accept) */
 	RP_TRUNK_TIMEOUT,      /* 408: no reply at all from any trunk */
 	RP_NO_ANSWER,          /* 480: [call] no_answer elapsed */
 	RP_CALLEE_GONE,        /* 480: the trunk hung up before we answered */

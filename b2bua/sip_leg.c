@@ -360,7 +360,10 @@ static void op_respond(struct leg *l, int code, const char *reason, const char *
 	if (!l->nh || l->terminated)
 		return;
 	snprintf(ra, sizeof(ra), "%d", retry_after);
-	nua_respond(l->nh, code, phrase_keep(l, code, reason), TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+	/* RFC 3261 21.4.13: a 415 says what we take. */
+	nua_respond(l->nh, code, phrase_keep(l, code, reason),
+		    TAG_IF(code == SC_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp")),
+		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
 		    TAG_END());
 }
@@ -543,6 +546,16 @@ static int known_source(struct sip_stack *st, const struct sockaddr *sa)
 	return sa && st->core && policy_trunk_by_addr(call_core_policy(st->core), sa) != NULL;
 }
 
+/* An Accept list that lets us answer with SDP. */
+static int accepts_sdp(const sip_accept_t *ac)
+{
+	for (; ac; ac = ac->ac_next)
+		if (ac->ac_type && (strcasecmp(ac->ac_type, "application/sdp") == 0 ||
+				    strcasecmp(ac->ac_type, "application/*") == 0 || strcmp(ac->ac_type, "*/*") == 0))
+			return 1;
+	return 0;
+}
+
 /* Every request outside a dialog passes here before any state of ours
  * exists: over its source's rate (or banned) it gets 503, from a
  * stranger 403 (RFC 3261 21.4.4; with [sip] strangers = drop the kernel
@@ -636,6 +649,8 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	inv.nhdrs = nh_count;
 	sdp = sdp_dup(sip);
 	inv.sdp = sdp;
+	inv.body_not_sdp = !sdp && sip->sip_payload && sip->sip_payload->pl_len;
+	inv.refuses_sdp = sip->sip_accept && !accepts_sdp(sip->sip_accept);
 	/* The core answers and releases l itself when it refuses the call. */
 	c = call_on_invite(st->core, l, &inv);
 	if (c)

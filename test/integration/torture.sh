@@ -71,7 +71,13 @@ else
 fi
 # RFC 4475 verdicts the b2bua adds to Sofia's parser.
 grep -q '^127\.0\.0\.2 rfc4475/escruri\.dat SIP/2\.0 400 ' "$W/answers.txt" && pass escruri_400 || fail escruri_400
-# SIP/7.0 (badvers) is dropped by Sofia's transport: no answer, no crash.
+# An INVITE whose body is not SDP gets 415 (with Accept), before anything
+# is routed (RFC 4475 3.3.6 invut); one whose Accept leaves SDP out, 406
+# (3.3.15 sdp01).
+grep -q '^127\.0\.0\.2 rfc4475/invut\.dat SIP/2\.0 415 ' "$W/answers.txt" && pass invut_415 || fail invut_415
+grep -q '^127\.0\.0\.2 rfc4475/sdp01\.dat SIP/2\.0 406 ' "$W/answers.txt" && pass sdp01_406 || fail sdp01_406
+# SIP/7.0 (badvers), badinv01, lwsruri and intmeth never reach us: Sofia's
+# parser drops them (no answer, no crash; the RFC wants 505/400/400/501).
 grep -q '^127\.0\.0\.2 rfc4475/badvers\.dat -$' "$W/answers.txt" && pass badvers_dropped || fail badvers_dropped
 # The valid INVITE with escaped URI from a known trunk is answered.
 grep -q '^127\.0\.0\.2 rfc4475/wsinv\.dat SIP/2\.0 ' "$W/answers.txt" && pass wsinv_answered || fail wsinv_answered

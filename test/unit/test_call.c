@@ -417,6 +417,7 @@ static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int 
 
 /* What the next invite_from() carries besides its number (reset by setup). */
 static const char *inv_display, *inv_pai, *inv_privacy, *inv_to;
+static int inv_body_not_sdp, inv_refuses_sdp;
 
 static char db_path[64];
 static struct call_core *core;
@@ -502,6 +503,7 @@ static void setup(void)
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
 	inv_display = inv_pai = inv_privacy = inv_to = NULL;
+	inv_body_not_sdp = inv_refuses_sdp = 0;
 	nb = nrq = relay_fail = deny_trunk = cdr_final = cdr_events = 0;
 	CU_ASSERT_EQUAL_FATAL(policy_load(&p, db_path, err, sizeof(err)), 0);
 	memset(&env, 0, sizeof(env));
@@ -573,6 +575,8 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	}
 	inv.max_forwards = max_forwards;
 	inv.sdp = sdp;
+	inv.body_not_sdp = inv_body_not_sdp;
+	inv.refuses_sdp = inv_refuses_sdp;
 	c = call_on_invite(core, a, &inv);
 	if (c)
 		a->call = call_ref(c);   /* what sip_leg.c does */
@@ -1263,6 +1267,25 @@ static void test_malformed_offer_is_400_before_routing(void)
 	CU_ASSERT(never("B1 INVITE"));
 }
 
+/* RFC 4475 3.3.6 (invut) and 3.3.15 (sdp01): refused before routing. */
+static void test_body_not_sdp_is_415(void)
+{
+	inv_body_not_sdp = 1;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 70, NULL));
+	CU_ASSERT(expect("A 415 Unsupported Media Type"));
+	CU_ASSERT(never("relay offer"));
+	CU_ASSERT(never("B1 INVITE"));
+}
+
+static void test_accept_without_sdp_is_406(void)
+{
+	inv_refuses_sdp = 1;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 70, offer_sdp));
+	CU_ASSERT(expect("A 406 Not Acceptable"));
+	CU_ASSERT(never("relay offer"));
+	CU_ASSERT(never("B1 INVITE"));
+}
+
 static void test_malformed_answer_fails_call_and_byes_trunk(void)
 {
 	struct call *c = ringing_call();
@@ -1471,6 +1494,8 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_privacy_id_toward_untrusted_trunk),
 	UNIT_TEST(test_privacy_id_toward_trusted_trunk),
 	UNIT_TEST(test_malformed_offer_is_400_before_routing),
+	UNIT_TEST(test_body_not_sdp_is_415),
+	UNIT_TEST(test_accept_without_sdp_is_406),
 	UNIT_TEST(test_malformed_answer_fails_call_and_byes_trunk),
 	UNIT_TEST(test_malformed_early_answer_gives_18x_alone),
 	UNIT_TEST(test_malformed_reoffer_is_400),
