@@ -396,6 +396,11 @@ static void normalise(struct call *c, const struct call_invite *inv)
 	call_copy(c->from_display, sizeof(c->from_display), inv->from_display);
 }
 
+static int too_long(const char *user)
+{
+	return user && strlen(user) >= CALL_MAX_USER;
+}
+
 struct call *call_on_invite(struct call_core *core, struct leg *a, const struct call_invite *inv)
 {
 	const struct call_env *e = &core->env;
@@ -413,6 +418,16 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	if (!from) {
 		log_info("refused INVITE %s: source is no known trunk", inv->call_id);
 		return refuse(core, a, RP_FORBIDDEN);
+	}
+	if (too_long(inv->ruri_user)) {
+		log_info("refused INVITE %s from %s: Request-URI user over %d bytes", inv->call_id, from->name,
+			 CALL_MAX_USER - 1);
+		return refuse(core, a, RP_URI_TOO_LONG);
+	}
+	if (too_long(inv->from_user) || too_long(inv->to_user) || too_long(inv->pai_user)) {
+		log_info("refused INVITE %s from %s: a From, To or P-Asserted-Identity user over %d bytes",
+			 inv->call_id, from->name, CALL_MAX_USER - 1);
+		return refuse(core, a, RP_USER_TOO_LONG);
 	}
 	if (inv->body_not_sdp) {
 		log_info("refused INVITE %s from %s: its body is not SDP", inv->call_id, from->name);

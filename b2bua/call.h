@@ -33,6 +33,11 @@ struct leg;                  /* owned by the leg adapter */
 
 enum call_side { SIDE_A, SIDE_B };
 
+/* The longest user part (number) of a Request-URI, From, To or
+ * P-Asserted-Identity we take, with its NUL; a longer one is refused
+ * (414 / 400), never cut (E.164 needs 16, dial strings a few more). */
+#define CALL_MAX_USER 64
+
 /* What an incoming INVITE carries, copied out of the SIP message by the
  * leg adapter. Strings are NUL-terminated and only valid during the
  * call_on_invite() call. */

@@ -128,7 +128,8 @@ struct call {
 	int early_code;          /* the 18x whose SDP is at the relay */
 	char early_reason[64];
 	/* leg A's request, normalised, reused for each route */
-	char ruri_user[64], from_user[64], from_display[64], to_user[64], pai_user[64];
+	char ruri_user[CALL_MAX_USER], from_user[CALL_MAX_USER], from_display[64], to_user[CALL_MAX_USER];
+	char pai_user[CALL_MAX_USER];
 	int max_forwards;
 	char *sdp_a;
 	struct policy_hdr *hdrs;   /* leg A's headers after the "in" rules; */

@@ -49,6 +49,7 @@ struct leg;
 #include "log.h"
 #include "guard.h"
 #include "reply.h"
+#include "sip_read.h"
 
 
 struct leg {
@@ -205,36 +206,6 @@ static const struct sockaddr *request_source(nua_t *nua)
 	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
 
 	return ai ? ai->ai_addr : NULL;
-}
-
-static const char *sdp_of(const sip_t *sip)
-{
-	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data || !sip->sip_payload->pl_len)
-		return NULL;
-	if (sip->sip_content_type && sip->sip_content_type->c_type &&
-	    strcasecmp(sip->sip_content_type->c_type, "application/sdp") != 0)
-		return NULL;
-	return sip->sip_payload->pl_data;
-}
-
-/* Payload as a NUL-terminated copy (Sofia's body is not always). */
-static char *body_dup(const sip_t *sip)
-{
-	char *s;
-
-	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
-		return NULL;
-	s = malloc(sip->sip_payload->pl_len + 1);
-	if (!s)
-		return NULL;
-	memcpy(s, sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-	s[sip->sip_payload->pl_len] = 0;
-	return s;
-}
-
-static char *sdp_dup(const sip_t *sip)
-{
-	return sdp_of(sip) ? body_dup(sip) : NULL;
 }
 
 static struct sip_nua *nua_for(struct sip_stack *st, const char *transport)
@@ -519,41 +490,9 @@ const struct timer_ops *sip_stack_timer_ops(void)
 
 /* ---- nua events ---- */
 
-/* Sofia keeps a display name as written, quotes and escapes included
- * (RFC 3261 25.1 quoted-string): keep the bare text, printable only. */
-static const char *display_unquote(const char *d, char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	if (!d)
-		return NULL;
-	if (*d == '"')
-		d++;
-	for (; *d && n + 1 < cap; d++) {
-		if (*d == '\\' && d[1])
-			d++;
-		else if (*d == '"')
-			continue;
-		if ((unsigned char)*d >= 0x20 && *d != 0x7f)
-			buf[n++] = *d;
-	}
-	buf[n] = 0;
-	return buf;
-}
-
 static int known_source(struct sip_stack *st, const struct sockaddr *sa)
 {
 	return sa && st->core && policy_trunk_by_addr(call_core_policy(st->core), sa) != NULL;
-}
-
-/* An Accept list that lets us answer with SDP. */
-static int accepts_sdp(const sip_accept_t *ac)
-{
-	for (; ac; ac = ac->ac_next)
-		if (ac->ac_type && (strcasecmp(ac->ac_type, "application/sdp") == 0 ||
-				    strcasecmp(ac->ac_type, "application/*") == 0 || strcmp(ac->ac_type, "*/*") == 0))
-			return 1;
-	return 0;
 }
 
 /* Every request outside a dialog passes here before any state of ours
@@ -595,87 +534,30 @@ static int admit(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, const sip_t
 
 static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
-	const struct sockaddr *sa = request_source(nua);
-	struct call_invite inv;
-	struct policy_hdr hdrs[4];
-	char display[64];
-	size_t nh_count = 0;
+	struct sip_read_invite r;
 	struct leg *l;
 	struct call *c;
-	char *sdp;
-	sip_p_asserted_identity_t *pai;
 
-	/* Sofia accepts headers escaped into the Request-URI, which RFC 3261
-	 * 19.1.5 forbids there (RFC 4475 3.1.2.2 escruri). */
-	if (sip->sip_request->rq_url->url_headers) {
+	if (sip_read_invite(&r, sip, request_source(nua)) != 0) {
 		reply_nh(nua, nh, RP_RURI_HEADERS);
 		nua_handle_destroy(nh);
 		return;
 	}
 	l = leg_new(st);
 	if (!l) {
+		sip_read_invite_done(&r);
 		reply_nh(nua, nh, RP_INTERNAL);
 		nua_handle_destroy(nh);
 		return;
 	}
 	l->nh = nh;
 	nua_handle_bind(nh, l);
-	snprintf(l->call_id, sizeof(l->call_id), "%s",
-		 sip->sip_call_id && sip->sip_call_id->i_id ? sip->sip_call_id->i_id : "");
-
-	memset(&inv, 0, sizeof(inv));
-	if (sa)
-		memcpy(&inv.src, sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-							       : sizeof(struct sockaddr_in));
-	inv.call_id = l->call_id;
-	inv.ruri_user = sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "";
-	inv.from_user = sip->sip_from && sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
-	inv.from_display = display_unquote(sip->sip_from ? sip->sip_from->a_display : NULL, display,
-					   sizeof(display));
-	inv.to_user = sip->sip_to && sip->sip_to->a_url->url_user ? sip->sip_to->a_url->url_user : "";
-	pai = sip_p_asserted_identity(sip);
-	inv.pai_user = pai && pai->paid_url->url_user ? pai->paid_url->url_user : NULL;
-	inv.max_forwards = sip->sip_max_forwards ? (int)sip->sip_max_forwards->mf_count : -1;
-	/* Privacy (RFC 3323) is the one header of leg A we pass on by default. */
-	if (sip->sip_privacy && sip->sip_privacy->priv_values && sip->sip_privacy->priv_values[0]) {
-		snprintf(hdrs[0].name, sizeof(hdrs[0].name), "Privacy");
-		hdrs[0].value[0] = 0;
-		for (int i = 0; sip->sip_privacy->priv_values[i]; i++)
-			snprintf(hdrs[0].value + strlen(hdrs[0].value), sizeof(hdrs[0].value) - strlen(hdrs[0].value),
-				 "%s%s", i ? ";" : "", sip->sip_privacy->priv_values[i]);
-		nh_count = 1;
-	}
-	inv.hdrs = hdrs;
-	inv.nhdrs = nh_count;
-	sdp = sdp_dup(sip);
-	inv.sdp = sdp;
-	inv.body_not_sdp = !sdp && sip->sip_payload && sip->sip_payload->pl_len;
-	inv.refuses_sdp = sip->sip_accept && !accepts_sdp(sip->sip_accept);
+	snprintf(l->call_id, sizeof(l->call_id), "%s", r.call_id);
 	/* The core answers and releases l itself when it refuses the call. */
-	c = call_on_invite(st->core, l, &inv);
+	c = call_on_invite(st->core, l, &r.inv);
 	if (c)
 		l->call = call_ref(c);
-	free(sdp);
-}
-
-/* The realm of a 401/407 challenge, unquoted, or "" . */
-static void challenge_realm(const sip_t *sip, int status, char *out, size_t cap)
-{
-	const msg_auth_t *au = status == SC_UNAUTHORIZED ? sip->sip_www_authenticate
-							 : sip->sip_proxy_authenticate;
-	const char *r = au ? msg_params_find(au->au_params, "realm=") : NULL;
-	size_t n;
-
-	out[0] = 0;
-	if (!au || !au->au_scheme || strcasecmp(au->au_scheme, "Digest") != 0 || !r)
-		return;
-	if (*r == '"')
-		r++;
-	n = strcspn(r, "\"");
-	if (n >= cap)
-		return;
-	memcpy(out, r, n);
-	out[n] = 0;
+	sip_read_invite_done(&r);
 }
 
 static int method_of(nua_event_t event)
@@ -718,16 +600,16 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 		/* nua keeps the handle waiting for credentials. */
 		l->challenged = 1;
 		if (sip)
-			challenge_realm(sip, status, realm, sizeof(realm));
+			sip_read_realm(sip, status, realm, sizeof(realm));
 	}
-	body = body_dup(sip);
+	body = sip_read_body(sip);
 	memset(&r, 0, sizeof(r));
 	r.method = method_of(event);
 	r.code = status;
 	r.reason = phrase;
 	r.ctype = sip && sip->sip_content_type ? sip->sip_content_type->c_type : NULL;
 	r.body = body;
-	r.sdp = sdp_of(sip) ? body : NULL;
+	r.sdp = sip_read_is_sdp(sip) ? body : NULL;
 	r.realm = realm;
 	call_on_response(l->call, l, &r);
 	free(body);
@@ -747,7 +629,7 @@ static void on_in_dialog(nua_t *nua, struct leg *l, nua_event_t event, const sip
 		nua_save_event(nua, l->saved);
 		l->saved_method = method;
 	}
-	body = body_dup(sip);
+	body = sip_read_body(sip);
 	call_on_request(l->call, l, method, ctype, body);
 	free(body);
 }
@@ -883,7 +765,11 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 			 transport);
 	else
 		snprintf(url, sizeof(url), "sip:%s:%d%s", host, a->port, transport);
-	n->nua = nua_create(st->root, on_event, st, NUTAG_URL(url), TPTAG_STUN_SERVER(0), TAG_END());
+	/* Our parser (P-Asserted-Identity parsed), and no message over 64 KB:
+	 * nta answers a larger request 413 before it is ours (the default
+	 * would take 2 MB per message over TCP). */
+	n->nua = nua_create(st->root, on_event, st, NUTAG_URL(url), TPTAG_STUN_SERVER(0),
+			    NTATAG_MCLASS(sip_read_mclass()), NTATAG_MAXSIZE(SIP_MAX_MESSAGE), TAG_END());
 	if (!n->nua) {
 		snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", url);
 		return -1;

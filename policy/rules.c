@@ -31,7 +31,15 @@ struct hdr_rule {
 	char *value;
 };
 
+/* Bounds on one match: peers choose the subject, so a pattern that
+ * backtracks badly (^(\d+)+$) must cost a bounded time, not the SIP
+ * thread (PCRE2's default limit is 10 million steps). Over the limit,
+ * the rule counts as not matching. */
+#define RULES_MATCH_LIMIT 100000
+#define RULES_DEPTH_LIMIT 1000
+
 struct rules {
+	pcre2_match_context *mctx;   /* the limits; read-only once made */
 	struct num_rule *num;
 	size_t nnum, capnum;
 	struct hdr_rule *hdr;
@@ -55,7 +63,18 @@ int rules_header_protected(const char *name)
 
 struct rules *rules_new(void)
 {
-	return calloc(1, sizeof(struct rules));
+	struct rules *r = calloc(1, sizeof(struct rules));
+
+	if (!r)
+		return NULL;
+	r->mctx = pcre2_match_context_create(NULL);
+	if (!r->mctx) {
+		free(r);
+		return NULL;
+	}
+	pcre2_set_match_limit(r->mctx, RULES_MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mctx, RULES_DEPTH_LIMIT);
+	return r;
 }
 
 void rules_free(struct rules *r)
@@ -72,6 +91,7 @@ void rules_free(struct rules *r)
 	}
 	free(r->num);
 	free(r->hdr);
+	pcre2_match_context_free(r->mctx);
 	free(r);
 }
 
@@ -228,13 +248,13 @@ static int applies(int rule_trunk, int trunk_id)
 }
 
 /* >0 substituted, 0 no match, PCRE2_ERROR_NOMEMORY out too small, <0 other. */
-static int substitute(const pcre2_code *re, const char *in, const char *repl, uint32_t opts,
-		      char *out, size_t outlen)
+static int substitute(const struct rules *r, const pcre2_code *re, const char *in, const char *repl,
+		      uint32_t opts, char *out, size_t outlen)
 {
 	PCRE2_SIZE olen = outlen;
 
 	return pcre2_substitute(re, (PCRE2_SPTR)in, PCRE2_ZERO_TERMINATED, 0,
-				opts | PCRE2_SUBSTITUTE_EXTENDED, NULL, NULL,
+				opts | PCRE2_SUBSTITUTE_EXTENDED, NULL, r->mctx,
 				(PCRE2_SPTR)repl, PCRE2_ZERO_TERMINATED,
 				(PCRE2_UCHAR *)out, &olen);
 }
@@ -254,7 +274,7 @@ int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir di
 
 		if (nr->dir != dir || nr->field != field || !applies(nr->trunk_id, trunk_id))
 			continue;
-		rc = substitute(nr->re, in, nr->replace, 0, out, outlen);
+		rc = substitute(r, nr->re, in, nr->replace, 0, out, outlen);
 		if (rc > 0)
 			return 1;
 		if (rc == PCRE2_ERROR_NOMEMORY) {
@@ -276,7 +296,7 @@ static int name_is(const struct policy_hdr *h, const char *name)
 	return strcasecmp(h->name, name) == 0;
 }
 
-static int value_matches(const pcre2_code *re, const char *value)
+static int value_matches(const struct rules *r, const pcre2_code *re, const char *value)
 {
 	pcre2_match_data *md;
 	int rc;
@@ -286,12 +306,13 @@ static int value_matches(const pcre2_code *re, const char *value)
 	md = pcre2_match_data_create_from_pattern(re, NULL);
 	if (!md)
 		return 0;
-	rc = pcre2_match(re, (PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED, 0, 0, md, r->mctx);
 	pcre2_match_data_free(md);
 	return rc >= 0;
 }
 
-static size_t apply_one(const struct hdr_rule *hr, struct policy_hdr *hdrs, size_t n, size_t cap)
+static size_t apply_one(const struct rules *r, const struct hdr_rule *hr, struct policy_hdr *hdrs, size_t n,
+			size_t cap)
 {
 	size_t w = 0;
 
@@ -306,7 +327,7 @@ static size_t apply_one(const struct hdr_rule *hr, struct policy_hdr *hdrs, size
 		return n;
 	case RULES_REMOVE:
 		for (size_t i = 0; i < n; i++) {
-			if (name_is(&hdrs[i], hr->name) && value_matches(hr->re, hdrs[i].value))
+			if (name_is(&hdrs[i], hr->name) && value_matches(r, hr->re, hdrs[i].value))
 				continue;
 			if (w != i)
 				hdrs[w] = hdrs[i];
@@ -323,7 +344,7 @@ static size_t apply_one(const struct hdr_rule *hr, struct policy_hdr *hdrs, size
 				memcpy(hdrs[i].value, hr->value, strlen(hr->value) + 1);
 				continue;
 			}
-			if (substitute(hr->re, hdrs[i].value, hr->value, PCRE2_SUBSTITUTE_GLOBAL,
+			if (substitute(r, hr->re, hdrs[i].value, hr->value, PCRE2_SUBSTITUTE_GLOBAL,
 				       buf, sizeof(buf)) > 0)
 				memcpy(hdrs[i].value, buf, strlen(buf) + 1);
 		}
@@ -342,7 +363,7 @@ size_t rules_header_apply(const struct rules *r, int trunk_id, enum policy_dir d
 
 		if (hr->dir != dir || !applies(hr->trunk_id, trunk_id) || rules_header_protected(hr->name))
 			continue;
-		n = apply_one(hr, hdrs, n, cap);
+		n = apply_one(r, hr, hdrs, n, cap);
 	}
 	return n;
 }

@@ -13,6 +13,8 @@
  * Number rules: the first whose pattern matches rewrites the matched part
  * with its replacement (PCRE2_SUBSTITUTE_EXTENDED: $1, ${name}, \n ...);
  * the rest of the string stays. Header rules: every rule applies in order.
+ * Peers choose the subjects: one match may take at most 100000 steps
+ * (RULES_MATCH_LIMIT in rules.c); a rule over it counts as not matching.
  * Must not: know about SIP; compile patterns after load.
  */
 #ifndef POLICY_RULES_H

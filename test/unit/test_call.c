@@ -1286,6 +1286,32 @@ static void test_accept_without_sdp_is_406(void)
 	CU_ASSERT(never("B1 INVITE"));
 }
 
+/* A number longer than we keep is refused, never cut to another one. */
+static void test_long_numbers_are_refused(void)
+{
+	char n63[64], n64[65];
+	struct call *c;
+
+	memset(n63, '1', 63);
+	n63[63] = 0;
+	memset(n64, '1', 64);
+	n64[64] = 0;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", n64, 70, offer_sdp));
+	CU_ASSERT(expect("A 414 Request-URI Too Long"));
+	inv_pai = n64;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 70, offer_sdp));
+	CU_ASSERT(expect("A 400 User Part Too Long"));
+	CU_ASSERT(never("relay offer"));
+	inv_pai = n63;
+	c = invite_from("127.0.0.2", n63, 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(expect("relay offer"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("offer", 1, "X", 0);
+	while (nrq)
+		relay_reply(rq[0].what, 1, NULL, 0);
+}
+
 static void test_malformed_answer_fails_call_and_byes_trunk(void)
 {
 	struct call *c = ringing_call();
@@ -1496,6 +1522,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_malformed_offer_is_400_before_routing),
 	UNIT_TEST(test_body_not_sdp_is_415),
 	UNIT_TEST(test_accept_without_sdp_is_406),
+	UNIT_TEST(test_long_numbers_are_refused),
 	UNIT_TEST(test_malformed_answer_fails_call_and_byes_trunk),
 	UNIT_TEST(test_malformed_early_answer_gives_18x_alone),
 	UNIT_TEST(test_malformed_reoffer_is_400),

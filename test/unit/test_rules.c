@@ -92,6 +92,32 @@ static void test_number_rewrite_out_too_small(void)
 	rules_free(r);
 }
 
+/* A peer chooses the number: a pattern that backtracks without end
+ * costs at most RULES_MATCH_LIMIT steps and then counts as not matching.
+ * This subject matches (the final "12") only after about a million steps
+ * on the 20 ones before it: PCRE2's default limit (10 million) matches,
+ * ours does not; the header rule with the same pattern keeps its value. */
+static void test_backtracking_is_bounded(void)
+{
+	struct rules *r = rules_new();
+	struct policy_hdr h = {"X-Num", "11111111111111111111#12"};
+	char err[256], out[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(rules_add_number(r, 1, ALL, POLICY_IN, POLICY_RURI, "(1+)+2", "X", 1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rules_add_header(r, 2, ALL, POLICY_OUT, RULES_REPLACE, "X-Num", "(1+)+2", "X", 1, err,
+					 sizeof(err)), 0);
+	rules_finish(r);
+	CU_ASSERT_EQUAL(rules_number_rewrite(r, 1, POLICY_IN, POLICY_RURI, h.value, out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, h.value);
+	CU_ASSERT_EQUAL(rules_header_apply(r, 1, POLICY_OUT, &h, 1, 1), 1);
+	CU_ASSERT_STRING_EQUAL(h.value, "11111111111111111111#12");
+	/* Within the limit the same pattern works. */
+	CU_ASSERT_EQUAL(rules_number_rewrite(r, 1, POLICY_IN, POLICY_RURI, "1112", out, sizeof(out)), 1);
+	CU_ASSERT_STRING_EQUAL(out, "X");
+	rules_free(r);
+}
+
 static void test_bad_regex_names_table_and_id(void)
 {
 	struct rules *r = rules_new();
@@ -201,6 +227,7 @@ static void test_header_add_respects_cap_and_trunk(void)
 UNIT_SUITE(rules,
 	   UNIT_TEST(test_number_rewrite_in_and_out),
 	   UNIT_TEST(test_number_rewrite_out_too_small),
+	   UNIT_TEST(test_backtracking_is_bounded),
 	   UNIT_TEST(test_bad_regex_names_table_and_id),
 	   UNIT_TEST(test_header_add_remove_replace),
 	   UNIT_TEST(test_header_add_respects_cap_and_trunk))

@@ -1,0 +1,157 @@
+/*
+ * sip_read.c - fields of received SIP messages, copied out for the core.
+ *
+ * Owns: nothing past each call. Sofia's parser has accepted the message;
+ * what it keeps as written (quoted display names, bodies without a NUL,
+ * escaped headers in a URI) is cleaned or refused here.
+ * Must not: include nua, answer, decide about calls.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <netinet/in.h>
+
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_extra.h>
+#include <sofia-sip/sip_status.h>
+
+#include "reply.h"
+#include "sip_read.h"
+
+msg_mclass_t const *sip_read_mclass(void)
+{
+	static msg_mclass_t *mc;
+
+	if (!mc)
+		mc = sip_extend_mclass(NULL);
+	return mc ? mc : sip_default_mclass();
+}
+
+int sip_read_is_sdp(const sip_t *sip)
+{
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data || !sip->sip_payload->pl_len)
+		return 0;
+	return !sip->sip_content_type || !sip->sip_content_type->c_type ||
+	       strcasecmp(sip->sip_content_type->c_type, "application/sdp") == 0;
+}
+
+/* Sofia's body is not always NUL-terminated. */
+char *sip_read_body(const sip_t *sip)
+{
+	char *s;
+
+	if (!sip || !sip->sip_payload || !sip->sip_payload->pl_data)
+		return NULL;
+	s = malloc(sip->sip_payload->pl_len + 1);
+	if (!s)
+		return NULL;
+	memcpy(s, sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+	s[sip->sip_payload->pl_len] = 0;
+	return s;
+}
+
+/* Sofia keeps a display name as written, quotes and escapes included
+ * (RFC 3261 25.1 quoted-string): keep the bare text, printable only. */
+static const char *display_unquote(const char *d, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (!d)
+		return NULL;
+	if (*d == '"')
+		d++;
+	for (; *d && n + 1 < cap; d++) {
+		if (*d == '\\' && d[1])
+			d++;
+		else if (*d == '"')
+			continue;
+		if ((unsigned char)*d >= 0x20 && *d != 0x7f)
+			buf[n++] = *d;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+/* An Accept list that lets us answer with SDP. */
+static int accepts_sdp(const sip_accept_t *ac)
+{
+	for (; ac; ac = ac->ac_next)
+		if (ac->ac_type && (strcasecmp(ac->ac_type, "application/sdp") == 0 ||
+				    strcasecmp(ac->ac_type, "application/*") == 0 || strcmp(ac->ac_type, "*/*") == 0))
+			return 1;
+	return 0;
+}
+
+static const char *user_of(const url_t *u)
+{
+	return u && u->url_user ? u->url_user : "";
+}
+
+int sip_read_invite(struct sip_read_invite *r, const sip_t *sip, const struct sockaddr *src)
+{
+	struct call_invite *inv = &r->inv;
+	sip_p_asserted_identity_t *pai;
+
+	memset(r, 0, sizeof(*r));
+	/* Sofia accepts headers escaped into the Request-URI, which RFC 3261
+	 * 19.1.5 forbids there (RFC 4475 3.1.2.2 escruri). */
+	if (!sip->sip_request || sip->sip_request->rq_url->url_headers)
+		return -1;
+	if (src)
+		memcpy(&inv->src, src,
+		       src->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	snprintf(r->call_id, sizeof(r->call_id), "%s",
+		 sip->sip_call_id && sip->sip_call_id->i_id ? sip->sip_call_id->i_id : "");
+	inv->call_id = r->call_id;
+	inv->ruri_user = user_of(sip->sip_request->rq_url);
+	inv->from_user = sip->sip_from ? user_of(sip->sip_from->a_url) : "";
+	inv->from_display = display_unquote(sip->sip_from ? sip->sip_from->a_display : NULL, r->display,
+					    sizeof(r->display));
+	inv->to_user = sip->sip_to ? user_of(sip->sip_to->a_url) : "";
+	pai = sip_p_asserted_identity(sip);
+	inv->pai_user = pai && pai->paid_url->url_user ? pai->paid_url->url_user : NULL;
+	inv->max_forwards = sip->sip_max_forwards ? (int)sip->sip_max_forwards->mf_count : -1;
+	/* Privacy (RFC 3323) is the one header of leg A we pass on by default. */
+	if (sip->sip_privacy && sip->sip_privacy->priv_values && sip->sip_privacy->priv_values[0]) {
+		struct policy_hdr *h = &r->hdrs[0];
+
+		snprintf(h->name, sizeof(h->name), "Privacy");
+		h->value[0] = 0;
+		for (int i = 0; sip->sip_privacy->priv_values[i]; i++)
+			snprintf(h->value + strlen(h->value), sizeof(h->value) - strlen(h->value), "%s%s",
+				 i ? ";" : "", sip->sip_privacy->priv_values[i]);
+		inv->hdrs = r->hdrs;
+		inv->nhdrs = 1;
+	}
+	r->sdp = sip_read_is_sdp(sip) ? sip_read_body(sip) : NULL;
+	inv->sdp = r->sdp;
+	inv->body_not_sdp = !r->sdp && sip->sip_payload && sip->sip_payload->pl_len;
+	inv->refuses_sdp = sip->sip_accept && !accepts_sdp(sip->sip_accept);
+	return 0;
+}
+
+void sip_read_invite_done(struct sip_read_invite *r)
+{
+	free(r->sdp);
+	r->sdp = NULL;
+}
+
+void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap)
+{
+	const msg_auth_t *au = status == SC_UNAUTHORIZED ? sip->sip_www_authenticate
+							 : sip->sip_proxy_authenticate;
+	const char *r = au ? msg_params_find(au->au_params, "realm=") : NULL;
+	size_t n;
+
+	out[0] = 0;
+	if (!au || !au->au_scheme || strcasecmp(au->au_scheme, "Digest") != 0 || !r)
+		return;
+	if (*r == '"')
+		r++;
+	n = strcspn(r, "\"");
+	if (n >= cap)
+		return;
+	memcpy(out, r, n);
+	out[n] = 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * sip_read.h - what the b2bua takes from a SIP message it received,
+ * copied out of Sofia's parsed sip_t as plain data for the core.
+ *
+ * Owns: struct sip_read_invite (the copies an INVITE's fields live in).
+ * Pure functions of the message; any thread. Split from the nua adapter
+ * so the fuzz target (test/fuzz/fuzz_sip.c) runs the very code the
+ * daemon runs on every received INVITE and response.
+ * Must not: know nua, answer anything, or keep a pointer into the sip_t
+ * beyond the core's event.
+ */
+#ifndef SIP_READ_H
+#define SIP_READ_H
+
+#include <sofia-sip/sip.h>
+#include "call.h"
+
+/* The largest SIP message we take (UDP's own limit; TCP is held to it). */
+#define SIP_MAX_MESSAGE 65536
+
+/* The parser every SIP stack of ours uses: Sofia's default one extended
+ * with the headers of sip_extra.h (P-Asserted-Identity, Privacy ...),
+ * which the default leaves unparsed. Made once, kept for the process. */
+msg_mclass_t const *sip_read_mclass(void);
+
+/* The fields of one INVITE, valid until sip_read_invite_done(). */
+struct sip_read_invite {
+	struct call_invite inv;
+	char call_id[128];
+	char display[64];
+	struct policy_hdr hdrs[1];   /* Privacy (RFC 3323) */
+	char *sdp;                   /* malloc'd */
+};
+
+/* Fills r->inv from an INVITE received from src. 0, or -1 when the
+ * request must be refused as it stands (RP_RURI_HEADERS: headers escaped
+ * into the Request-URI, RFC 3261 19.1.5). */
+int sip_read_invite(struct sip_read_invite *r, const sip_t *sip, const struct sockaddr *src);
+void sip_read_invite_done(struct sip_read_invite *r);
+
+/* The body as a NUL-terminated malloc'd copy, or NULL. */
+char *sip_read_body(const sip_t *sip);
+/* 1 when the body is SDP (Content-Type application/sdp, or none). */
+int sip_read_is_sdp(const sip_t *sip);
+/* The realm of a 401/407's Digest challenge, unquoted, or "" . */
+void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap);
+
+#endif
