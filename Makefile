@@ -10,7 +10,15 @@
 # of the other.
 
 SAN ?= 0
-ifeq ($(SAN),1)
+FUZZ ?= 0
+ifeq ($(FUZZ),1)
+# libFuzzer build (make fuzz): clang, every object instrumented, targets
+# linked with the fuzzer's main.
+CC       = clang
+BUILD   ?= build-fuzz
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZDEF  = -DFUZZ_LIBFUZZER
+else ifeq ($(SAN),1)
 BUILD   ?= build-asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -53,7 +61,7 @@ WIRE_LIB = $(BUILD)/libwire.a
 B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_route.c \
             b2bua/call_dialog.c b2bua/reply.c b2bua/daemon.c b2bua/guard.c b2bua/sip_read.c b2bua/sip_leg.c \
             b2bua/relay_client.c b2bua/cdr_writer.c b2bua/control.c \
-            b2bua/limits.c b2bua/clock.c b2bua/media_policy.c
+            b2bua/trunk_limits.c b2bua/clock.c b2bua/media_policy.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
 
@@ -69,12 +77,17 @@ RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_INIH) -lpthread
 TEST_MAIN       = test/unit/main.c
 TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rules.c \
                   test/unit/test_rates.c test/unit/test_policy.c test/unit/test_cdr_store.c \
-                  test/unit/test_cdr_query.c
-TEST_B2BUA_SRC  = test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
-                  test/unit/test_relay_client.c test/unit/test_limits.c
-TEST_RELAY_SRC  = test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
+                  test/unit/test_cdr_query.c test/unit/test_fuzz_policy.c
+TEST_B2BUA_SRC  = test/unit/test_fuzz_b2bua.c test/unit/test_media_policy.c test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
+                  test/unit/test_relay_client.c test/unit/test_trunk_limits.c
+TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
                   test/unit/test_srtp_ctx.c test/unit/test_stream.c test/unit/test_ng_server.c
 TOOLS_SRC       = test/tools/srtp_peer.c
+# Fuzz targets (test/fuzz/): each is also replayed by its module's unit tests.
+FUZZ_B2BUA_SRC  = test/fuzz/fuzz_sdp.c test/fuzz/fuzz_sip.c test/fuzz/fuzz_ng_reply.c
+FUZZ_RELAY_SRC  = test/fuzz/fuzz_sdp_rewrite.c test/fuzz/fuzz_ng.c
+FUZZ_POLICY_SRC = test/fuzz/fuzz_rules.c
+FUZZ_TARGETS    = sdp sip ng_reply sdp_rewrite ng rules
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -87,11 +100,15 @@ $(call obj,$(TEST_MAIN)): MODINC = -Itest/unit
 $(call obj,$(TEST_POLICY_SRC)): MODINC = -Itest/unit $(INC_POLICY)
 $(call obj,$(TEST_B2BUA_SRC)): MODINC = -Itest/unit $(INC_B2BUA)
 $(call obj,$(TEST_RELAY_SRC)): MODINC = -Itest/unit $(INC_RELAY)
+$(call obj,$(FUZZ_B2BUA_SRC)): MODINC = -Itest/fuzz $(INC_B2BUA)
+$(call obj,$(FUZZ_RELAY_SRC)): MODINC = -Itest/fuzz $(INC_RELAY)
+$(call obj,$(FUZZ_POLICY_SRC)): MODINC = -Itest/fuzz $(INC_POLICY)
+$(call obj,$(FUZZ_B2BUA_SRC) $(FUZZ_RELAY_SRC) $(FUZZ_POLICY_SRC)): CPPFLAGS += $(FUZZDEF)
 
 BINS = $(BUILD)/b2bua $(BUILD)/media-relay $(BUILD)/b2bua-ctl
 TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer
 
-.PHONY: all deps run test asan bench flood clean unit integration
+.PHONY: all deps run test asan bench flood fuzz fuzz-bins clean unit integration
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -118,13 +135,13 @@ $(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(WIRE_LIB)
 $(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) -lm
 
-$(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC)) $(POLICY_OBJ)
+$(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC) $(FUZZ_POLICY_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm
 
-$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
+$(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(FUZZ_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
 
-$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(RELAY_SRC)) $(WIRE_LIB)
+$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(FUZZ_RELAY_SRC) $(RELAY_SRC)) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS) $(LIBS_CUNIT)
 
 $(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC))
@@ -133,6 +150,20 @@ $(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC))
 BENCH_TOOLS = $(BUILD)/rtp_load
 $(BUILD)/rtp_load: $(call obj,test/tools/rtp_load.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP)
+
+# One binary per fuzz target, each linked with the code its module's
+# unit tests link.
+FUZZ_BINS = $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_LINK = -fsanitize=fuzzer $(LDFLAGS)
+$(BUILD)/fuzz_sdp $(BUILD)/fuzz_sip $(BUILD)/fuzz_ng_reply: $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o \
+		$(call obj,$(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
+	$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
+$(BUILD)/fuzz_sdp_rewrite $(BUILD)/fuzz_ng: $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o \
+		$(call obj,$(RELAY_SRC)) $(WIRE_LIB)
+	$(CC) $(FUZZ_LINK) -o $@ $^ $(RELAY_LIBS)
+$(BUILD)/fuzz_rules: $(BUILD)/obj/test/fuzz/fuzz_rules.o $(POLICY_OBJ)
+	$(CC) $(FUZZ_LINK) -o $@ $^ $(POLICY_LIBS) -lm
+fuzz-bins: $(FUZZ_BINS)
 
 deps:
 	@scripts/deps.sh
@@ -161,7 +192,13 @@ bench: deps all $(BENCH_TOOLS)
 flood: deps all
 	@scripts/flood.sh $(BUILD)
 
+# FUZZ_SECONDS per target (default 60); FUZZ_TARGETS to pick some.
+fuzz: deps
+	@scripts/deps.sh clang libfuzzer-14-dev
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@scripts/fuzz.sh build-fuzz $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -26,6 +26,7 @@ void config_defaults(struct config *c)
 	config_parse_listen(&c->listen[0], "udp:127.0.0.1:5060");
 	c->nlisten = 1;
 	snprintf(c->db_path, sizeof(c->db_path), "var/b2bua.db");
+	c->db_mode = 0600;
 	snprintf(c->relay[0], sizeof(c->relay[0]), "127.0.0.1:2223");
 	c->nrelays = 1;
 	c->relay_timeout_ms = 2000;
@@ -188,6 +189,13 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 	}
 	if (IS("db", "path"))
 		return set_str(x, c->db_path, sizeof(c->db_path), key, v);
+	if (IS("db", "mode")) {
+		/* Call records and trunk passwords: never for every user. */
+		if (strcmp(v, "0600") != 0 && strcmp(v, "0640") != 0)
+			return fail(x, "%s: expected 0600|0640, got '%s'", key, v);
+		c->db_mode = strcmp(v, "0640") == 0 ? 0640 : 0600;
+		return 1;
+	}
 	if (IS("relay", "ng")) {
 		c->nrelays = 0;
 		return each_item(x, key, v, add_relay);

@@ -25,6 +25,7 @@ struct config {
 	char advertise[64];     /* public address for Via/Contact, "" = none */
 	char user_agent[64];    /* our User-Agent/Server, "" = send none */
 	char db_path[256];
+	int db_mode;            /* [db] mode: 0600 (default) or 0640, for a new database */
 	char relay[CONFIG_MAX_RELAYS][64];   /* "ADDR:PORT" */
 	int nrelays;
 	int relay_timeout_ms;   /* per request, retransmitted within it */

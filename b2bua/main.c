@@ -32,7 +32,7 @@ struct app;
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
-#include "limits.h"
+#include "trunk_limits.h"
 #include "log.h"
 #include "relay_client.h"
 #include "sip_leg.h"
@@ -398,6 +398,15 @@ int main(int argc, char **argv)
 	if (pidfile && daemon_pidfile(pidfile, err, sizeof(err)) != 0) {
 		startup_error("%s", err);
 		return 1;
+	}
+	switch (cdr_store_prepare_file(app.cfg.db_path, app.cfg.db_mode, err, sizeof(err))) {
+	case -1:
+		startup_error("db: %s", err);
+		daemon_pidfile_remove();
+		return 1;
+	case 1:
+		log_warn("db: %s", err);
+		break;
 	}
 	if (cdr_writer_start(&app.cdr, app.cfg.db_path, app.cfg.node, err, sizeof(err)) != 0) {
 		startup_error("cdr: %s", err);

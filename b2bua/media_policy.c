@@ -21,6 +21,28 @@ int media_policy_check(const char *sdp, char *why, size_t whylen)
 	return sdp_check(sdp, sdp ? strlen(sdp) : 0, why, whylen);
 }
 
+/* Debian's Sofia reads every bwtype but CT as AS (sdp_check.h): each
+ * b= line gets its own name back, or the SDP is refused. */
+static int restore_bwtypes(su_home_t *home, sdp_session_t *s, const char *sdp, size_t len)
+{
+	char names[SDP_CHECK_MAX_LINES][SDP_CHECK_BWTYPE];
+	size_t n = sdp_check_bwtypes(sdp, len, names, SDP_CHECK_MAX_LINES), i = 0;
+	sdp_bandwidth_t *b;
+
+	for (b = s->sdp_bandwidths; b; b = b->b_next, i++) {
+		if (i >= n || !(b->b_modifier_name = su_strdup(home, names[i])))
+			return -1;
+		b->b_modifier = sdp_bw_x;
+	}
+	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next)
+		for (b = m->m_bandwidths; b; b = b->b_next, i++) {
+			if (i >= n || !(b->b_modifier_name = su_strdup(home, names[i])))
+				return -1;
+			b->b_modifier = sdp_bw_x;
+		}
+	return i == n ? 0 : -1;
+}
+
 /* Nothing reaches Sofia's parser unchecked (it loops on some input).
  * NULL with the reason in why. */
 /* Direction attributes stay as written (sdp_f_mode_manual): a=sendrecv
@@ -34,8 +56,14 @@ static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p, 
 		return NULL;
 	*p = sdp_parse(home, sdp, strlen(sdp), sdp_f_anynet | sdp_f_mode_manual);
 	s = *p ? sdp_session(*p) : NULL;
-	if (!s)
+	if (!s) {
 		snprintf(why, whylen, "%s", *p ? sdp_parsing_error(*p) : "no memory");
+		return NULL;
+	}
+	if (restore_bwtypes(home, s, sdp, strlen(sdp)) != 0) {
+		snprintf(why, whylen, "b= lines not understood");
+		return NULL;
+	}
 	return s;
 }
 

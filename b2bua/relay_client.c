@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <netdb.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,15 @@ static enum relay_err reason_type(const char *why)
 }
 
 /* Sums "stats"."packets" (and "lost") over a tag's RTP streams. */
+/* A counter from the relay goes into a CDR: negative values are not
+ * counts, and a sum stops at the largest one (no signed overflow). */
+static void count_add(long long *sum, long long v)
+{
+	if (v < 0)
+		return;
+	*sum = v > LLONG_MAX - *sum ? LLONG_MAX : *sum + v;
+}
+
 static void tag_totals(const struct bencode *tag, long long *pkts, long long *lost, int64_t *last)
 {
 	const struct bencode *medias = bencode_dict_get(tag, "medias");
@@ -174,9 +184,9 @@ static void tag_totals(const struct bencode *tag, long long *pkts, long long *lo
 			if (flags && bencode_list_has(flags, "RTCP") && !bencode_list_has(flags, "RTP"))
 				continue;
 			if (st && (v = bencode_dict_get(st, "packets")) && v->type == BENCODE_INT)
-				*pkts += v->i;
+				count_add(pkts, v->i);
 			if (st && (v = bencode_dict_get(st, "lost")) && v->type == BENCODE_INT)
-				*lost += v->i;
+				count_add(lost, v->i);
 			if ((v = bencode_dict_get(s, "last packet")) && v->type == BENCODE_INT && v->i > *last)
 				*last = v->i;
 		}

@@ -129,6 +129,7 @@ static int proto_savp(const char *p)
 	return strcasecmp(p, "RTP/SAVP") == 0 || strcasecmp(p, "RTP/SAVPF") == 0;
 }
 
+
 /* Learns what a side's SDP says of one m= line; a=crypto: the first line
  * we can use (RFC 4568 s7.1.1: the offerer lists in preference order). */
 static int side_learn(struct media_side *ms, const struct rewrite_media *rm, const struct calls_sender *from,
@@ -379,7 +380,11 @@ int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const s
 		 * must speak what that side offered (RFC 3264 s6); a re-offer
 		 * without transport-protocol keeps what was agreed (as rtpengine
 		 * does), so a re-INVITE never drops SRTP toward an SRTP peer. */
-		if (tproto)
+		/* T.38 (udptl) and other non-RTP lines keep their protocol
+		 * whatever the call's transport: SRTP is for RTP only. */
+		if (!rewrite_proto_rtp(src->proto))
+			oproto = src->proto;
+		else if (tproto)
 			oproto = tproto;
 		else if (answer && dst->have)
 			oproto = dst->proto;

@@ -9,6 +9,8 @@
  * encodes and caches the reply. Must not block.
  */
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,7 @@ struct ng_server {
 	struct cookie_entry *cookie_hash[COOKIE_BUCKETS];
 	int cookie_next;                 /* ring position of the next slot */
 	struct ng_stats stats;
+	int64_t refused_log_ms;          /* refused sources are logged once a second */
 	char inbuf[NG_MAX_DGRAM + 1];
 	char outbuf[NG_MAX_DGRAM];
 };
@@ -234,6 +237,22 @@ int ng_server_listen_fd(const struct ng_server *ng)
 	return ng->fd;
 }
 
+/* Counted, and logged at most once a second. */
+static void refused(struct ng_server *ng, const struct sockaddr *sa)
+{
+	int64_t now = stream_now_ms();
+	char host[64] = "?";
+
+	ng->stats.refused++;
+	if (now - ng->refused_log_ms < 1000)
+		return;
+	ng->refused_log_ms = now;
+	getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), host,
+		    sizeof(host), NULL, 0, NI_NUMERICHOST);
+	rlog_warn("ng request from %s refused: not in [relay] allow (%llu so far)", host,
+		  (unsigned long long)ng->stats.refused);
+}
+
 void ng_server_read(struct ng_server *ng)
 {
 	for (;;) {
@@ -246,6 +265,12 @@ void ng_server_read(struct ng_server *ng)
 			if (errno == EINTR)
 				continue;
 			return;
+		}
+		/* Whoever can send ng steers the media of every call: only the
+		 * configured b2buas get an answer, or anything at all. */
+		if (!relay_config_allows(ng->cfg, &from.sa)) {
+			refused(ng, &from.sa);
+			continue;
 		}
 		out = ng_server_handle(ng, ng->inbuf, (size_t)n, ng->outbuf, sizeof(ng->outbuf),
 				       stream_now_ms());

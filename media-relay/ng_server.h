@@ -30,6 +30,7 @@ struct ng_server;
 
 struct ng_stats {
 	uint64_t requests, errors, retransmits, dropped;
+	uint64_t refused;         /* from a source outside [relay] allow: no answer */
 };
 
 /* NULL with a reason on failure. cfg must outlive the server. */

@@ -6,6 +6,7 @@
  * it only reads a file.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -59,6 +60,82 @@ static int valid_ip(const char *s)
 	unsigned char buf[16];
 
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static int parse_int(const char *v, long min, long max, long *out);
+
+/* "ADDR" or "ADDR/BITS", IPv4 or IPv6. 0 or -1. */
+static int parse_net(const char *s, struct relay_net *n)
+{
+	char addr[64];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	long bits;
+
+	if (len == 0 || len >= sizeof(addr))
+		return -1;
+	memcpy(addr, s, len);
+	addr[len] = 0;
+	memset(n, 0, sizeof(*n));
+	if (inet_pton(AF_INET, addr, n->addr) == 1)
+		n->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, n->addr) == 1)
+		n->family = AF_INET6;
+	else
+		return -1;
+	bits = n->family == AF_INET ? 32 : 128;
+	if (slash && parse_int(slash + 1, 0, bits, &bits) < 0)
+		return -1;
+	n->bits = (int)bits;
+	return 0;
+}
+
+static int parse_allow(struct relay_config *cfg, const char *value)
+{
+	char buf[1024], *save = NULL;
+
+	if (strlen(value) >= sizeof(buf))
+		return -1;
+	strcpy(buf, value);
+	cfg->nallow = 0;
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		if (cfg->nallow == RELAY_MAX_ALLOW || parse_net(t, &cfg->allow[cfg->nallow]) < 0)
+			return -1;
+		cfg->nallow++;
+	}
+	return cfg->nallow ? 0 : -1;
+}
+
+static int net_has(const struct relay_net *n, int family, const unsigned char *a)
+{
+	int full = n->bits / 8, rest = n->bits % 8;
+
+	if (n->family != family || memcmp(n->addr, a, (size_t)full) != 0)
+		return 0;
+	return !rest || ((n->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int relay_config_allows(const struct relay_config *cfg, const struct sockaddr *sa)
+{
+	const unsigned char *a;
+	int family = sa->sa_family;
+
+	if (family == AF_INET) {
+		a = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (family == AF_INET6) {
+		a = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		/* An IPv4 client of a dual-stack socket (::ffff:a.b.c.d). */
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+			family = AF_INET;
+			a += 12;
+		}
+	} else {
+		return 0;
+	}
+	for (int i = 0; i < cfg->nallow; i++)
+		if (net_has(&cfg->allow[i], family, a))
+			return 1;
+	return 0;
 }
 
 static int parse_int(const char *v, long min, long max, long *out)
@@ -118,6 +195,9 @@ static int handler(void *user, const char *section, const char *name, const char
 			if (parse_int(value, 0, 256, &n) < 0)
 				return fail(c, "workers: expected 0-256, got '%s'%s", value, "");
 			cfg->workers = (int)n;
+		} else if (strcasecmp(name, "allow") == 0) {
+			if (parse_allow(cfg, value) < 0)
+				return fail(c, "allow: expected ADDR[/BITS], ... (at most 16), got '%s'%s", value, "");
 		} else if (strcasecmp(name, "media_timeout") == 0) {
 			if (parse_int(value, 0, 86400, &n) < 0)
 				return fail(c, "media_timeout: expected seconds 0-86400, got '%s'%s", value, "");
@@ -149,6 +229,7 @@ void relay_config_defaults(struct relay_config *cfg)
 	cfg->workers = 0;
 	cfg->media_timeout = 60;
 	cfg->log_level = RLOG_INFO;
+	parse_allow(cfg, "127.0.0.0/8, ::1");
 }
 
 int relay_config_load(struct relay_config *cfg, const char *path, char *err, size_t errlen)

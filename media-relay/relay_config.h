@@ -9,7 +9,17 @@
 #ifndef RELAY_CONFIG_H
 #define RELAY_CONFIG_H
 
+#include <sys/socket.h>
 #include "rlog.h"
+
+#define RELAY_MAX_ALLOW 16
+
+/* One network of [relay] allow. */
+struct relay_net {
+	int family;               /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits;
+};
 
 struct relay_config {
 	char ng_addr[64];     /* [relay] ng = ADDR:PORT (control, UDP) */
@@ -19,11 +29,17 @@ struct relay_config {
 	int workers;          /* [relay] workers; 0 in the file = cores */
 	int media_timeout;    /* [relay] media_timeout seconds; 0 = off */
 	enum rlog_level log_level; /* [log] level */
+	/* [relay] allow = CIDR, ...: who may send ng requests (default
+	 * loopback only: the media of every call is steered from there). */
+	struct relay_net allow[RELAY_MAX_ALLOW];
+	int nallow;
 };
 
 void relay_config_defaults(struct relay_config *cfg);
 /* 0, or -1 with "file:line: message" (or "file: message") in err. */
 int relay_config_load(struct relay_config *cfg, const char *path, char *err, size_t errlen);
+/* 1 when sa (an ng request's source) is inside [relay] allow. */
+int relay_config_allows(const struct relay_config *cfg, const struct sockaddr *sa);
 /* Parses "ADDR:PORT" or "[V6]:PORT" into addr/port; 0 or -1. */
 int relay_config_hostport(const char *s, char *addr, size_t addrlen, int *port);
 

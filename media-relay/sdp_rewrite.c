@@ -33,6 +33,38 @@ static int proto_is_savp(const char *name)
 	return name && (strcasecmp(name, "RTP/SAVP") == 0 || strcasecmp(name, "RTP/SAVPF") == 0);
 }
 
+int rewrite_proto_rtp(const char *proto)
+{
+	static const char *const rtp[] = {"RTP/AVP", "RTP/SAVP", "RTP/AVPF", "RTP/SAVPF"};
+
+	for (size_t i = 0; proto && i < sizeof(rtp) / sizeof(rtp[0]); i++)
+		if (strcasecmp(proto, rtp[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Debian's Sofia reads every bwtype but CT as AS (sdp_check.h): each
+ * b= line gets its own name back, or the SDP is refused. */
+static int restore_bwtypes(su_home_t *home, sdp_session_t *s, const char *sdp, size_t len)
+{
+	char names[SDP_CHECK_MAX_LINES][SDP_CHECK_BWTYPE];
+	size_t n = sdp_check_bwtypes(sdp, len, names, SDP_CHECK_MAX_LINES), i = 0;
+	sdp_bandwidth_t *b;
+
+	for (b = s->sdp_bandwidths; b; b = b->b_next, i++) {
+		if (i >= n || !(b->b_modifier_name = su_strdup(home, names[i])))
+			return -1;
+		b->b_modifier = sdp_bw_x;
+	}
+	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next)
+		for (b = m->m_bandwidths; b; b = b->b_next, i++) {
+			if (i >= n || !(b->b_modifier_name = su_strdup(home, names[i])))
+				return -1;
+			b->b_modifier = sdp_bw_x;
+		}
+	return i == n ? 0 : -1;
+}
+
 static sdp_session_t *parse(su_home_t *home, const char *sdp, size_t len, sdp_parser_t **parser,
 			    char *err, size_t errlen)
 {
@@ -51,6 +83,10 @@ static sdp_session_t *parse(su_home_t *home, const char *sdp, size_t len, sdp_pa
 	if (!s) {
 		snprintf(err, errlen, "bad SDP: %s",
 			 *parser && sdp_parsing_error(*parser) ? sdp_parsing_error(*parser) : "parse failed");
+		return NULL;
+	}
+	if (restore_bwtypes(home, s, sdp, len) != 0) {
+		snprintf(err, errlen, "bad SDP: b= lines not understood");
 		return NULL;
 	}
 	return s;
@@ -209,7 +245,13 @@ char *rewrite_apply(const char *sdp, size_t len, const struct rewrite_params *p,
 		o = &p->media[i];
 		for (sdp_connection_t *c = m->m_connections; c; c = c->c_next)
 			set_conn(home, c, p->addr, v6);
-		if (o->proto) {
+		if (o->proto && strcasecmp(o->proto, m->m_proto_name ? m->m_proto_name : "") != 0) {
+			/* Only RTP becomes SRTP or back (udptl stays udptl). */
+			if (!rewrite_proto_rtp(m->m_proto_name) || !rewrite_proto_rtp(o->proto)) {
+				snprintf(err, errlen, "m= line %d: %s cannot become %s", i + 1,
+					 m->m_proto_name ? m->m_proto_name : "?", o->proto);
+				goto out;
+			}
 			m->m_proto = proto_is_savp(o->proto) ? sdp_proto_srtp : sdp_proto_rtp;
 			m->m_proto_name = su_strdup(home, o->proto);
 		}
@@ -220,6 +262,8 @@ char *rewrite_apply(const char *sdp, size_t len, const struct rewrite_params *p,
 		if (m->m_rejected || m->m_port == 0)
 			continue;
 		m->m_port = (unsigned long)o->port;
+		if (!rewrite_proto_rtp(m->m_proto_name))
+			continue;   /* no RTCP port, no keys */
 		snprintf(buf, sizeof(buf), "%d", o->rtcp_port);
 		if (!(a = attr_new(home, "rtcp", buf)))
 			goto nomem;

@@ -56,6 +56,10 @@ struct rewrite_params {
 	struct rewrite_out media[REWRITE_MAX_MEDIA];
 };
 
+/* 1 for the protocols SRTP and RTCP apply to (RTP/AVP, RTP/SAVP,
+ * RTP/AVPF, RTP/SAVPF, any case); udptl (T.38) and the rest keep their
+ * protocol and get no keys and no a=rtcp. */
+int rewrite_proto_rtp(const char *proto);
 /* 0, or -1 with a reason in err. */
 int rewrite_parse(const char *sdp, size_t len, struct rewrite_info *out, char *err, size_t errlen);
 /* The rewritten SDP (malloc'd, NUL-terminated; caller frees), or NULL

@@ -7,10 +7,14 @@
  * (no final response yet) is NULL too.
  * Must not: know about SIP, queues or threads.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "cdr_store.h"
 #include "db.h"
 
@@ -35,6 +39,34 @@ void cdr_store_close(struct cdr_store *s)
 	sqlite3_finalize(s->commit);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+int cdr_store_prepare_file(const char *path, int mode, char *msg, size_t msglen)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+
+	msg[0] = 0;
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST) {
+		snprintf(msg, msglen, "%s: cannot create: %s", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char p[4096];
+		struct stat st;
+
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		if (stat(p, &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH))) {
+			snprintf(msg, msglen, "%s is open to every user (mode %04o): chmod 600 %s*", p,
+				 (unsigned)(st.st_mode & 07777), path);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int cdr_store_open(struct cdr_store **out, const char *path, char *err, size_t errlen)

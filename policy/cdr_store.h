@@ -40,6 +40,13 @@ struct cdr_row {
 
 struct cdr_store;
 
+/* The database file before anything opens it: created with mode (0600
+ * or 0640; SQLite would make it 0644 less the umask, and its -wal and
+ * -shm files copy the database's mode) when it does not exist. 0 when
+ * all is well, 1 when the database (or its -wal/-shm) is readable or
+ * writable by every user (a warning in msg: call records and trunk
+ * passwords live there), -1 when it cannot be created (msg says why). */
+int cdr_store_prepare_file(const char *path, int mode, char *msg, size_t msglen);
 int cdr_store_open(struct cdr_store **out, const char *path, char *err, size_t errlen);
 void cdr_store_close(struct cdr_store *s);
 int cdr_store_begin(struct cdr_store *s);

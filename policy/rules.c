@@ -125,6 +125,16 @@ static char *dup_str(const char *s)
 	return d;
 }
 
+/* A line break (or any control character) in what goes into a SIP header
+ * would let a rule write headers of its own. */
+static int has_control(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 int rules_add_number(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 		     enum policy_field field, const char *match, const char *replace,
 		     int priority, char *err, size_t errlen)
@@ -139,6 +149,10 @@ int rules_add_number(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 			goto oom;
 		r->num = v;
 		r->capnum = cap;
+	}
+	if (has_control(replace)) {
+		snprintf(err, errlen, "number_rules id %d: replacement holds a control character", id);
+		return -1;
 	}
 	nr.re = compile("number_rules", id, match ? match : "", err, errlen);
 	if (!nr.re)
@@ -252,11 +266,15 @@ static int substitute(const struct rules *r, const pcre2_code *re, const char *i
 		      uint32_t opts, char *out, size_t outlen)
 {
 	PCRE2_SIZE olen = outlen;
+	int rc = pcre2_substitute(re, (PCRE2_SPTR)in, PCRE2_ZERO_TERMINATED, 0,
+				  opts | PCRE2_SUBSTITUTE_EXTENDED, NULL, r->mctx,
+				  (PCRE2_SPTR)repl, PCRE2_ZERO_TERMINATED,
+				  (PCRE2_UCHAR *)out, &olen);
 
-	return pcre2_substitute(re, (PCRE2_SPTR)in, PCRE2_ZERO_TERMINATED, 0,
-				opts | PCRE2_SUBSTITUTE_EXTENDED, NULL, r->mctx,
-				(PCRE2_SPTR)repl, PCRE2_ZERO_TERMINATED,
-				(PCRE2_UCHAR *)out, &olen);
+	/* Escapes (\n, \x{0d}) can make what the text of a rule cannot. */
+	if (rc > 0 && has_control(out))
+		return PCRE2_ERROR_BADREPLACEMENT;
+	return rc;
 }
 
 int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir dir,

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "sdp_check.h"
 
 /* token-char = %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E */
@@ -81,8 +82,33 @@ static long number_value(const struct span *w)
 	return v;
 }
 
-/* Checks one line's value; NULL when it is well formed, else the fault. */
-static const char *check_value(char type, struct span v)
+/* a=rtpmap in an RTP section: payload-type SP encoding-name "/" clock-rate
+ * ["/" encoding-params] (RFC 8866 6.6). Sofia's parser refuses a bad one
+ * only in RTP sections, so a section that becomes RTP on its way through
+ * us (RTP/SAVPF -> RTP/AVP) must already hold good ones. */
+static const char *check_rtpmap(struct span v)
+{
+	struct span pt, enc, rate;
+	const char *sp = memchr(v.p, ' ', (size_t)(v.end - v.p)), *slash, *slash2;
+
+	if (!sp)
+		return "bad rtpmap";
+	pt = (struct span){v.p, sp};
+	slash = memchr(sp + 1, '/', (size_t)(v.end - sp - 1));
+	if (!slash)
+		return "rtpmap without clock rate";
+	enc = (struct span){sp + 1, slash};
+	slash2 = memchr(slash + 1, '/', (size_t)(v.end - slash - 1));
+	rate = (struct span){slash + 1, slash2 ? slash2 : v.end};
+	if (!is_number(&pt, 3) || number_value(&pt) > 127 || !is_token(&enc) || !is_number(&rate, 10) ||
+	    (slash2 && slash2 + 1 == v.end))
+		return "bad rtpmap";
+	return NULL;
+}
+
+/* Checks one line's value; NULL when it is well formed, else the fault.
+ * *rtp says whether the current media section is RTP (set by m=). */
+static const char *check_value(char type, struct span v, int *rtp)
 {
 	struct span w;
 
@@ -115,7 +141,8 @@ static const char *check_value(char type, struct span v)
 		const char *colon = memchr(v.p, ':', (size_t)(v.end - v.p));
 		struct span t = {v.p, colon ? colon : v.end}, n = {colon ? colon + 1 : v.end, v.end};
 
-		return colon && is_token(&t) && is_number(&n, 12) ? NULL : "bad bandwidth";
+		return colon && is_token(&t) && t.end - t.p < SDP_CHECK_BWTYPE && is_number(&n, 12) ? NULL
+										       : "bad bandwidth";
 	}
 	case 't':   /* start-time stop-time */
 		if (!word(&v, &w) || !is_number(&w, 20) || !word(&v, &w) || !is_number(&w, 20) || v.p != v.end)
@@ -148,11 +175,15 @@ static const char *check_value(char type, struct span v)
 		const char *colon = memchr(v.p, ':', (size_t)(v.end - v.p));
 		struct span f = {v.p, colon ? colon : v.end};
 
-		return is_token(&f) ? NULL : "attribute name is not a token";
+		if (!is_token(&f))
+			return "attribute name is not a token";
+		if (*rtp && f.end - f.p == 6 && strncasecmp(f.p, "rtpmap", 6) == 0)
+			return colon ? check_rtpmap((struct span){colon + 1, v.end}) : "rtpmap without value";
+		return NULL;
 	}
 	case 'm': { /* media SP port ["/" integer] SP proto 1*(SP fmt) */
 		const char *slash;
-		struct span port;
+		struct span port, proto;
 		int nfmt = 0;
 
 		if (!word(&v, &w) || !is_token(&w))
@@ -171,6 +202,7 @@ static const char *check_value(char type, struct span v)
 			return "bad port";
 		if (!word(&v, &w))
 			return "no protocol";
+		proto = w;
 		/* proto = token *("/" token) */
 		for (const char *q = w.p, *seg = w.p; q <= w.end; q++) {
 			if (q == w.end || *q == '/') {
@@ -181,9 +213,20 @@ static const char *check_value(char type, struct span v)
 				seg = q + 1;
 			}
 		}
+		/* An RTP profile's formats are payload types, 0-127 (RFC 3551 3),
+		 * whatever the profile's letters: a peer's SAVPF line becomes
+		 * our AVP line, and must still be one. */
+		/* Sofia reads more than RTP/AVP as RTP ("RTP" alone, for one):
+		 * any protocol with a part that starts with RTP counts. */
+		*rtp = 0;
+		for (const char *q = proto.p; q + 3 <= proto.end; q++)
+			if ((q == proto.p || q[-1] == '/') && strncasecmp(q, "RTP", 3) == 0)
+				*rtp = 1;
 		while (v.p < v.end) {
 			if (!word(&v, &w) || !is_token(&w))
 				return "format is not a token";
+			if (*rtp && (!is_number(&w, 3) || number_value(&w) > 127))
+				return "RTP payload type not 0-127";
 			nfmt++;
 		}
 		return nfmt ? NULL : "no format";
@@ -200,7 +243,7 @@ static const char media_fields[] = "icbka";
 int sdp_check(const char *sdp, size_t len, char *err, size_t errlen)
 {
 	const char *p = sdp, *end = sdp + len;
-	int line = 0, nmedia = 0, ntime = 0;
+	int line = 0, nmedia = 0, ntime = 0, rtp = 0;
 	const char *fault = NULL;
 	char type = 0;
 
@@ -276,7 +319,7 @@ int sdp_check(const char *sdp, size_t len, char *err, size_t errlen)
 			ntime++;
 		v.p = p + 2;
 		v.end = stop;
-		if ((fault = check_value(type, v)))
+		if ((fault = check_value(type, v, &rtp)))
 			goto bad;
 		p = eol ? eol + 1 : end;
 	}
@@ -292,4 +335,27 @@ int sdp_check(const char *sdp, size_t len, char *err, size_t errlen)
 bad:
 	snprintf(err, errlen, "line %d (%c=): %s", line, type ? type : '?', fault);
 	return -1;
+}
+
+size_t sdp_check_bwtypes(const char *sdp, size_t len, char (*out)[SDP_CHECK_BWTYPE], size_t max)
+{
+	const char *p = sdp, *end = sdp + len;
+	size_t n = 0;
+
+	while (p < end && n < max) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = eol ? eol : end;
+
+		if (stop - p > 2 && p[0] == 'b' && p[1] == '=') {
+			const char *colon = memchr(p + 2, ':', (size_t)(stop - p - 2));
+			size_t k = colon ? (size_t)(colon - p - 2) : 0;
+
+			if (k > 0 && k < SDP_CHECK_BWTYPE) {
+				memcpy(out[n], p + 2, k);
+				out[n++][k] = 0;
+			}
+		}
+		p = eol ? eol + 1 : end;
+	}
+	return n;
 }

@@ -20,8 +20,16 @@
 #define SDP_CHECK_MAX_LINE 4096     /* one line, without its CRLF */
 #define SDP_CHECK_MAX_MEDIA 16      /* m= lines */
 
+#define SDP_CHECK_BWTYPE 16         /* a bwtype token, with its NUL */
+
 /* 0 when sdp[0..len) is a well-formed SDP; -1 with the first fault in
  * err ("line 3 (m=): protocol is not a token"). */
 int sdp_check(const char *sdp, size_t len, char *err, size_t errlen);
+/* The bwtype of each b= line (CT, AS, TIAS, RS, RR or any token, RFC
+ * 8866 5.8) in the order the lines appear, for an SDP that passed
+ * sdp_check(); the count, at most max. Debian's Sofia parses every
+ * bwtype but CT as AS (b=TIAS:64000, 64 kbit/s, would leave as
+ * b=AS:64000, 64 Mbit/s; b=RR:0 as b=AS:0): its users restore them. */
+size_t sdp_check_bwtypes(const char *sdp, size_t len, char (*out)[SDP_CHECK_BWTYPE], size_t max);
 
 #endif

@@ -7,11 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "unit.h"
 #include "cdr_store.h"
 #include "db.h"
 
 static char db_path[64];
+
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
 
 static int new_path(void)
 {
@@ -230,7 +239,40 @@ static void test_interrupt_stale_only_own_node(void)
 	drop_db();
 }
 
+/* A new database is never open to every user; an old one that is gets
+ * a warning (call records and trunk passwords live there). */
+static void test_prepare_file_modes(void)
+{
+	struct cdr_store *s;
+	struct stat st;
+	char msg[256], wal[96];
+
+	CU_ASSERT_EQUAL_FATAL(new_path(), 0);
+	unlink(db_path);
+	CU_ASSERT_EQUAL(cdr_store_prepare_file(db_path, 0600, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL_FATAL(cdr_store_open(&s, db_path, msg, sizeof(msg)), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", db_path);
+	CU_ASSERT_EQUAL(stat(db_path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	CU_ASSERT_EQUAL(stat(wal, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);   /* SQLite copies the database's mode */
+	cdr_store_close(s);
+	drop_db();
+	CU_ASSERT_EQUAL(cdr_store_prepare_file(db_path, 0640, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(stat(db_path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0640 & ~current_umask());
+	CU_ASSERT_EQUAL(chmod(db_path, 0644), 0);
+	CU_ASSERT_EQUAL(cdr_store_prepare_file(db_path, 0600, msg, sizeof(msg)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "open to every user (mode 0644)"));
+	CU_ASSERT_EQUAL(chmod(db_path, 0600), 0);
+	CU_ASSERT_EQUAL(cdr_store_prepare_file(db_path, 0600, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(cdr_store_prepare_file("/nonexistent-dir/x.db", 0600, msg, sizeof(msg)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "cannot create"));
+	drop_db();
+}
+
 UNIT_SUITE(cdr_store,
+	   UNIT_TEST(test_prepare_file_modes),
 	   UNIT_TEST(test_open_applies_schema),
 	   UNIT_TEST(test_insert_update_round_trip),
 	   UNIT_TEST(test_time_format_edges),

@@ -82,6 +82,10 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.grace_s, 30);
 	CU_ASSERT_EQUAL(c.media_timeout_poll_s, 10);
 	CU_ASSERT_EQUAL(c.rate_limit_pps, 200);
+	CU_ASSERT_EQUAL(c.ban_after, 200);
+	CU_ASSERT_EQUAL(c.ban_time_s, 600);
+	CU_ASSERT_EQUAL(c.drop_strangers, 0);
+	CU_ASSERT_EQUAL(c.db_mode, 0600);
 }
 
 static void test_full_file(void)
@@ -104,6 +108,10 @@ static void test_full_file(void)
 	CU_ASSERT_STRING_EQUAL(c.user_agent, "test-b2bua/1.0");
 	CU_ASSERT_EQUAL(c.rate_limit_pps, 0);
 	CU_ASSERT_STRING_EQUAL(c.db_path, "/tmp/test-b2bua.db");
+	CU_ASSERT_EQUAL(c.db_mode, 0640);
+	CU_ASSERT_EQUAL(c.ban_after, 50);
+	CU_ASSERT_EQUAL(c.ban_time_s, 120);
+	CU_ASSERT_EQUAL(c.drop_strangers, 1);
 	CU_ASSERT_EQUAL(c.nrelays, 2);
 	CU_ASSERT_STRING_EQUAL(c.relay[0], "127.0.0.1:2223");
 	CU_ASSERT_STRING_EQUAL(c.relay[1], "127.0.0.1:2224");
@@ -175,6 +183,8 @@ static const struct {
 	{"[relay]\nng = localhost\n", 2, "ng"},
 	{"[sip]\nrate_limit = 10x\n", 2, "rate_limit"},
 	{"[log]\nlevel = verbose\n", 2, "verbose"},
+	{"[db]\nmode = 0644\n", 2, "0600|0640"},
+	{"[sip]\nstrangers = ignore\n", 2, "reject|drop"},
 	{"[sip]\nlisten = sctp:1.2.3.4:5060\n", 2, "sctp"},
 	{"[sip]\nlisten = tls:1.2.3.4:5061\n", 2, "tls"},
 	{"[sip]\nlisten = udp:1.2.3.4:70000\n", 2, "listen"},

@@ -6,7 +6,12 @@
  * golden with placeholders: every m= port and a=rtcp port reads "PORT"
  * and every a=crypto key "KEY", since the relay chooses them.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <string.h>
 #include "unit.h"
 #include "bencode.h"
@@ -354,6 +359,94 @@ static void test_rtp_to_srtp_offers_both_suites_and_answers_plain(void)
 	ng_server_free(ng);
 }
 
+/* Fax (T.38 over udptl) beside audio toward an SRTP trunk: only the
+ * RTP line becomes RTP/SAVP with keys; udptl stays udptl, without keys
+ * or a=rtcp, both ways (wave 1 made it "RTP/SAVP t38"). */
+static void test_srtp_leaves_t38_alone(void)
+{
+	static const char *fax_a =
+		"v=0\r\no=alice 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 49170 RTP/AVP 0\r\nm=image 49172 udptl t38\r\na=T38FaxVersion:0\r\n";
+	static const char *fax_b =
+		"v=0\r\no=bob 2 2 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\n"
+		"m=audio 3456 RTP/SAVP 0\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n"
+		"m=image 3458 udptl t38\r\na=T38FaxVersion:0\r\n";
+	struct ng_server *ng = server();
+	struct reply *r;
+	const char *sdp, *img;
+
+	r = ask(ng, "f1", 0, (const char *const[]){"command", "offer", "call-id", "fax", "from-tag", "a", "sdp",
+						    fax_a, "transport-protocol", "RTP/SAVP", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	img = strstr(sdp, "m=image ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(img);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "m=audio "));
+	CU_ASSERT(strstr(sdp, " RTP/SAVP 0\r\n") && strstr(sdp, " RTP/SAVP 0\r\n") < img);
+	CU_ASSERT_PTR_NOT_NULL(strstr(img, " udptl t38\r\na=T38FaxVersion:0\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(img, "a=crypto"));
+	CU_ASSERT_PTR_NULL(strstr(img, "a=rtcp"));
+	done(r);
+	r = ask(ng, "f2", 0, (const char *const[]){"command", "answer", "call-id", "fax", "from-tag", "a",
+						    "to-tag", "b", "sdp", fax_b, NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, " RTP/AVP 0\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, " udptl t38\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(sdp, "a=crypto"));
+	done(r);
+	ng_server_free(ng);
+}
+
+/* Sends "COOKIE d7:command4:pinge" from src to the server's socket and
+ * returns what came back within 200 ms ("" for nothing). */
+static void ping_from(struct ng_server *ng, const char *src, int port, char *out, size_t cap)
+{
+	struct sockaddr_in me = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
+	struct timeval tv = {0, 200000};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ssize_t n;
+
+	out[0] = 0;
+	inet_pton(AF_INET, src, &me.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons((uint16_t)port);
+	CU_ASSERT_FATAL(fd >= 0 && bind(fd, (struct sockaddr *)&me, sizeof(me)) == 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	CU_ASSERT(sendto(fd, "p1 d7:command4:pinge", 20, 0, (struct sockaddr *)&to, sizeof(to)) == 20);
+	usleep(20000);
+	ng_server_read(ng);
+	n = recv(fd, out, cap - 1, 0);
+	if (n > 0)
+		out[n] = 0;
+	close(fd);
+}
+
+/* Only [relay] allow may steer media: anyone else gets no answer at all,
+ * counted (and logged once a second). */
+static void test_ng_socket_refuses_outside_allow(void)
+{
+	struct relay_config c = cfg;
+	struct ng_server *ng;
+	struct ng_stats st;
+	char err[128], got[128];
+
+	c.ng_port = 43990;
+	c.nallow = 1;
+	c.allow[0] = (struct relay_net){.family = AF_INET, .addr = {127, 0, 0, 5}, .bits = 32};
+	ng = ng_server_new(&c, workers, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ng);
+	CU_ASSERT_FATAL(ng_server_listen(ng, err, sizeof(err)) >= 0);
+	ping_from(ng, "127.0.0.9", c.ng_port, got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "");
+	ping_from(ng, "127.0.0.5", c.ng_port, got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "p1 d6:result4:ponge");
+	ng_server_stats(ng, &st);
+	CU_ASSERT_EQUAL(st.refused, 1);
+	ng_server_free(ng);
+}
+
 /* A re-offer without transport-protocol (Kamailio's default, and a
  * re-INVITE) keeps RTP/SAVP toward the side that agreed to SRTP. */
 static void test_reoffer_keeps_agreed_srtp(void)
@@ -469,6 +562,8 @@ UNIT_SUITE_FULL(ng_server, setup, teardown,
 		UNIT_TEST(test_offer_answer_query_delete),
 		UNIT_TEST(test_retransmission_gets_cached_reply),
 		UNIT_TEST(test_rtp_to_srtp_offers_both_suites_and_answers_plain),
+		UNIT_TEST(test_srtp_leaves_t38_alone),
+		UNIT_TEST(test_ng_socket_refuses_outside_allow),
 		UNIT_TEST(test_srtp_to_rtp_answers_with_offered_tag_and_suite),
 		UNIT_TEST(test_ports_exhausted),
 		UNIT_TEST(test_reoffer_keeps_agreed_srtp),

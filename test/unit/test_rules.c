@@ -118,6 +118,31 @@ static void test_backtracking_is_bounded(void)
 	rules_free(r);
 }
 
+/* Nothing a rule writes into a SIP header holds a line break: not from
+ * its text (refused at load), not from an escape (the rule then counts
+ * as not matching). Found by fuzz_rules. */
+static void test_rules_never_write_line_breaks(void)
+{
+	struct rules *r = rules_new();
+	struct policy_hdr h = {"X-Num", "12345"};
+	char err[256] = "", out[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(rules_add_number(r, 3, ALL, POLICY_IN, POLICY_RURI, "^1", "\r\nVia: x", 1, err,
+					 sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "number_rules id 3: replacement holds a control character");
+	CU_ASSERT_EQUAL(rules_add_number(r, 4, ALL, POLICY_IN, POLICY_RURI, "^1", "9\\r\\nVia: x", 1, err,
+					 sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rules_add_header(r, 5, ALL, POLICY_OUT, RULES_REPLACE, "X-Num", "3", "\\x{0a}Evil: 1", 1,
+					 err, sizeof(err)), 0);
+	rules_finish(r);
+	CU_ASSERT_EQUAL(rules_number_rewrite(r, 1, POLICY_IN, POLICY_RURI, "12345", out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "12345");
+	CU_ASSERT_EQUAL(rules_header_apply(r, 1, POLICY_OUT, &h, 1, 1), 1);
+	CU_ASSERT_STRING_EQUAL(h.value, "12345");
+	rules_free(r);
+}
+
 static void test_bad_regex_names_table_and_id(void)
 {
 	struct rules *r = rules_new();
@@ -228,6 +253,7 @@ UNIT_SUITE(rules,
 	   UNIT_TEST(test_number_rewrite_in_and_out),
 	   UNIT_TEST(test_number_rewrite_out_too_small),
 	   UNIT_TEST(test_backtracking_is_bounded),
+	   UNIT_TEST(test_rules_never_write_line_breaks),
 	   UNIT_TEST(test_bad_regex_names_table_and_id),
 	   UNIT_TEST(test_header_add_remove_replace),
 	   UNIT_TEST(test_header_add_respects_cap_and_trunk))

@@ -22,6 +22,10 @@ static const char *const good[] = {
 	"c=IN IP4 233.252.0.1/127\r\nb=CT:128\r\nt=2873397496 2873404696\r\nr=7d 1h 0 25h\r\n"
 	"z=2882844526 -1h 2898848070 0\r\nk=prompt\r\na=recvonly\r\n"
 	"m=audio 49170 RTP/AVP 0\r\ni=voice\r\nm=video 51372 RTP/AVP 99\r\na=rtpmap:99 h263-1998/90000\r\n",
+	/* formats of profiles that are not RTP are anything token */
+	HEAD "m=image 6000 udptl t38\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+	"m=audio 1 rtp/avp 0 127\r\na=rtpmap:127 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
+	"m=image 6002 udptl t38\r\na=rtpmap:anything goes here\r\n",
 	/* a held stream and a rejected one */
 	HEAD "m=audio 0 RTP/AVP 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=inactive\r\n",
 	NULL,
@@ -37,6 +41,15 @@ static const char *const bad[] = {
 	HEAD "m=audio 40000/ RTP/AVP 0\r\n",
 	HEAD "m=au(dio 40000 RTP/AVP 0\r\n",
 	HEAD "m=audio 40000 RTP/AVP 0 8@\r\n",
+	HEAD "m=audio 40000 RTP/AVP 128\r\n",               /* RTP payload types are 7 bits */
+	HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 111 0151\r\n",
+	HEAD "m=video 9 RTP/AVPF vp8\r\n",
+	HEAD "m=audio 9 RTP/SAVPF 111\r\na=rtpmap:111 ?pus/48000/2\r\n",   /* Sofia refuses it once AVP */
+	HEAD "m=audio 9 RTP/AVP 111\r\na=rtpmap:111 opus\r\n",
+	HEAD "m=audio 9 RTP/AVP 111\r\na=rtpmap   \r\n",     /* Sofia prints it "a=rtpmap:   " */
+	HEAD "m=iod 7000 RTP 0\r\na=rtpmap:0 .CMU''1[11/80\r\n",          /* Sofia: "RTP" is RTP/AVP */
+	HEAD "m=audio 9 RTP/AVP 111\r\na=rtpmap:111 opus/48k\r\n",
+	HEAD "m=audio 9 RTP/AVP 111\r\na=rtpmap:128 opus/48000\r\n",
 	HEAD "m=audio  40000 RTP/AVP 0\r\n",                  /* two spaces */
 	HEAD "m=audio 40000 RTP/AVP 0\r\ns=again\r\n",        /* s= in media */
 	HEAD "m=audio 40000 RTP/AVP 0\r\nt=0 0\r\n",          /* t= in media */
@@ -51,6 +64,7 @@ static const char *const bad[] = {
 	"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=\r\nt=0 0\r\n",   /* empty s= */
 	HEAD "c=IN IP4\r\nm=audio 1 RTP/AVP 0\r\n",
 	HEAD "b=AS64\r\nm=audio 1 RTP/AVP 0\r\n",
+	HEAD "b=X-A-Very-Long-Type:1\r\nm=audio 1 RTP/AVP 0\r\n",  /* bwtype over 15 */
 	HEAD "a=:x\r\nm=audio 1 RTP/AVP 0\r\n",
 	HEAD "a=fo o:x\r\nm=audio 1 RTP/AVP 0\r\n",
 	HEAD "x=1\r\nm=audio 1 RTP/AVP 0\r\n",
@@ -116,7 +130,21 @@ static void test_limits(void)
 	CU_ASSERT_NOT_EQUAL(sdp_check(HEAD "m=audio 1 RTP/AVP 0\r\n\0x", sizeof(HEAD) + 22, err, sizeof(err)), 0);
 }
 
+/* b= types in order, for the parsers to restore what Sofia loses. */
+static void test_bwtypes_in_order(void)
+{
+	static const char *sdp = HEAD "b=CT:1\r\nm=audio 1 RTP/AVP 0\r\nb=TIAS:64000\nb=RR:0\r\n";
+	char names[4][SDP_CHECK_BWTYPE];
+
+	CU_ASSERT_EQUAL_FATAL(sdp_check_bwtypes(sdp, strlen(sdp), names, 4), 3);
+	CU_ASSERT_STRING_EQUAL(names[0], "CT");
+	CU_ASSERT_STRING_EQUAL(names[1], "TIAS");
+	CU_ASSERT_STRING_EQUAL(names[2], "RR");
+	CU_ASSERT_EQUAL(sdp_check_bwtypes(sdp, strlen(sdp), names, 2), 2);
+}
+
 UNIT_SUITE(sdp_check,
+	UNIT_TEST(test_bwtypes_in_order),
 	UNIT_TEST(test_well_formed_sdp_passes),
 	UNIT_TEST(test_malformed_sdp_refused_with_reason),
 	UNIT_TEST(test_limits))

@@ -72,6 +72,21 @@ static const struct golden cases[] = {
 	 0, 0, 30060, NULL, 0,
 	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
 	 "m=audio 0 RTP/AVP 0\r\n"},
+	/* Debian's Sofia reads every bwtype but CT as AS: TIAS (bit/s) would
+	 * leave as AS (kbit/s), RR:0 (no RTCP) as AS:0 (no media). */
+	{"bandwidth_types_kept",
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nb=CT:128\r\nb=TIAS:64000\r\nt=0 0\r\n"
+	 "m=audio 4000 RTP/AVP 0\r\nb=AS:80\r\nb=RS:0\r\nb=RR:0\r\nb=X-Custom:9\r\n",
+	 0, 0, 30080, NULL, 0,
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nb=CT:128\r\nb=TIAS:64000\r\nt=0 0\r\n"
+	 "m=audio 30080 RTP/AVP 0\r\nb=AS:80\r\nb=RS:0\r\nb=RR:0\r\nb=X-Custom:9\r\na=rtcp:30081\r\n"},
+	/* T.38 is not RTP: no a=rtcp, no keys, its protocol as it was. */
+	{"udptl_gets_no_rtcp_or_crypto",
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+	 "m=image 4000 udptl t38\r\na=T38FaxVersion:0\r\n",
+	 0, 0, 30090, "udptl", 2,
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
+	 "m=image 30090 udptl t38\r\na=T38FaxVersion:0\r\n"},
 	{"direction_attribute_passes",
 	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
 	 "m=audio 4000 RTP/AVP 0\r\na=sendonly\r\n",
@@ -161,6 +176,23 @@ static void test_bad_sdp_is_an_error_not_a_crash(void)
 	}
 }
 
+/* SRTP is for RTP: a udptl line asked to become RTP/SAVP is an error. */
+static void test_non_rtp_line_keeps_its_protocol(void)
+{
+	const char *in = "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+			 "m=image 4000 udptl t38\r\n";
+	struct rewrite_params p;
+	char err[128] = "";
+
+	memset(&p, 0, sizeof(p));
+	p.addr = "203.0.113.5";
+	p.nmedia = 1;
+	p.media[0].port = 30000;
+	p.media[0].proto = "RTP/SAVP";
+	CU_ASSERT_PTR_NULL(rewrite_apply(in, strlen(in), &p, err, sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(err, "m= line 1: udptl cannot become RTP/SAVP");
+}
+
 static void test_too_many_media_lines_refused(void)
 {
 	char in[4096] = "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n";
@@ -209,6 +241,7 @@ UNIT_SUITE(sdp_rewrite,
 	   UNIT_TEST(test_golden_rewrites),
 	   UNIT_TEST(test_parse_reads_addresses_rtcp_and_crypto),
 	   UNIT_TEST(test_bad_sdp_is_an_error_not_a_crash),
+	   UNIT_TEST(test_non_rtp_line_keeps_its_protocol),
 	   UNIT_TEST(test_too_many_media_lines_refused),
 	   UNIT_TEST(test_media_count_mismatch_refused),
 	   UNIT_TEST(test_ipv6_interface))

@@ -12,7 +12,7 @@ sed "s|^path = .*|path = $W/no/such/dir/b2bua.db|" "$W/b2bua.conf" > "$W/bad.con
 timeout 15 "$ROOT/$BUILD/b2bua" -c "$W/bad.conf" -p "$W/bad.pid" > "$W/bad.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] || { die "b2bua with a bad database path exited $rc, expected 1"; exit 1; }
-grep -q "b2bua: cdr: .*$W/no/such/dir/b2bua.db" "$W/bad.out" || { die "the reason is not on stderr: $(cat "$W/bad.out")"; exit 1; }
+grep -q "b2bua: db: $W/no/such/dir/b2bua.db: cannot create" "$W/bad.out" || { die "the reason is not on stderr: $(cat "$W/bad.out")"; exit 1; }
 [ ! -e "$W/bad.pid" ] || { die "a failed start left its pid file"; exit 1; }
 
 timeout 15 "$ROOT/$BUILD/media-relay" -c "$W/media-relay.conf" -p "$W/relay.pid" > "$W/relay.out" 2>&1 || { die "media-relay daemon failed: $(cat "$W/relay.out")"; exit 1; }

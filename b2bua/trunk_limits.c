@@ -1,5 +1,5 @@
 /*
- * limits.c - max_channels and max_cps per trunk.
+ * trunk_limits.c - max_channels and max_cps per trunk.
  *
  * A channel is held from the moment a route is tried until that attempt
  * ends; max_cps is a token bucket refilled continuously at max_cps tokens
@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 #include "clock.h"
-#include "limits.h"
+#include "trunk_limits.h"
 
 #define SLOTS 256
 

@@ -1,5 +1,5 @@
 /*
- * test_limits.c - per-trunk channel caps and CPS token buckets (limits.c).
+ * test_trunk_limits.c - per-trunk channel caps and CPS token buckets (trunk_limits.c).
  *
  * The bucket is driven with an explicit monotonic clock (limits_take_at),
  * so every expectation below is exact: no sleeping, no timing slack.
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "unit.h"
-#include "limits.h"
+#include "trunk_limits.h"
 
 static struct policy_trunk trunk(int id, int max_channels, int max_cps)
 {

@@ -1,12 +1,12 @@
 /*
- * limits.h - per-trunk channel counts and call-rate token buckets.
+ * trunk_limits.h - per-trunk channel counts and call-rate token buckets.
  *
  * Owns: the counters, keyed by trunk id so they survive a policy reload
  * (the limits themselves come from the trunk of the current snapshot).
  * SIP thread only. Implements struct call_limits_ops.
  */
-#ifndef LIMITS_H
-#define LIMITS_H
+#ifndef TRUNK_LIMITS_H
+#define TRUNK_LIMITS_H
 
 #include <stdint.h>
 #include "call.h"

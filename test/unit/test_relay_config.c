@@ -1,0 +1,124 @@
+/*
+ * test_relay_config.c - the media relay's configuration (relay_config.c):
+ * defaults, every key, errors as file:line, and [relay] allow (who may
+ * send ng requests).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "unit.h"
+#include "relay_config.h"
+
+static int load(struct relay_config *cfg, const char *text, char *err, size_t errlen, char *path)
+{
+	FILE *f;
+	int fd, rc;
+
+	strcpy(path, "/tmp/test_relay_config_XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -2;
+	f = fdopen(fd, "w");
+	fputs(text, f);
+	fclose(f);
+	rc = relay_config_load(cfg, path, err, errlen);
+	unlink(path);
+	return rc;
+}
+
+static int allows(const struct relay_config *cfg, const char *ip)
+{
+	struct sockaddr_in in = {.sin_family = AF_INET};
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+
+	if (inet_pton(AF_INET, ip, &in.sin_addr) == 1)
+		return relay_config_allows(cfg, (struct sockaddr *)&in);
+	CU_ASSERT_FATAL(inet_pton(AF_INET6, ip, &in6.sin6_addr) == 1);
+	return relay_config_allows(cfg, (struct sockaddr *)&in6);
+}
+
+static void test_defaults_allow_loopback_only(void)
+{
+	struct relay_config cfg;
+
+	relay_config_defaults(&cfg);
+	CU_ASSERT_STRING_EQUAL(cfg.ng_addr, "127.0.0.1");
+	CU_ASSERT_EQUAL(cfg.ng_port, 2223);
+	CU_ASSERT_EQUAL(cfg.port_min, 30000);
+	CU_ASSERT_EQUAL(cfg.media_timeout, 60);
+	CU_ASSERT_EQUAL(cfg.nallow, 2);
+	CU_ASSERT_TRUE(allows(&cfg, "127.0.0.1"));
+	CU_ASSERT_TRUE(allows(&cfg, "127.255.0.9"));
+	CU_ASSERT_TRUE(allows(&cfg, "::1"));
+	CU_ASSERT_TRUE(allows(&cfg, "::ffff:127.0.0.2"));   /* a dual-stack socket's IPv4 client */
+	CU_ASSERT_FALSE(allows(&cfg, "10.0.0.1"));
+	CU_ASSERT_FALSE(allows(&cfg, "128.0.0.1"));
+	CU_ASSERT_FALSE(allows(&cfg, "::2"));
+	CU_ASSERT_FALSE(allows(&cfg, "::ffff:10.0.0.1"));
+}
+
+static void test_every_key(void)
+{
+	struct relay_config cfg;
+	char err[256] = "", path[64];
+
+	CU_ASSERT_EQUAL_FATAL(load(&cfg,
+		"[relay]\nng = [::1]:2300\ninterface = 192.0.2.1\nports = 40001-40100\nworkers = 3\n"
+		"media_timeout = 0\nallow = 10.1.0.0/16, 192.0.2.7, 2001:db8::/33\n[log]\nlevel = debug\n",
+		err, sizeof(err), path), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.ng_addr, "::1");
+	CU_ASSERT_EQUAL(cfg.ng_port, 2300);
+	CU_ASSERT_STRING_EQUAL(cfg.interface, "192.0.2.1");
+	CU_ASSERT_EQUAL(cfg.port_min, 40002);
+	CU_ASSERT_EQUAL(cfg.port_max, 40100);
+	CU_ASSERT_EQUAL(cfg.workers, 3);
+	CU_ASSERT_EQUAL(cfg.media_timeout, 0);
+	CU_ASSERT_EQUAL(cfg.log_level, RLOG_DEBUG);
+	CU_ASSERT_EQUAL(cfg.nallow, 3);
+	CU_ASSERT_TRUE(allows(&cfg, "10.1.255.3"));
+	CU_ASSERT_FALSE(allows(&cfg, "10.2.0.1"));
+	CU_ASSERT_TRUE(allows(&cfg, "192.0.2.7"));
+	CU_ASSERT_FALSE(allows(&cfg, "192.0.2.8"));
+	CU_ASSERT_TRUE(allows(&cfg, "2001:db8:7fff::1"));    /* /33: the bit after db8 is 0 */
+	CU_ASSERT_FALSE(allows(&cfg, "2001:db8:8000::1"));
+	CU_ASSERT_FALSE(allows(&cfg, "127.0.0.1"));          /* allow replaces the default */
+}
+
+static void test_bad_values_say_file_line(void)
+{
+	static const struct {
+		const char *text;
+		int line;
+		const char *needle;
+	} bad[] = {
+		{"[relay]\nallow = 10.0.0.0/33\n", 2, "allow"},
+		{"[relay]\nallow = \n", 2, "allow"},
+		{"[relay]\nallow = localhost\n", 2, "allow"},
+		{"[relay]\nallow = ::1/129\n", 2, "allow"},
+		{"[relay]\n\nng = nowhere\n", 3, "ng"},
+		{"[relay]\nports = 5-9\n", 2, "ports"},
+		{"[relay]\nworkers = 999\n", 2, "workers"},
+		{"[relay]\nfoo = 1\n", 2, "foo"},
+		{"[nope]\nx = 1\n", 2, "nope"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct relay_config cfg;
+		char err[256] = "", path[64], want[96];
+
+		CU_ASSERT_EQUAL(load(&cfg, bad[i].text, err, sizeof(err), path), -1);
+		snprintf(want, sizeof(want), "%s:%d: ", path, bad[i].line);
+		if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, bad[i].needle))
+			fprintf(stderr, "relay config case %zu: '%s'\n", i, err);
+		CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].needle));
+	}
+}
+
+UNIT_SUITE(relay_config,
+	   UNIT_TEST(test_defaults_allow_loopback_only),
+	   UNIT_TEST(test_every_key),
+	   UNIT_TEST(test_bad_values_say_file_line))
