@@ -105,6 +105,26 @@ void call_cdr_emit(struct call *c, int final)
 		e->cdr(e->cdr_ctx, c->serial, &c->cdr, final);
 }
 
+int call_leak_check(struct call *c, enum call_side to, const char *where, const char *text)
+{
+	const char *hit = NULL;
+	const char *what = text ? leak_find(&c->secret[to == SIDE_A ? SIDE_B : SIDE_A], text, strlen(text), &hit)
+				: NULL;
+
+	c->leak_stopped = what != NULL;
+	if (!what)
+		return 0;
+	c->core->st.leaks++;
+	log_warn("call %s: the %s toward %c would carry the other side's %s %s: not sent", c->cdr.call_id, where,
+		 to == SIDE_A ? 'A' : 'B', what, hit);
+	return -1;
+}
+
+const char *call_phrase_to(struct call *c, enum call_side to, const char *reason)
+{
+	return reason && call_leak_check(c, to, "reason phrase", reason) != 0 ? "" : reason;
+}
+
 const char *call_sdp_to(struct call *c, enum call_side to, const char *sdp)
 {
 	const struct policy_trunk *t = to == SIDE_A ? c->from : c->to;
@@ -118,6 +138,12 @@ const char *call_sdp_to(struct call *c, enum call_side to, const char *sdp)
 	if (media_policy_hide(sdp, t ? t->sdp_keep : NULL, o, &out, why, sizeof(why)) != 0) {
 		log_error("call %s: cannot rebuild the SDP toward %c: %s", c->cdr.call_id, to == SIDE_A ? 'A' : 'B',
 			  why);
+		return NULL;
+	}
+	/* Without a relay the SDP's addresses pass by design ([relay] ng
+	 * empty: no anchoring); with one, nothing of the other side may. */
+	if (c->core->env.relay && call_leak_check(c, to, "SDP", out) != 0) {
+		free(out);
 		return NULL;
 	}
 	free(c->sdp_out[to]);
@@ -135,7 +161,7 @@ int call_respond_a(struct call *c, int code, const char *reason, const char *sdp
 		c->a_final = 1;
 		c->a_answered = sc_success(code);
 	}
-	c->core->env.leg->respond(c->a, code, reason, sdp, retry_after);
+	c->core->env.leg->respond(c->a, code, call_phrase_to(c, SIDE_A, reason), sdp, retry_after);
 	return 0;
 }
 
@@ -464,6 +490,12 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 			inv->src.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
 			c->a_peer, sizeof(c->a_peer), NULL, 0, NI_NUMERICHOST) != 0)
 		c->a_peer[0] = 0;
+	leak_set_add_addr(&c->secret[SIDE_A], (const struct sockaddr *)&inv->src);
+	leak_set_add(&c->secret[SIDE_A], "Call-ID", inv->call_id);
+	leak_set_add(&c->secret[SIDE_A], "tag", inv->from_tag);
+	leak_set_add(&c->secret[SIDE_A], "host", inv->via_host);
+	leak_set_add(&c->secret[SIDE_A], "host", inv->contact_host);
+	leak_set_add(&c->secret[SIDE_A], "host", inv->rr_host);
 	c->max_forwards = inv->max_forwards < 0 ? 70 : inv->max_forwards - 1;
 	c->sdp_a = offer;
 	c->savp[SIDE_A] = srtp == 1;

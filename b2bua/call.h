@@ -53,6 +53,10 @@ struct call_invite {
 	const char *sdp;          /* body when application/sdp, or NULL */
 	int body_not_sdp;         /* a body of another type (RFC 3261 21.4.13: 415) */
 	int refuses_sdp;          /* an Accept without application/sdp (RFC 3261 21.4.7: 406) */
+	/* What names the caller's side (the leak guard keeps it from the
+	 * trunk): its From tag, and the hosts of its Via, Contact and first
+	 * Record-Route (never From or To: they may name us); NULL when absent. */
+	const char *from_tag, *via_host, *contact_host, *rr_host;
 	const struct policy_hdr *hdrs;   /* headers eligible for copying */
 	size_t nhdrs;
 };
@@ -185,6 +189,7 @@ struct call_env {
 
 struct call_stats {
 	uint64_t attempts, answered, failed, refused, active;
+	uint64_t leaks;           /* messages the leak guard stopped */
 };
 
 int call_core_new(struct call_core **out, const struct call_env *env, struct policy *p);

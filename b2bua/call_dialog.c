@@ -38,6 +38,8 @@ static const char *body_to(struct call *c, enum call_side to, int method, const 
 	*ok = 1;
 	if (method != METHOD_INFO && body && !(out = call_sdp_to(c, to, body)))
 		*ok = 0;
+	else if (method == METHOD_INFO && call_leak_check(c, to, "INFO body", body) != 0)
+		*ok = 0;
 	return out;
 }
 
@@ -46,6 +48,7 @@ static void respond(struct call *c, struct leg *l, int method, int code, const c
 {
 	const struct leg_ops *ops = c->core->env.leg;
 
+	reason = call_phrase_to(c, l == c->a ? SIDE_A : SIDE_B, reason);
 	if (method == METHOD_INVITE)
 		ops->respond(l, code, reason, body, 0);
 	else
@@ -93,7 +96,7 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 		const char *body = body_to(c, side == SIDE_A ? SIDE_B : SIDE_A, ev->method, ev->body, &ok);
 
 		if (!ok)
-			tx_reply(c, RP_MEDIA);
+			tx_reply(c, c->leak_stopped ? RP_LEAK : RP_MEDIA);
 		else
 			c->core->env.leg->request(to, ev->method, ev->ctype, body);
 		return;
@@ -149,7 +152,7 @@ void call_dialog_response(struct call *c, const struct ev *ev)
 		const char *body = sc_success(r->code) ? body_to(c, c->tx.from, c->tx.method, r->body, &ok) : NULL;
 
 		if (sc_success(r->code) && !ok) {
-			tx_reply(c, RP_MEDIA);
+			tx_reply(c, c->leak_stopped ? RP_LEAK : RP_MEDIA);
 			return;
 		}
 		respond(c, from, c->tx.method, r->code, r->reason, body ? r->ctype : NULL, body);

@@ -13,6 +13,7 @@
 #define CALL_INT_H
 
 #include "call.h"
+#include "leak_guard.h"
 #include "media_policy.h"
 #include "reply.h"
 
@@ -112,6 +113,8 @@ struct call {
 	int savp[2];             /* RTP/SAVP is spoken toward side A / side B */
 	struct sdp_origin origin[2]; /* our o= toward side A / side B */
 	char *sdp_out[2];        /* the last SDP rebuilt toward each side */
+	struct leak_set secret[2]; /* what names side A / side B (leak_guard.h) */
+	unsigned leak_stopped : 1; /* the last send failed on the leak guard */
 	char a_peer[64];         /* where A's INVITE came from (media latching) */
 	char b_peer[64];         /* the trunk's numeric address, or "" */
 	/* routing */
@@ -164,6 +167,12 @@ int call_respond_a(struct call *c, int code, const char *reason, const char *sdp
  * the call until the next one toward that side; NULL (logged) when it
  * cannot be rebuilt: nothing of the other side may go out unhidden. */
 const char *call_sdp_to(struct call *c, enum call_side to, const char *sdp);
+/* 0 when text may go to side `to`; -1 (logged, counted, c->leak_stopped
+ * set) when it names the other side (leak_guard.h). where says what it is. */
+int call_leak_check(struct call *c, enum call_side to, const char *where, const char *text);
+/* A reason phrase from the other side as it may go to side `to`: "" when
+ * it would name that side. */
+const char *call_phrase_to(struct call *c, enum call_side to, const char *reason);
 void call_reply_a(struct call *c, enum reply_id id);
 void call_timer_set(struct call *c, enum call_timer t, int64_t ms);
 void call_timer_cancel(struct call *c, enum call_timer t);

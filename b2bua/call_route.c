@@ -135,6 +135,14 @@ static int send_invite(struct call *c, const char *sdp)
 		call_copy(display, sizeof(display), "Anonymous");
 	}
 
+	/* The last look before anything of A goes to the trunk. */
+	if (call_leak_check(c, SIDE_B, "Request-URI", ruri) || call_leak_check(c, SIDE_B, "From", from) ||
+	    call_leak_check(c, SIDE_B, "display name", display) || call_leak_check(c, SIDE_B, "To", to) ||
+	    call_leak_check(c, SIDE_B, "P-Asserted-Identity", pai))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (call_leak_check(c, SIDE_B, hdrs[i].name, hdrs[i].value))
+			return -1;
 	memset(&inv, 0, sizeof(inv));
 	inv.trunk = t;
 	inv.ruri_user = ruri;
@@ -169,7 +177,7 @@ void call_route_offered(struct call *c, const struct relay_result *r)
 			 r->detail ? r->detail : "?");
 		note_reply(c, call_relay_reply(r->err));
 	} else if (send_invite(c, r->sdp) != 0) {
-		note_reply(c, RP_INTERNAL);
+		note_reply(c, c->leak_stopped ? RP_LEAK : RP_INTERNAL);
 	} else {
 		return;
 	}
@@ -212,6 +220,9 @@ void call_route_next(struct call *c)
 		c->to = t;
 		c->state = CS_ROUTING;
 		call_copy(c->b_peer, sizeof(c->b_peer), numeric_host(t->host));
+		/* What names this trunk: the caller must not see it. */
+		memset(&c->secret[SIDE_B], 0, sizeof(c->secret[SIDE_B]));
+		leak_set_add(&c->secret[SIDE_B], "host", t->host);
 		log_debug("call %s: trying trunk %s", c->cdr.call_id, t->name);
 		/* The trunk's codec list (RFC 3264 5.1: we may offer fewer). */
 		if (offer && media_policy_filter(offer, t->codecs, &filtered, why, sizeof(why)) != 0) {
@@ -228,7 +239,7 @@ void call_route_next(struct call *c)
 			free(filtered);
 			if (rc == 0)
 				return;
-			note_reply(c, RP_INTERNAL);
+			note_reply(c, c->leak_stopped ? RP_LEAK : RP_INTERNAL);
 			call_release_chan(c);
 			continue;
 		}

@@ -219,10 +219,12 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		call_core_stats(app->core, &st);
 		len = snprintf(buf, cap,
 			       "calls_active %llu\ncalls_attempted %llu\ncalls_answered %llu\n"
-			       "calls_failed %llu\ncalls_refused %llu\ncdr_written %llu\ncdr_queued %zu\n",
+			       "calls_failed %llu\ncalls_refused %llu\nleaks_stopped %llu\ncdr_written %llu\n"
+			       "cdr_queued %zu\n",
 			       (unsigned long long)st.active, (unsigned long long)st.attempts,
 			       (unsigned long long)st.answered, (unsigned long long)st.failed,
-			       (unsigned long long)st.refused, (unsigned long long)cdr_writer_written(app->cdr),
+			       (unsigned long long)st.refused, (unsigned long long)st.leaks,
+			       (unsigned long long)cdr_writer_written(app->cdr),
 			       cdr_writer_queued(app->cdr));
 		if (len < cap)
 			len += sip_stack_stats(app->sip, buf + len, cap - len);

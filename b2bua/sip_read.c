@@ -128,6 +128,10 @@ int sip_read_invite(struct sip_read_invite *r, const sip_t *sip, const struct so
 	inv->sdp = r->sdp;
 	inv->body_not_sdp = !r->sdp && sip->sip_payload && sip->sip_payload->pl_len;
 	inv->refuses_sdp = sip->sip_accept && !accepts_sdp(sip->sip_accept);
+	inv->from_tag = sip->sip_from ? sip->sip_from->a_tag : NULL;
+	inv->via_host = sip->sip_via ? sip->sip_via->v_host : NULL;
+	inv->contact_host = sip->sip_contact ? sip->sip_contact->m_url->url_host : NULL;
+	inv->rr_host = sip->sip_record_route ? sip->sip_record_route->r_url->url_host : NULL;
 	return 0;
 }
 

@@ -312,8 +312,12 @@ static void relay_result(const char *what, enum relay_err err, const char *sdp, 
 				 .media_timeout = media_timeout, .codec = "PCMA"};
 
 	/* A test names the relay's SDP; the relay's is a real one, with
-	 * the other side's identifying lines the core must strip. */
-	if (sdp) {
+	 * the other side's identifying lines the core must strip. A name
+	 * that is a whole SDP is used as it is. */
+	if (sdp && strncmp(sdp, "v=0", 3) == 0) {
+		snprintf(wrapped, sizeof(wrapped), "%s", sdp);
+		r.sdp = wrapped;
+	} else if (sdp) {
 		snprintf(wrapped, sizeof(wrapped),
 			 "v=0\r\no=relay 42 42 IN IP4 127.0.0.1\r\ns=Secret Session\r\ni=internal info\r\n"
 			 "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 8\r\na=tool:InternalPBX 9\r\n"
@@ -418,6 +422,7 @@ static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int 
 /* What the next invite_from() carries besides its number (reset by setup). */
 static const char *inv_display, *inv_pai, *inv_privacy, *inv_to;
 static int inv_body_not_sdp, inv_refuses_sdp;
+static const char *inv_from_tag, *inv_via_host;
 
 static char db_path[64];
 static struct call_core *core;
@@ -432,6 +437,11 @@ static const char *fixture_sql =
 	"INSERT INTO trunks (id, name, host, port, transport, username, password, realm, register, max_channels,"
 	" max_cps, codecs, srtp, options_ping_s, enabled)"
 	" VALUES (5, 'authed', '127.0.0.6', 5080, 'udp', 'u1', 'p1', 'carrier.example', 0, 0, 0, NULL, 'off', 0, 1);"
+	"INSERT INTO trunks (id, name, host, port, transport, register, max_channels, max_cps, codecs, srtp,"
+	" options_ping_s, enabled, trusted, sdp_keep) VALUES (6, 'open', '127.0.0.7', 5080, 'udp', 0, 0, 0, NULL,"
+	" 'off', 0, 1, 1, 'i,u,e,p,tool,ssrc,msid,x');"
+	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
+	" VALUES (6, 'out', 'display', '^(.+)$', '$1', 1);"
 	"UPDATE trunks SET media_latch = 'sdp' WHERE id = 2;"
 	"UPDATE trunks SET trusted = 1 WHERE id = 3;"
 	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
@@ -440,7 +450,7 @@ static const char *fixture_sql =
 	" (3, '127.0.0.4/32'), (4, '127.0.0.5/32'), (5, '127.0.0.6/32');"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
 	" VALUES (1, '1', 2, 1, 100, 1), (1, '1', 3, 2, 100, 1), (1, '2', 3, 1, 100, 1),"
-	" (NULL, '4', 1, 1, 100, 1), (1, '5', 4, 1, 100, 1), (1, '6', 5, 1, 100, 1);"
+	" (NULL, '4', 1, 1, 100, 1), (1, '5', 4, 1, 100, 1), (1, '6', 5, 1, 100, 1), (1, '7', 6, 1, 100, 1);"
 	"INSERT INTO rates (prefix, trunk_id, per_minute, increment_s, min_s, connect_fee)"
 	" VALUES ('1', 2, 0.60, 6, 6, 0.0);";
 
@@ -504,6 +514,7 @@ static void setup(void)
 	tr_reset();
 	inv_display = inv_pai = inv_privacy = inv_to = NULL;
 	inv_body_not_sdp = inv_refuses_sdp = 0;
+	inv_from_tag = inv_via_host = NULL;
 	nb = nrq = relay_fail = deny_trunk = cdr_final = cdr_events = 0;
 	CU_ASSERT_EQUAL_FATAL(policy_load(&p, db_path, err, sizeof(err)), 0);
 	memset(&env, 0, sizeof(env));
@@ -577,6 +588,8 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	inv.sdp = sdp;
 	inv.body_not_sdp = inv_body_not_sdp;
 	inv.refuses_sdp = inv_refuses_sdp;
+	inv.from_tag = inv_from_tag;
+	inv.via_host = inv_via_host;
 	c = call_on_invite(core, a, &inv);
 	if (c)
 		a->call = call_ref(c);   /* what sip_leg.c does */
@@ -1191,6 +1204,113 @@ static void test_sdp_sent_is_ours(void)
 	relay_reply("delete", 1, NULL, 0);
 }
 
+/* ---- the leak guard: the last look at what crosses ---- */
+
+static uint64_t leaks(void)
+{
+	struct call_stats st;
+
+	call_core_stats(core, &st);
+	return st.leaks;
+}
+
+/* Trunk "open" keeps every SDP line topology hiding would strip, and the
+ * display name: whatever of the caller's side rides on them (its address,
+ * host names, Call-ID, From tag) is stopped before the INVITE leaves, and
+ * the caller gets 500 Topology Leak Stopped. Every line type an SDP may
+ * carry text in, and every header we fill from leg A, are tried. */
+static void test_leak_guard_stops_every_sdp_line(void)
+{
+	static const char *const lines[] = {
+		"SESSION i=from %s", "SESSION u=http://%s/x", "SESSION e=ops@%s", "SESSION p=+1 555 %s",
+		"SESSION a=tool:PBX on %s", "SESSION k=clear:%s", "SESSION a=x-origin:%s",
+		/* (a media-level i= never leaves: Sofia's printer drops it) */
+		"MEDIA a=ssrc:1 cname:sip:1001@%s", "MEDIA a=msid:%s a0", "MEDIA a=label:%s",
+		"MEDIA a=rtcp:9 IN IP4 %s", "MEDIA a=candidate:1 1 udp 1 %s 4000 typ host", "MEDIA k=clear:%s",
+	};
+	static const char *const secrets[] = {"127.0.0.2", "pbx.internal", "a-call-id", "pbxtag-77"};
+	uint64_t n = leaks();
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		const char *secret = secrets[i % 4];
+		char line[128], sdp[512];
+		int media = strncmp(lines[i], "MEDIA ", 6) == 0;
+		struct call *c;
+
+		snprintf(line, sizeof(line), lines[i] + (media ? 6 : 8), secret);
+		snprintf(sdp, sizeof(sdp), "v=0\r\no=relay 1 1 IN IP4 127.0.0.1\r\ns=-\r\n%s%sc=IN IP4 127.0.0.1\r\n"
+			 "t=0 0\r\nm=audio 20000 RTP/AVP 8\r\n%s%s", media ? "" : line, media ? "" : "\r\n",
+			 media ? line : "", media ? "\r\n" : "");
+		tr_reset();
+		cdr_final = 0;   /* a new call: its own CDR */
+		inv_from_tag = "pbxtag-77";
+		inv_via_host = "pbx.internal";
+		c = invite_from("127.0.0.2", "7100", 70, offer_sdp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		relay_reply("offer", 1, sdp, 0);
+		if (!expect("A 500 Topology Leak Stopped"))
+			fprintf(stderr, "leak through '%s' not stopped\n", line);
+		CU_ASSERT(never("B1 INVITE"));
+		CU_ASSERT_EQUAL(leaks(), n + i + 1);
+		relay_reply("delete", 1, NULL, 0);
+	}
+	CU_ASSERT_EQUAL(cdr.sip_code, 500);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Topology Leak Stopped");
+}
+
+/* The same SDP without the caller's strings goes through. */
+static void test_leak_guard_passes_clean_sdp(void)
+{
+	struct call *c;
+
+	inv_via_host = "pbx.internal";
+	c = invite_from("127.0.0.2", "7100", 70, offer_sdp);
+	relay_reply("offer", 1, "v=0\r\no=relay 1 1 IN IP4 127.0.0.1\r\ns=-\r\ni=public info\r\n"
+			     "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 8\r\na=label:127.0.0.21\r\n", 0);
+	CU_ASSERT(expect("B1 INVITE open"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_invite_sdp, "i=public info"));
+	call_on_cancel(c, leg_named("A"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* Headers filled from leg A: a display name (trunk open sends it) or a
+ * dialled number that names the caller's side. */
+static void test_leak_guard_stops_headers(void)
+{
+	uint64_t n = leaks();
+
+	inv_display = "Alice at pbx.internal";
+	inv_via_host = "pbx.internal";
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "7100", 70, NULL));
+	CU_ASSERT(expect("A 500 Topology Leak Stopped"));
+	inv_display = NULL;
+	cdr_final = 0;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "7+127.0.0.2", 70, NULL));
+	CU_ASSERT(expect("A 500 Topology Leak Stopped"));
+	CU_ASSERT(never("B1 INVITE"));
+	CU_ASSERT_EQUAL(leaks(), n + 2);
+}
+
+/* A trunk's reason phrase naming the trunk reaches the caller without
+ * its words; an INFO body naming the caller never reaches the trunk. */
+static void test_leak_guard_reason_and_info(void)
+{
+	struct call *c = invite_from("127.0.0.2", "7100", 70, NULL);
+
+	CU_ASSERT(expect("B1 INVITE open"));
+	resp(c, "B1", 486, "Busy at 127.0.0.7", NULL);
+	CU_ASSERT(expect("A 486 $"));
+	CU_ASSERT(never("Busy at"));
+	cdr_final = 0;
+	nb = 0;
+	c = answered_call();
+	call_on_request(c, leg_named("A"), METHOD_INFO, "application/dtmf-relay", "Signal=1 from 127.0.0.2");
+	CU_ASSERT(expect("A 500 to 3"));
+	CU_ASSERT(never("B1 REQ 3"));
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
 /* ---- identity toward trunks (RFC 3323, 3325) ---- */
 
 /* carrier1 is untrusted and has no display rule: nothing of the caller's
@@ -1520,6 +1640,10 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_privacy_id_toward_untrusted_trunk),
 	UNIT_TEST(test_privacy_id_toward_trusted_trunk),
 	UNIT_TEST(test_malformed_offer_is_400_before_routing),
+	UNIT_TEST(test_leak_guard_stops_every_sdp_line),
+	UNIT_TEST(test_leak_guard_passes_clean_sdp),
+	UNIT_TEST(test_leak_guard_stops_headers),
+	UNIT_TEST(test_leak_guard_reason_and_info),
 	UNIT_TEST(test_body_not_sdp_is_415),
 	UNIT_TEST(test_accept_without_sdp_is_406),
 	UNIT_TEST(test_long_numbers_are_refused),
