@@ -548,9 +548,9 @@ void call_on_response(struct call *c, struct leg *l, const struct leg_response *
 	call_dispatch(c, id, &ev);
 }
 
-void call_on_ack(struct call *c, struct leg *l)
+void call_on_ack(struct call *c, struct leg *l, const char *sdp)
 {
-	struct ev ev = {.leg = l};
+	struct ev ev = {.leg = l, .body = sdp};
 
 	call_dispatch(c, EV_ACK, &ev);
 }

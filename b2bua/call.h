@@ -103,6 +103,10 @@ struct leg_ops {
 	void (*authenticate)(struct leg *l, const char *realm, const char *user,
 			     const char *password);
 	void (*cancel)(struct leg *l);
+	/* Sends the ACK of the 2xx on l that carried an offer (our INVITE
+	 * had none): sdp is the answer, or NULL. The adapter ACKs every
+	 * other 2xx itself; a BYE on l sends an owed ACK first. */
+	void (*ack)(struct leg *l, const char *sdp);
 	void (*bye)(struct leg *l);
 	/* Sends a re-INVITE / UPDATE / INFO within the dialog of l. */
 	void (*request)(struct leg *l, int method, const char *ctype, const char *body);
@@ -219,7 +223,9 @@ void call_core_check_media(struct call_core *core);
 struct call *call_on_invite(struct call_core *core, struct leg *a, const struct call_invite *inv);
 /* A response to a request we sent on l (INVITE, re-INVITE, UPDATE, INFO). */
 void call_on_response(struct call *c, struct leg *l, const struct leg_response *r);
-void call_on_ack(struct call *c, struct leg *l);
+/* The ACK of our 2xx on l, with its body when that is SDP (the answer to
+ * an offer our 2xx carried), else NULL. */
+void call_on_ack(struct call *c, struct leg *l, const char *sdp);
 void call_on_cancel(struct call *c, struct leg *l);
 void call_on_bye(struct call *c, struct leg *l);
 /* In-dialog request on l (re-INVITE, UPDATE, INFO). */

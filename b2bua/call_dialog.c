@@ -4,6 +4,12 @@
  * SDP through the media relay), and the far side's response comes back
  * the same way.
  *
+ * A re-INVITE without SDP (late offer, RFC 3261 14.1) goes on without
+ * one; the far side's 2xx then offers, the asker gets that offer
+ * (relayed) in our 2xx and answers in its ACK, and the far side's ACK
+ * carries that answer (relayed). The initial INVITE's late offer ends
+ * the same way (call_dialog_await_ack).
+ *
  * Owns: c->tx, the one transaction in flight per call (RFC 3261 14.2 and
  * RFC 3311 5.2: one offer at a time; glare gets 491). Called by the state
  * machine only (call_fsm.c), on the SIP thread.
@@ -27,6 +33,23 @@ static int bad_sdp(const struct call *c, int method, const char *body)
 static struct leg *leg_of(const struct call *c, enum call_side s)
 {
 	return s == SIDE_A ? c->a : c->b;
+}
+
+static enum call_side other(enum call_side s)
+{
+	return s == SIDE_A ? SIDE_B : SIDE_A;
+}
+
+/* A late offer that cannot be completed: one side holds an offer it has
+ * no answer to, the other a 2xx it has no ACK for. The call ends (BYE
+ * both ways; an owed ACK goes first). */
+static void ack_failed(struct call *c, const char *why)
+{
+	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0};
+
+	log_warn("call %s: late offer failed: %s", c->cdr.call_id, why);
+	c->tx.active = 0;
+	call_end(c, &o);
 }
 
 /* An SDP body going to side `to`, rebuilt (topology hiding); NULL with
@@ -91,6 +114,8 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 	c->tx.active = 1;
 	c->tx.method = ev->method;
 	c->tx.from = side;
+	c->tx.phase = TX_REQUEST;
+	c->tx.offerless = ev->method == METHOD_INVITE && !ev->body;
 	if (ev->method == METHOD_INFO || !ev->body || !c->core->env.relay) {
 		int ok;
 		const char *body = body_to(c, side == SIDE_A ? SIDE_B : SIDE_A, ev->method, ev->body, &ok);
@@ -108,6 +133,21 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 		tx_reply(c, RP_RELAY);
 }
 
+/* The far side's offer, as it may go to the asker, in our 2xx; then
+ * the asker's ACK is awaited. */
+static void offer_to_asker(struct call *c, const char *offer)
+{
+	const struct reply *ok = reply_get(RP_OK);
+	const char *sdp = call_sdp_to(c, c->tx.from, offer);
+
+	if (!sdp) {
+		ack_failed(c, c->leak_stopped ? "Topology leak stopped" : "Offer cannot be rebuilt");
+		return;
+	}
+	respond(c, leg_of(c, c->tx.from), METHOD_INVITE, ok->code, ok->reason, "application/sdp", sdp);
+	c->tx.phase = TX_ACK_WAIT;
+}
+
 /* The relay rewrote the re-offer: on to the far side. */
 void call_dialog_offered(struct call *c, const struct ev *ev)
 {
@@ -117,6 +157,13 @@ void call_dialog_offered(struct call *c, const struct ev *ev)
 
 	if (!c->tx.active)
 		return;
+	if (c->tx.phase == TX_LATE_OFFER) {
+		if (r->err != RELAY_OK)
+			ack_failed(c, "Media relay refused the offer in a 2xx");
+		else
+			offer_to_asker(c, r->sdp);
+		return;
+	}
 	if (r->err != RELAY_OK) {
 		log_warn("call %s: relay refused a re-offer: %s", c->cdr.call_id, r->detail ? r->detail : "?");
 		tx_reply(c, call_relay_reply(r->err));
@@ -136,8 +183,22 @@ void call_dialog_response(struct call *c, const struct ev *ev)
 	struct leg *from = leg_of(c, c->tx.from);
 	enum call_side answerer = c->tx.from == SIDE_A ? SIDE_B : SIDE_A;
 
-	if (!c->tx.active || ev->leg != leg_of(c, answerer) || !sc_final(r->code))
+	if (!c->tx.active || c->tx.phase != TX_REQUEST || ev->leg != leg_of(c, answerer) ||
+	    !sc_final(r->code))
 		return;
+	if (sc_success(r->code) && c->tx.offerless && r->sdp) {
+		/* Our re-INVITE had no SDP: this 2xx offers (its ACK waits). */
+		if (bad_sdp(c, c->tx.method, r->sdp)) {
+			ack_failed(c, "Malformed offer in a 2xx");
+			return;
+		}
+		c->tx.phase = TX_LATE_OFFER;
+		if (!c->core->env.relay)
+			offer_to_asker(c, r->sdp);
+		else if (call_relay_offer(c, answerer, r->sdp, c->savp[c->tx.from], EV_R_TX_OFFER) != 0)
+			ack_failed(c, "Media relay unavailable");
+		return;
+	}
 	if (sc_success(r->code) && bad_sdp(c, c->tx.method, r->sdp)) {
 		tx_reply(c, RP_MEDIA);
 		return;
@@ -167,6 +228,56 @@ void call_dialog_response(struct call *c, const struct ev *ev)
 	}
 }
 
+void call_dialog_await_ack(struct call *c, enum call_side from)
+{
+	c->tx.active = 1;
+	c->tx.method = METHOD_INVITE;
+	c->tx.from = from;
+	c->tx.phase = TX_ACK_WAIT;
+	c->tx.offerless = 1;
+}
+
+/* The far side's 2xx gets its ACK, with the asker's answer. */
+static void ack_far_side(struct call *c, const char *answer)
+{
+	enum call_side to = other(c->tx.from);
+	const char *sdp = call_sdp_to(c, to, answer);
+
+	if (!sdp) {
+		ack_failed(c, c->leak_stopped ? "Topology leak stopped" : "Answer cannot be rebuilt");
+		return;
+	}
+	c->core->env.leg->ack(leg_of(c, to), sdp);
+	c->tx.active = 0;
+}
+
+/* The asker's ACK to our offering 2xx: its answer goes to the far side's
+ * ACK, through the relay. Without a usable answer the call cannot have
+ * media: it ends. */
+void call_dialog_ack(struct call *c, const struct ev *ev)
+{
+	char why[128];
+
+	if (!c->tx.active || c->tx.phase != TX_ACK_WAIT || ev->leg != leg_of(c, c->tx.from))
+		return;
+	if (!ev->body) {
+		ack_failed(c, "No answer in ACK");
+		return;
+	}
+	if (media_policy_check(ev->body, why, sizeof(why)) != 0) {
+		log_warn("call %s: malformed SDP in an ACK: %s", c->cdr.call_id, why);
+		ack_failed(c, "Malformed answer in ACK");
+		return;
+	}
+	if (!c->core->env.relay) {
+		ack_far_side(c, ev->body);
+		return;
+	}
+	c->tx.phase = TX_ACK_RELAY;
+	if (call_relay_answer(c, c->tx.from, ev->body, c->savp[other(c->tx.from)], EV_R_TX_ANSWER) != 0)
+		ack_failed(c, "Media relay unavailable");
+}
+
 /* The relay rewrote the far side's answer: back to who asked. */
 void call_dialog_answered(struct call *c, const struct ev *ev)
 {
@@ -176,6 +287,13 @@ void call_dialog_answered(struct call *c, const struct ev *ev)
 
 	if (!c->tx.active)
 		return;
+	if (c->tx.phase == TX_ACK_RELAY) {
+		if (r->err != RELAY_OK)
+			ack_failed(c, "Media relay refused the answer in an ACK");
+		else
+			ack_far_side(c, r->sdp);
+		return;
+	}
 	if (r->err != RELAY_OK) {
 		log_warn("call %s: relay refused a re-answer: %s", c->cdr.call_id, r->detail ? r->detail : "?");
 		tx_reply(c, call_relay_reply(r->err));

@@ -12,6 +12,7 @@
  * Must not: block, touch Sofia, send a status literal (reply.h names them).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "call_int.h"
 #include "clock.h"
@@ -80,6 +81,13 @@ static void act_b_progress(struct call *c, const struct ev *ev)
 		call_respond_a(c, r->code, r->reason, NULL, 0);
 		return;
 	}
+	if (r->sdp && !c->sdp_a && c->core->env.relay) {
+		/* A late-offer call: the trunk's early SDP previews an offer
+		 * the caller cannot answer before the 2xx (no media anchored
+		 * yet); the caller gets the 18x alone. */
+		call_respond_a(c, r->code, r->reason, NULL, 0);
+		return;
+	}
 	if (r->sdp && c->relayed) {
 		if (!answer_fits(c, r->sdp)) {
 			log_warn("call %s: early media of %s does not keep the offered transport: not relayed",
@@ -117,11 +125,57 @@ static void connected(struct call *c, const char *sdp)
 		return;
 	}
 	c->state = CS_CONNECTED;
+	if (!c->sdp_a && sdp)
+		call_dialog_await_ack(c, SIDE_A);   /* our 2xx offered */
 	c->cdr.answer_ms = clock_wall_ms();
 	c->cdr.sip_code = ok->code;
 	call_cdr_emit(c, 0);
 	call_timer_cancel(c, TIMER_NO_ANSWER);
 	call_timer_set(c, TIMER_MAX_DURATION, c->core->env.max_duration_ms);
+}
+
+/*
+ * Late offer (RFC 3261 13.2.1): the caller's INVITE had no SDP, so the
+ * trunk's 2xx offers. The offer meets both trunks' codec lists, goes
+ * through the relay as the offer from side B (toward the caller in the
+ * calling trunk's SRTP policy), and reaches the caller in our 2xx; the
+ * trunk's ACK waits for the caller's answer (call_dialog_ack).
+ */
+static void b_offered(struct call *c, const char *sdp)
+{
+	char *to_b = NULL, *both = NULL, why[128];
+	int srtp, want = call_srtp_wanted(c->from), rc;
+
+	if (!sdp) {
+		log_warn("call %s: trunk %s answered an INVITE without SDP with no offer", c->cdr.call_id,
+			 c->to->name);
+		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
+		return;
+	}
+	srtp = media_policy_is_srtp(sdp);
+	if (srtp < 0 || media_policy_filter(sdp, c->to->codecs, &to_b, why, sizeof(why)) != 0 ||
+	    media_policy_filter(to_b ? to_b : sdp, c->from->codecs, &both, why, sizeof(why)) != 0) {
+		log_warn("call %s: the offer in trunk %s's answer is not usable: %s", c->cdr.call_id, c->to->name,
+			 srtp < 0 ? "unparsable" : why);
+		free(to_b);
+		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
+		return;
+	}
+	sdp = both ? both : to_b ? to_b : sdp;
+	if (!c->core->env.relay) {
+		connected(c, sdp);
+		free(to_b);
+		free(both);
+		return;
+	}
+	c->savp[SIDE_B] = srtp;
+	c->savp[SIDE_A] = want >= 0 ? want : srtp;
+	c->state = CS_ANSWERING;
+	rc = call_relay_offer(c, SIDE_B, sdp, want, EV_R_ANSWER);
+	free(to_b);
+	free(both);
+	if (rc != 0)
+		end_reply(c, RP_RELAY, "failed", BY_B2BUA);
 }
 
 static void act_b_answer(struct call *c, const struct ev *ev)
@@ -132,6 +186,10 @@ static void act_b_answer(struct call *c, const struct ev *ev)
 	c->b_provisional = c->b_final = c->b_answered = 1;
 	if (!sdp_ok(c, r->sdp, "the trunk's answer")) {
 		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
+		return;
+	}
+	if (!c->sdp_a) {
+		b_offered(c, r->sdp);
 		return;
 	}
 	if (r->sdp)
@@ -240,8 +298,11 @@ static void act_r_route(struct call *c, const struct ev *ev)
 
 static void act_ack(struct call *c, const struct ev *ev)
 {
+	if (ev->leg == c->a && !c->a_acked && !c->sdp_a && ev->body)
+		media_policy_codec(ev->body, c->cdr.codec, sizeof(c->cdr.codec));   /* the answer's */
 	if (ev->leg == c->a)
 		c->a_acked = 1;
+	call_dialog_ack(c, ev);
 }
 
 static void act_cancel(struct call *c, const struct ev *ev)

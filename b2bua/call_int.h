@@ -69,7 +69,7 @@ struct ev {
 	int code;                          /* EV_DEAD */
 	const char *reason;                /* EV_DEAD */
 	int method;                        /* EV_REQUEST */
-	const char *ctype, *body;          /* EV_REQUEST */
+	const char *ctype, *body;          /* EV_REQUEST; body: EV_ACK's SDP */
 };
 
 /* Who ended the call, for the CDR's hangup_by. */
@@ -85,11 +85,24 @@ struct outcome {
 	int retry_after;
 };
 
-/* One in-dialog transaction being relayed (re-INVITE, UPDATE or INFO). */
+/* Where a relayed transaction stands. An INVITE without an offer (late
+ * offer, RFC 3261 13.2.1) gets the offer in the far side's 2xx, whose ACK
+ * waits for the asker's answer (in its ACK to our 2xx). */
+enum tx_phase {
+	TX_REQUEST,      /* relayed, waiting for the far side's response */
+	TX_LATE_OFFER,   /* the far side's 2xx offers; the offer is at the relay */
+	TX_ACK_WAIT,     /* our 2xx offered to the asker; its ACK answers */
+	TX_ACK_RELAY,    /* that answer is at the relay; then the far side's ACK */
+};
+
+/* One transaction being relayed: a re-INVITE, UPDATE or INFO, or the
+ * initial INVITE's late offer (from A, once B's 2xx offered). */
 struct relayed_tx {
 	int active;
 	int method;
 	enum call_side from;     /* who sent the request */
+	enum tx_phase phase;
+	int offerless;           /* an INVITE without SDP */
 };
 
 struct call {
@@ -190,6 +203,8 @@ enum reply_id call_relay_reply(enum relay_err err);
 void call_copy(char *dst, size_t cap, const char *src);
 /* The CDR disposition of a failure code: busy, no_answer, cancelled, failed. */
 const char *call_disposition_of(int code);
+/* A trunk's SRTP policy as the relay's to_srtp: 1, 0, or -1 (keep). */
+int call_srtp_wanted(const struct policy_trunk *t);
 
 /* call_route.c */
 void call_route_next(struct call *c);
@@ -202,5 +217,9 @@ void call_dialog_response(struct call *c, const struct ev *ev);
 void call_dialog_offered(struct call *c, const struct ev *ev);
 void call_dialog_answered(struct call *c, const struct ev *ev);
 void call_dialog_refuse(struct call *c, const struct ev *ev);
+/* Our 2xx toward side `from` offered (the late offer of its INVITE): its
+ * ACK must answer before the far side gets its own ACK. */
+void call_dialog_await_ack(struct call *c, enum call_side from);
+void call_dialog_ack(struct call *c, const struct ev *ev);
 
 #endif

@@ -64,7 +64,7 @@ static const char *numeric_host(const char *host)
 	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1 ? host : "";
 }
 
-static int srtp_wanted(const struct policy_trunk *t)
+int call_srtp_wanted(const struct policy_trunk *t)
 {
 	if (t->srtp == POLICY_SRTP_MANDATORY)
 		return 1;
@@ -234,7 +234,8 @@ void call_route_next(struct call *c)
 		if (filtered)
 			offer = filtered;
 		if (!e->relay || !offer) {
-			/* No anchoring configured, or an offerless INVITE. */
+			/* No anchoring configured, or an offerless INVITE (the
+			 * trunk's 2xx will offer: call_fsm.c). */
 			rc = send_invite(c, offer);
 			free(filtered);
 			if (rc == 0)
@@ -243,8 +244,8 @@ void call_route_next(struct call *c)
 			call_release_chan(c);
 			continue;
 		}
-		c->savp[SIDE_B] = srtp_wanted(t) >= 0 ? srtp_wanted(t) : c->savp[SIDE_A];
-		rc = call_relay_offer(c, SIDE_A, offer, srtp_wanted(t), EV_R_ROUTE);
+		c->savp[SIDE_B] = call_srtp_wanted(t) >= 0 ? call_srtp_wanted(t) : c->savp[SIDE_A];
+		rc = call_relay_offer(c, SIDE_A, offer, call_srtp_wanted(t), EV_R_ROUTE);
 		free(filtered);
 		if (rc == 0)
 			return;

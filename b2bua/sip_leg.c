@@ -11,7 +11,7 @@
  * Lifetime of a leg: owned by its call (l->call holds a reference) until
  * the core releases it; then this file alone keeps it while its dialog
  * ends, and answers what still arrives: a 2xx to an INVITE we gave up is
- * ACKed (by nua) and BYE'd at once, a request gets 481, anything else is
+ * ACKed and BYE'd at once, a request gets 481, anything else is
  * ignored with a debug line. A leg is destroyed (handle unbound and
  * destroyed) once released and over, and its memory is freed only from
  * the loop's prepoll hook, never inside a callback that may still hold it.
@@ -62,6 +62,8 @@ struct leg {
 	unsigned challenged : 1;    /* nua waits for credentials (401/407) */
 	unsigned destroyed : 1;     /* on the graveyard, freed at prepoll */
 	unsigned bye_sent : 1;      /* our BYE ends the dialog already */
+	unsigned offerless : 1;     /* our last INVITE on it had no SDP */
+	unsigned ack_owed : 1;      /* its 2xx offered: the core sends the ACK */
 	nua_saved_event_t saved[1]; /* pending UPDATE/INFO to answer later */
 	int saved_method;
 	struct leg *prev, *next;    /* st->legs, then st->graveyard */
@@ -305,6 +307,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 		return NULL;
 	}
 	l->call = call_ref(c);
+	l->offerless = !inv->sdp;
 	nua_invite(l->nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mf),
 		   TAG_IF(inv->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(inv->sdp, SIPTAG_PAYLOAD_STR(inv->sdp)),
@@ -358,10 +361,25 @@ static void op_cancel(struct leg *l)
 		nua_cancel(l->nh, TAG_END());
 }
 
+/* ACKs (nua's AUTOACK is off) carry the answer to a 2xx's offer. */
+static void op_ack(struct leg *l, const char *sdp)
+{
+	if (!l->nh || l->terminated || !l->ack_owed)
+		return;
+	l->ack_owed = 0;
+	nua_ack(l->nh, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+}
+
+/* An owed ACK goes first (without AUTOACK, nua_bye does not send it:
+ * the peer would see a BYE for a 2xx it still retransmits). */
 static void op_bye(struct leg *l)
 {
 	if (l->nh && !l->terminated && !l->bye_sent) {
 		l->bye_sent = 1;
+		if (l->ack_owed)
+			nua_ack(l->nh, TAG_END());
+		l->ack_owed = 0;
 		nua_bye(l->nh, TAG_END());
 	}
 }
@@ -383,6 +401,7 @@ static void op_request(struct leg *l, int method, const char *ctype, const char 
 		return;
 	switch (method) {
 	case METHOD_INVITE:
+		l->offerless = !body;
 		nua_invite(l->nh, TAG_IF(body, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 			   TAG_IF(body, SIPTAG_PAYLOAD_STR(body)), TAG_END());
 		break;
@@ -425,6 +444,7 @@ static const struct leg_ops leg_ops = {
 	.respond_req = op_respond_req,
 	.authenticate = op_authenticate,
 	.cancel = op_cancel,
+	.ack = op_ack,
 	.bye = op_bye,
 	.request = op_request,
 	.call_id = op_call_id,
@@ -568,18 +588,21 @@ static int method_of(nua_event_t event)
 }
 
 /* What a released leg still gets: a 2xx to an INVITE we gave up on (it
- * crossed our CANCEL, or came after a trunk timeout or failover) has been
- * ACKed by nua; the dialog it made is ended at once, or the carrier would
- * keep a call open that nobody bills. */
+ * crossed our CANCEL, or came after a trunk timeout or failover) is ACKed
+ * and the dialog it made is ended at once, or the carrier would keep a
+ * call open that nobody bills. */
 static void on_released_response(struct leg *l, nua_event_t event, int status)
 {
 	if (event == nua_r_invite && sc_success(status) && l->nh && !l->terminated && !l->bye_sent) {
 		l->st->n_late_2xx++;
 		l->bye_sent = 1;
 		log_info("leg %s: %d after we gave up the INVITE: ACK and BYE", l->call_id, status);
+		nua_ack(l->nh, TAG_END());
 		nua_bye(l->nh, TAG_END());
 		return;
 	}
+	if (event == nua_r_invite && sc_success(status) && l->nh && !l->terminated)
+		nua_ack(l->nh, TAG_END());   /* a 2xx crossing our BYE */
 	if (event == nua_r_invite && (status == SC_UNAUTHORIZED || status == SC_PROXY_AUTH))
 		l->challenged = 1;
 	log_debug("leg %s: %s %d ignored (released)", l->call_id, nua_event_name(event), status);
@@ -603,6 +626,14 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 			sip_read_realm(sip, status, realm, sizeof(realm));
 	}
 	body = sip_read_body(sip);
+	if (event == nua_r_invite && sc_success(status)) {
+		/* RFC 3264: the 2xx to an INVITE without SDP offers, and our
+		 * ACK answers (the core sends it); any other 2xx is ACKed now. */
+		if (l->offerless && sip_read_is_sdp(sip))
+			l->ack_owed = 1;
+		else
+			nua_ack(l->nh, TAG_END());
+	}
 	memset(&r, 0, sizeof(r));
 	r.method = method_of(event);
 	r.code = status;
@@ -703,8 +734,12 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		on_options(st, nua, nh, l, sip);
 		return;
 	case nua_i_ack:
-		if (l && l->call)
-			call_on_ack(l->call, l);
+		if (l && l->call) {
+			char *body = sip_read_is_sdp(sip) ? sip_read_body(sip) : NULL;
+
+			call_on_ack(l->call, l, body);
+			free(body);
+		}
 		return;
 	case nua_i_cancel:
 		if (l && l->call)
@@ -774,7 +809,7 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 		snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", url);
 		return -1;
 	}
-	nua_set_params(n->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(1),
+	nua_set_params(n->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(0),
 		       NUTAG_MEDIA_ENABLE(0), NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(0),
 		       NUTAG_APPL_METHOD("INVITE, UPDATE, INFO, OPTIONS"),
 		       /* Allow is what nua lets in at all: the rest gets its

@@ -107,6 +107,12 @@ static void op_request(struct leg *l, int method, const char *ctype, const char 
 	held(l);
 }
 
+static void op_ack(struct leg *l, const char *sdp)
+{
+	(void)sdp;
+	held(l);
+}
+
 static const char *op_call_id(struct leg *l)
 {
 	held(l);
@@ -126,7 +132,8 @@ static void op_release(struct leg *l)
 
 static const struct leg_ops leg_ops = {
 	.invite = op_invite, .respond = op_respond, .respond_req = op_respond_req,
-	.authenticate = op_authenticate, .cancel = op_leg, .bye = op_leg, .request = op_request,
+	.authenticate = op_authenticate, .cancel = op_leg, .ack = op_ack, .bye = op_leg,
+	.request = op_request,
 	.call_id = op_call_id, .release = op_release,
 };
 
@@ -391,7 +398,9 @@ static void request(struct call *c, const sip_t *sip)
 		call_on_cancel(c, l);
 		return;
 	case sip_method_ack:
-		call_on_ack(c, l);
+		body = sip_read_is_sdp(sip) ? sip_read_body(sip) : NULL;
+		call_on_ack(c, l, body);
+		free(body);
 		return;
 	case sip_method_invite:
 	case sip_method_update:

@@ -194,6 +194,14 @@ static void fake_cancel(struct leg *l)
 	note("%s CANCEL", l->name);
 }
 
+static void fake_ack(struct leg *l, const char *sdp)
+{
+	char name[64];
+
+	held(l);
+	note("%s ACK%s%s", l->name, sdp ? " sdp=" : "", sdp_name(sdp, name, sizeof(name)));
+}
+
 static void fake_bye(struct leg *l)
 {
 	held(l);
@@ -232,7 +240,7 @@ static void fake_release(struct leg *l)
 
 static const struct leg_ops fake_legs = {
 	.invite = fake_invite, .respond = fake_respond, .respond_req = fake_respond_req,
-	.authenticate = fake_authenticate, .cancel = fake_cancel, .bye = fake_bye,
+	.authenticate = fake_authenticate, .cancel = fake_cancel, .ack = fake_ack, .bye = fake_bye,
 	.request = fake_request, .call_id = fake_call_id, .release = fake_release,
 };
 
@@ -262,10 +270,11 @@ static int relay_push(const char *what, struct call *c, relay_done_fn done)
 	return 0;
 }
 
-static char last_latch[16], last_peer[64];
+static char last_latch[16], last_peer[64], last_relay_sdp[1024];
 
 static void relay_note(const char *what, const struct relay_sdp *s)
 {
+	snprintf(last_relay_sdp, sizeof(last_relay_sdp), "%s", s->sdp ? s->sdp : "");
 	snprintf(last_latch, sizeof(last_latch), "%s", s->latch ? s->latch : "");
 	snprintf(last_peer, sizeof(last_peer), "%s", s->peer ? s->peer : "");
 	note("relay %s from %c srtp=%d", what, s->side == SIDE_A ? 'A' : 'B', s->to_srtp);
@@ -632,7 +641,13 @@ static void resp(struct call *c, const char *name, int code, const char *reason,
 
 static void ack(struct call *c)
 {
-	call_on_ack(c, leg_named("A"));
+	call_on_ack(c, leg_named("A"), NULL);
+}
+
+/* An ACK on leg name carrying sdp (the answer to an offer in our 2xx). */
+static void ack_sdp(struct call *c, const char *name, const char *sdp)
+{
+	call_on_ack(c, leg_named(name), sdp);
 }
 
 static void bye(struct call *c, const char *name)
@@ -1598,8 +1613,211 @@ static void test_reinvite_keeps_srtp_toward_trunk(void)
 	relay_reply("delete", 1, NULL, 0);
 }
 
+
+/* ---- late offer (RFC 3261 13.2.1): the INVITE has no SDP ---- */
+
+static const char *late_b_offer =
+	"v=0\r\no=carrier 1 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+	"m=audio 7000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\na=label:B-OFFER\r\n";
+static const char *late_a_answer =
+	"v=0\r\no=pbx 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+	"m=audio 6000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\na=label:A-ANSWER\r\n";
+
+/* Up to our 2xx with the trunk's (relayed) offer toward the caller. */
+static struct call *late_offer_call(const char *user)
+{
+	struct call *c = invite_from("127.0.0.2", user, 70, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(leg_named("B1"));
+	CU_ASSERT_STRING_EQUAL(last_invite_sdp, "");   /* no offer toward the trunk */
+	resp(c, "B1", 180, "Ringing", NULL);
+	resp(c, "B1", 200, "OK", late_b_offer);
+	return c;
+}
+
+static void test_late_offer_through_relay(void)
+{
+	struct call *c = late_offer_call("15551234");
+
+	CU_ASSERT(never("relay offer from A"));
+	CU_ASSERT(expect("relay offer from B srtp=0"));   /* pbx: srtp off */
+	relay_reply("offer", 1, "OFFER-TO-A", 0);
+	CU_ASSERT(expect("A 200 OK sdp=OFFER-TO-A"));
+	CU_ASSERT(cdr.answer_ms > 0);
+	/* Until the caller answers in its ACK, the trunk waits for its ACK
+	 * and no other offer may start (RFC 3261 14.2). */
+	CU_ASSERT(never("B1 ACK"));
+	call_on_request(c, leg_named("B1"), METHOD_UPDATE, "application/sdp", b_sdp);
+	CU_ASSERT(expect("B1 491 to 2"));
+	ack_sdp(c, "A", late_a_answer);
+	CU_ASSERT(expect("relay answer from A srtp=0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_relay_sdp, "A-ANSWER"));
+	CU_ASSERT(never("B1 ACK"));   /* not before the relay's answer */
+	relay_reply("answer", 1, "ANSWER-TO-B", 0);
+	CU_ASSERT(expect("B1 ACK sdp=ANSWER-TO-B"));
+	/* The call is up: in-dialog requests are relayed again. */
+	call_on_request(c, leg_named("B1"), METHOD_INFO, "application/dtmf-relay", "Signal=1");
+	CU_ASSERT(expect("A REQ 3"));
+	resp_m(c, "A", METHOD_INFO, 200, "OK", NULL, NULL);
+	bye(c, "A");
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "caller");
+}
+
+static void test_late_offer_early_sdp_not_passed(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	resp(c, "B1", 183, "Session Progress", late_b_offer);
+	CU_ASSERT(expect("A 183 Session Progress$"));
+	CU_ASSERT(never("relay"));
+	call_on_cancel(c, leg_named("A"));
+	CU_ASSERT(expect("B1 CANCEL"));
+}
+
+static void test_late_offer_ack_without_answer_ends_call(void)
+{
+	struct call *c = late_offer_call("15551234");
+
+	relay_reply("offer", 1, "OFFER-TO-A", 0);
+	ack(c);
+	CU_ASSERT(expect("A BYE"));
+	CU_ASSERT(expect("B1 BYE"));   /* the adapter ACKs before it */
+	CU_ASSERT(never("B1 ACK"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "No answer in ACK");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
+static void test_late_offer_answer_refused_by_relay_ends_call(void)
+{
+	struct call *c = late_offer_call("15551234");
+
+	relay_reply("offer", 1, "OFFER-TO-A", 0);
+	ack_sdp(c, "A", late_a_answer);
+	relay_reply("answer", 0, NULL, 0);
+	CU_ASSERT(expect("A BYE"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Media relay refused the answer in an ACK");
+}
+
+static void test_late_offer_relay_refuses_offer_fails_call(void)
+{
+	CU_ASSERT_PTR_NOT_NULL(late_offer_call("15551234"));
+	relay_reply("offer", 0, NULL, 0);
+	CU_ASSERT(expect("A 503"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	CU_ASSERT(cdr.answer_ms == 0);
+}
+
+static void test_late_offer_trunk_2xx_without_offer_fails(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	resp(c, "B1", 200, "OK", NULL);
+	CU_ASSERT(expect("A 488"));
+	CU_ASSERT(expect("B1 BYE"));
+	CU_ASSERT(never("relay"));
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+}
+
+/* The trunk's codec list holds for its offer too: PCMU goes. */
+static void test_late_offer_meets_trunk_codecs(void)
+{
+	static const char *savp_offer =
+		"v=0\r\no=carrier 1 1 IN IP4 127.0.0.5\r\ns=-\r\nc=IN IP4 127.0.0.5\r\nt=0 0\r\n"
+		"m=audio 7000 RTP/SAVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+		"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+	struct call *c = invite_from("127.0.0.2", "5000", 70, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	resp(c, "B1", 200, "OK", savp_offer);
+	CU_ASSERT(expect("relay offer from B srtp=0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_relay_sdp, "RTP/SAVP 8\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(last_relay_sdp, "PCMU"));
+	relay_reply("offer", 1, "OFFER-TO-A", 0);
+	ack_sdp(c, "A", late_a_answer);
+	CU_ASSERT(expect("relay answer from A srtp=1"));
+	relay_reply("answer", 1, "ANSWER-TO-B", 0);
+	CU_ASSERT(expect("B1 ACK sdp=ANSWER-TO-B"));
+	bye(c, "B1");
+	CU_ASSERT(expect("A BYE"));
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* A re-INVITE without SDP from the trunk: the caller's 2xx offers, the
+ * trunk answers in its ACK, and the caller's ACK carries that answer. */
+static void test_late_offer_reinvite_from_trunk(void)
+{
+	struct call *c = answered_call();
+
+	tr_reset();
+	call_on_request(c, leg_named("B1"), METHOD_INVITE, NULL, NULL);
+	CU_ASSERT(expect("A REQ 1$"));
+	resp_m(c, "A", METHOD_INVITE, 200, "OK", late_a_answer, NULL);
+	CU_ASSERT(expect("relay offer from A srtp=0"));
+	relay_reply("offer", 1, "REOFFER-TO-B", 0);
+	CU_ASSERT(expect("B1 200 OK sdp=REOFFER-TO-B"));
+	CU_ASSERT(never("A ACK"));
+	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", offer_sdp);
+	CU_ASSERT(expect("A 491 Request Pending"));
+	ack_sdp(c, "B1", late_b_offer);
+	CU_ASSERT(expect("relay answer from B srtp=0"));
+	relay_reply("answer", 1, "REANSWER-TO-A", 0);
+	CU_ASSERT(expect("A ACK sdp=REANSWER-TO-A"));
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Caller hung up");
+}
+
+/* A far side that answers an offerless re-INVITE without SDP: passed
+ * back as it is (the adapter ACKed it), nothing waits. */
+static void test_late_offer_reinvite_answered_without_sdp(void)
+{
+	struct call *c = answered_call();
+
+	tr_reset();
+	call_on_request(c, leg_named("A"), METHOD_INVITE, NULL, NULL);
+	CU_ASSERT(expect("B1 REQ 1$"));
+	resp_m(c, "B1", METHOD_INVITE, 200, "OK", NULL, NULL);
+	CU_ASSERT(expect("A 200 OK$"));
+	call_on_request(c, leg_named("A"), METHOD_INVITE, NULL, NULL);
+	CU_ASSERT(expect("B1 REQ 1$"));   /* nothing left pending */
+	resp_m(c, "B1", METHOD_INVITE, 200, "OK", b_sdp, NULL);
+	relay_reply("offer", 0, NULL, 0);   /* the relay refuses the 2xx's offer */
+	CU_ASSERT(expect("A BYE"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Media relay refused the offer in a 2xx");
+}
+
+/* Without a relay the offer and the answer cross, rebuilt (ours o=). */
+static void test_late_offer_without_relay(void)
+{
+	struct call *c = late_offer_call("15551234");
+
+	CU_ASSERT(expect("A 200 OK sdp=B-OFFER"));
+	CU_ASSERT_PTR_NULL(strstr(last_respond_sdp, "o=carrier"));
+	ack_sdp(c, "A", late_a_answer);
+	CU_ASSERT(expect("B1 ACK sdp=A-ANSWER"));
+	bye(c, "B1");
+	CU_ASSERT(expect("A BYE"));
+}
+
 UNIT_SUITE_FIXTURE(call_norelay, suite_init, suite_cleanup, setup_no_relay, teardown,
-	UNIT_TEST(test_without_relay_media_unchanged_sdp_still_ours))
+	UNIT_TEST(test_without_relay_media_unchanged_sdp_still_ours),
+	UNIT_TEST(test_late_offer_without_relay))
 
 UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_answered_call_caller_hangs_up),
@@ -1656,4 +1874,13 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_admin_hangup_by_call_id),
 	UNIT_TEST(test_plain_answer_from_srtp_trunk_is_488),
 	UNIT_TEST(test_reinvite_keeps_srtp_toward_trunk),
-	UNIT_TEST(test_plain_early_media_from_srtp_trunk_not_relayed))
+	UNIT_TEST(test_plain_early_media_from_srtp_trunk_not_relayed),
+	UNIT_TEST(test_late_offer_through_relay),
+	UNIT_TEST(test_late_offer_early_sdp_not_passed),
+	UNIT_TEST(test_late_offer_ack_without_answer_ends_call),
+	UNIT_TEST(test_late_offer_answer_refused_by_relay_ends_call),
+	UNIT_TEST(test_late_offer_relay_refuses_offer_fails_call),
+	UNIT_TEST(test_late_offer_trunk_2xx_without_offer_fails),
+	UNIT_TEST(test_late_offer_meets_trunk_codecs),
+	UNIT_TEST(test_late_offer_reinvite_from_trunk),
+	UNIT_TEST(test_late_offer_reinvite_answered_without_sdp))
