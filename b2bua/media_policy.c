@@ -43,18 +43,82 @@ static int restore_bwtypes(su_home_t *home, sdp_session_t *s, const char *sdp, s
 	return i == n ? 0 : -1;
 }
 
+static int feedback_profile(const char *proto, size_t len)
+{
+	return (len == 8 && strncasecmp(proto, "RTP/AVPF", 8) == 0) ||
+	       (len == 9 && strncasecmp(proto, "RTP/SAVPF", 9) == 0);
+}
+
+/*
+ * Sofia reads payloads (a=rtpmap, static types such as 0 and 8) only on
+ * RTP/AVP and RTP/SAVP lines, so a codec list never matched the RTP/AVPF
+ * or RTP/SAVPF offer of linphone or a WebRTC client (RFC 4585, 5124: the
+ * same profiles with feedback). A copy of sdp (checked, so m= fields are
+ * single-space separated) with each such line named by its base profile,
+ * and in *fb which m= lines were (the first 32). NULL without memory.
+ */
+static char *base_profiles(const char *sdp, unsigned *fb)
+{
+	size_t len = strlen(sdp);
+	char *out = malloc(len + 1), *w = out;
+	unsigned i = 0;
+
+	*fb = 0;
+	if (!out)
+		return NULL;
+	for (const char *r = sdp; *r;) {
+		const char *eol = strchr(r, '\n');
+		size_t n = eol ? (size_t)(eol - r) + 1 : strlen(r);
+
+		if (n > 2 && r[0] == 'm' && r[1] == '=') {
+			const char *f = memchr(r, ' ', n), *proto = f ? memchr(f + 1, ' ', n - (size_t)(f + 1 - r)) : NULL;
+			size_t pl = 0;
+
+			if (proto)
+				while (proto + 1 + pl < r + n && !strchr(" \r\n", proto[1 + pl]))
+					pl++;
+			if (proto && feedback_profile(proto + 1, pl)) {
+				size_t keep = (size_t)(proto + 1 - r) + pl - 1;   /* all but the F */
+
+				memcpy(w, r, keep);
+				memcpy(w + keep, r + keep + 1, n - keep - 1);
+				w += n - 1;
+				r += n;
+				if (i < 32)
+					*fb |= 1u << i;
+				i++;
+				continue;
+			}
+			i++;
+		}
+		memcpy(w, r, n);
+		w += n;
+		r += n;
+	}
+	*w = 0;
+	return out;
+}
+
 /* Nothing reaches Sofia's parser unchecked (it loops on some input).
- * NULL with the reason in why. */
+ * NULL with the reason in why. Lines of a feedback profile are parsed as
+ * their base profile and keep their name in m_proto_name (print()). */
 /* Direction attributes stay as written (sdp_f_mode_manual): a=sendrecv
  * included, which some peers look for. */
 static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p, char *why, size_t whylen)
 {
 	sdp_session_t *s;
+	unsigned fb, i = 0;
+	char *base;
 
 	*p = NULL;
 	if (sdp_check(sdp, strlen(sdp), why, whylen) != 0)
 		return NULL;
-	*p = sdp_parse(home, sdp, strlen(sdp), sdp_f_anynet | sdp_f_mode_manual);
+	if (!(base = base_profiles(sdp, &fb))) {
+		snprintf(why, whylen, "no memory");
+		return NULL;
+	}
+	*p = sdp_parse(home, base, strlen(base), sdp_f_anynet | sdp_f_mode_manual);
+	free(base);
 	s = *p ? sdp_session(*p) : NULL;
 	if (!s) {
 		snprintf(why, whylen, "%s", *p ? sdp_parsing_error(*p) : "no memory");
@@ -64,7 +128,39 @@ static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p, 
 		snprintf(why, whylen, "b= lines not understood");
 		return NULL;
 	}
+	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next, i++)
+		if (i < 32 && (fb >> i & 1))
+			m->m_proto_name = m->m_proto == sdp_proto_srtp ? "RTP/SAVPF" : "RTP/AVPF";
 	return s;
+}
+
+/* Prints s; a feedback profile's line is printed with its own name
+ * (Sofia prints the base name of RTP/AVP and RTP/SAVP lines, and the
+ * m_proto_name of any other, payloads included). NULL with why. */
+static char *print(su_home_t *home, sdp_session_t *s, char *why, size_t whylen)
+{
+	sdp_printer_t *pr;
+	sdp_proto_e was[SDP_CHECK_MAX_MEDIA];
+	char *out = NULL;
+	unsigned i = 0;
+
+	for (sdp_media_t *m = s->sdp_media; m && i < SDP_CHECK_MAX_MEDIA; m = m->m_next, i++) {
+		was[i] = m->m_proto;
+		if ((m->m_proto == sdp_proto_rtp || m->m_proto == sdp_proto_srtp) && m->m_proto_name &&
+		    feedback_profile(m->m_proto_name, strlen(m->m_proto_name)))
+			m->m_proto = sdp_proto_x;
+	}
+	pr = sdp_print(home, s, NULL, 0, sdp_f_mode_manual);
+	if (!pr || sdp_printing_error(pr))
+		snprintf(why, whylen, "cannot print SDP: %s", pr ? sdp_printing_error(pr) : "no memory");
+	else if (!(out = strdup(sdp_message(pr))))
+		snprintf(why, whylen, "out of memory");
+	if (pr)
+		sdp_printer_free(pr);
+	i = 0;
+	for (sdp_media_t *m = s->sdp_media; m && i < SDP_CHECK_MAX_MEDIA; m = m->m_next, i++)
+		m->m_proto = was[i];
+	return out;
 }
 
 static int listed(const char *codecs, const char *name, int *rank)
@@ -108,6 +204,26 @@ static int filter_media(sdp_media_t *m, const char *codecs, int *changed)
 				audio++;
 		}
 	}
+	/* telephone-event (RFC 4733) only at the clock rate of a codec kept:
+	 * telephone-event/48000 after Opus was filtered out is no use. */
+	for (int i = 0; i < n;) {
+		int rate_kept = 0;
+
+		if (strcasecmp(keep[i]->rm_encoding, "telephone-event") != 0) {
+			i++;
+			continue;
+		}
+		for (int k = 0; k < n; k++)
+			if (strcasecmp(keep[k]->rm_encoding, "telephone-event") != 0 && keep[k]->rm_rate == keep[i]->rm_rate)
+				rate_kept = 1;
+		if (rate_kept) {
+			i++;
+			continue;
+		}
+		memmove(keep + i, keep + i + 1, (size_t)(n - i - 1) * sizeof(keep[0]));
+		memmove(rank + i, rank + i + 1, (size_t)(n - i - 1) * sizeof(rank[0]));
+		n--;
+	}
 	if (n != orig)
 		*changed = 1;
 	for (int i = 0; i < n; i++) {
@@ -128,7 +244,8 @@ int media_policy_filter(const char *sdp, const char *codecs, char **out, char *w
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sdp_parser_t *p;
 	sdp_session_t *s;
-	int rc = -1, changed = 0, usable = 0;
+	int rc = -1, changed = 0, usable = 0, rtp = 0;
+	const char *other = NULL;
 
 	*out = NULL;
 	if (!codecs || !*codecs)
@@ -137,33 +254,29 @@ int media_policy_filter(const char *sdp, const char *codecs, char **out, char *w
 	if (!s)
 		goto out;
 	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next) {
-		if (m->m_rejected || m->m_port == 0 || !sdp_media_has_rtp(m))
+		if (m->m_rejected || m->m_port == 0)
 			continue;
+		if (!sdp_media_has_rtp(m)) {
+			if (!other)
+				other = m->m_proto_name;
+			continue;
+		}
+		rtp++;
 		if (filter_media(m, codecs, &changed) > 0)
 			usable++;
 		else
 			m->m_rejected = 1, m->m_port = 0;
 	}
 	if (!usable) {
-		snprintf(why, whylen, "no codec of %s offered", codecs);
+		/* DTLS-SRTP (UDP/TLS/RTP/SAVPF) is not RTP we can relay. */
+		if (!rtp && other)
+			snprintf(why, whylen, "no RTP/AVP(F) or RTP/SAVP(F) stream offered (%s)", other);
+		else
+			snprintf(why, whylen, "no codec of %s offered", codecs);
 		goto out;
 	}
-	if (changed) {
-		sdp_printer_t *pr = sdp_print(home, s, NULL, 0, sdp_f_mode_manual);
-
-		if (!pr || sdp_printing_error(pr)) {
-			snprintf(why, whylen, "cannot print SDP: %s", pr ? sdp_printing_error(pr) : "no memory");
-			if (pr)
-				sdp_printer_free(pr);
-			goto out;
-		}
-		*out = strdup(sdp_message(pr));
-		sdp_printer_free(pr);
-		if (!*out) {
-			snprintf(why, whylen, "out of memory");
-			goto out;
-		}
-	}
+	if (changed && !(*out = print(home, s, why, whylen)))
+		goto out;
 	rc = 0;
 out:
 	if (p)
@@ -247,20 +360,6 @@ static void drop_attrs(sdp_attribute_t **a, const char *keep)
 		else
 			a = &(*a)->a_next;
 	}
-}
-
-static char *print(su_home_t *home, sdp_session_t *s, char *why, size_t whylen)
-{
-	sdp_printer_t *pr = sdp_print(home, s, NULL, 0, sdp_f_mode_manual);
-	char *out = NULL;
-
-	if (!pr || sdp_printing_error(pr))
-		snprintf(why, whylen, "cannot print SDP: %s", pr ? sdp_printing_error(pr) : "no memory");
-	else if (!(out = strdup(sdp_message(pr))))
-		snprintf(why, whylen, "out of memory");
-	if (pr)
-		sdp_printer_free(pr);
-	return out;
 }
 
 int media_policy_hide(const char *sdp, const char *keep, struct sdp_origin *o, char **out, char *why,

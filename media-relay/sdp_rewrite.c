@@ -33,6 +33,11 @@ static int proto_is_savp(const char *name)
 	return name && (strcasecmp(name, "RTP/SAVP") == 0 || strcasecmp(name, "RTP/SAVPF") == 0);
 }
 
+static int proto_is_feedback(const char *name)
+{
+	return name && (strcasecmp(name, "RTP/AVPF") == 0 || strcasecmp(name, "RTP/SAVPF") == 0);
+}
+
 int rewrite_proto_rtp(const char *proto)
 {
 	static const char *const rtp[] = {"RTP/AVP", "RTP/SAVP", "RTP/AVPF", "RTP/SAVPF"};
@@ -252,8 +257,15 @@ char *rewrite_apply(const char *sdp, size_t len, const struct rewrite_params *p,
 					 m->m_proto_name ? m->m_proto_name : "?", o->proto);
 				goto out;
 			}
-			m->m_proto = proto_is_savp(o->proto) ? sdp_proto_srtp : sdp_proto_rtp;
+			/* Sofia prints RTP/AVP and RTP/SAVP by their number and
+			 * any other protocol by its name, payloads included. */
+			m->m_proto = proto_is_feedback(o->proto) ? sdp_proto_x
+				     : proto_is_savp(o->proto)   ? sdp_proto_srtp
+								 : sdp_proto_rtp;
 			m->m_proto_name = su_strdup(home, o->proto);
+			/* RTCP feedback (RFC 4585) means nothing without it. */
+			if (!proto_is_feedback(o->proto))
+				attrs_remove(&m->m_attributes, "rtcp-fb");
 		}
 		if (p->ice_remove)
 			strip_ice(&m->m_attributes);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
+#include "golden.h"
+#include "sdp_check.h"
 #include "sdp_rewrite.h"
 
 #define CRYPTO80 "1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
@@ -87,6 +89,35 @@ static const struct golden cases[] = {
 	 0, 0, 30090, "udptl", 2,
 	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
 	 "m=image 30090 udptl t38\r\na=T38FaxVersion:0\r\n"},
+	/* Feedback profiles (RFC 4585/5124, linphone, WebRTC) keep their
+	 * payloads and rtpmaps whatever protocol they leave with; one that
+	 * leaves without feedback loses its a=rtcp-fb lines. */
+	{"avpf_kept",
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+	 "m=audio 4000 RTP/AVPF 96 0 8 101\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n"
+	 "a=rtcp-fb:* nack\r\n",
+	 0, 0, 30100, NULL, 0,
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
+	 "m=audio 30100 RTP/AVPF 96 0 8 101\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n"
+	 "a=rtcp-fb:* nack\r\na=rtcp:30101\r\n"},
+	{"avpf_to_savpf",
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+	 "m=audio 4000 RTP/AVPF 0 8\r\na=rtcp-fb:* nack\r\n",
+	 0, 0, 30110, "RTP/SAVPF", 1,
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
+	 "m=audio 30110 RTP/SAVPF 0 8\r\na=rtcp-fb:* nack\r\na=rtcp:30111\r\na=crypto:" CRYPTO80 "\r\n"},
+	{"avpf_to_savp_drops_feedback",
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+	 "m=audio 4000 RTP/AVPF 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=rtcp-fb:* nack\r\n",
+	 0, 0, 30120, "RTP/SAVP", 1,
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
+	 "m=audio 30120 RTP/SAVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\na=rtcp:30121\r\na=crypto:" CRYPTO80 "\r\n"},
+	{"avp_to_avpf",
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+	 "m=audio 4000 RTP/AVP 0 8\r\n",
+	 0, 0, 30130, "RTP/AVPF", 0,
+	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 203.0.113.5\r\nt=0 0\r\n"
+	 "m=audio 30130 RTP/AVPF 0 8\r\na=rtcp:30131\r\n"},
 	{"direction_attribute_passes",
 	 "v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
 	 "m=audio 4000 RTP/AVP 0\r\na=sendonly\r\n",
@@ -237,8 +268,43 @@ static void test_ipv6_interface(void)
 	free(out);
 }
 
+
+/* Real clients' offers (test/fixtures/sdp-offers/README) as the relay
+ * writes them on: our address and ports, ICE removed, keys where the
+ * line leaves as RTP/SAVP(F) (none here), and each line's protocol
+ * kept. The output passes the SDP guard. */
+static void relay_golden(const char *dir, const char *name, const char *sdp)
+{
+	struct rewrite_info info;
+	struct rewrite_params p;
+	char err[128] = "", why[128];
+	char *out;
+
+	CU_ASSERT_EQUAL_FATAL(rewrite_parse(sdp, strlen(sdp), &info, err, sizeof(err)), 0);
+	memset(&p, 0, sizeof(p));
+	p.addr = "203.0.113.5";
+	p.replace_origin = 1;
+	p.ice_remove = 1;
+	p.nmedia = info.nmedia;
+	for (int i = 0; i < info.nmedia; i++) {
+		p.media[i].port = 30000 + 2 * i;
+		p.media[i].rtcp_port = 30001 + 2 * i;
+	}
+	out = rewrite_apply(sdp, strlen(sdp), &p, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT(golden_match(dir, name, "relay", out));
+	CU_ASSERT_EQUAL(sdp_check(out, strlen(out), why, sizeof(why)), 0);
+	free(out);
+}
+
+static void test_real_client_offers(void)
+{
+	CU_ASSERT(golden_each_sdp("test/fixtures/sdp-offers", relay_golden) >= 7);
+}
+
 UNIT_SUITE(sdp_rewrite,
 	   UNIT_TEST(test_golden_rewrites),
+	   UNIT_TEST(test_real_client_offers),
 	   UNIT_TEST(test_parse_reads_addresses_rtcp_and_crypto),
 	   UNIT_TEST(test_bad_sdp_is_an_error_not_a_crash),
 	   UNIT_TEST(test_non_rtp_line_keeps_its_protocol),
