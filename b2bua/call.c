@@ -52,6 +52,7 @@ void call_unref(struct call *c)
 	if (--c->refs > 0)
 		return;
 	free(c->sdp_a);
+	free(c->held_sdp);
 	free(c->hdrs);
 	free(c->sdp_out[SIDE_A]);
 	free(c->sdp_out[SIDE_B]);
@@ -160,6 +161,8 @@ int call_respond_a(struct call *c, int code, const char *reason, const char *sdp
 	if (sc_final(code)) {
 		c->a_final = 1;
 		c->a_answered = sc_success(code);
+	} else if (code > SC_TRYING && c->a_rel100) {
+		c->a_unpracked++;   /* nua sends it reliably (RFC 3262) */
 	}
 	c->core->env.leg->respond(c->a, code, call_phrase_to(c, SIDE_A, reason), sdp, retry_after);
 	return 0;
@@ -175,9 +178,23 @@ void call_reply_a(struct call *c, enum reply_id id)
 struct outcome call_outcome_reply(enum reply_id id, const char *disposition, enum hangup_by by)
 {
 	const struct reply *r = reply_get(id);
-	struct outcome o = {r->code, r->reason, disposition, by, r->retry_after};
+	struct outcome o = {r->code, r->reason, disposition, by, r->retry_after, 0, NULL};
 
 	return o;
+}
+
+const char *call_reason_pass(struct call *c, enum call_side from, const struct leg_reason *why)
+{
+	const struct policy_trunk *t = from == SIDE_A ? c->from : c->to;
+	enum call_side to = from == SIDE_A ? SIDE_B : SIDE_A;
+
+	if (!why || !why->value || !t || !t->trusted)
+		return NULL;
+	if (call_leak_check(c, to, "Reason", why->value) != 0) {
+		c->leak_stopped = 0;   /* the BYE or CANCEL goes, without it */
+		return NULL;
+	}
+	return why->value;
 }
 
 void call_release_chan(struct call *c)
@@ -319,6 +336,8 @@ void call_end(struct call *c, const struct outcome *o)
 	call_copy(c->cdr.reason, sizeof(c->cdr.reason), o->reason);
 	call_copy(c->cdr.disposition, sizeof(c->cdr.disposition), o->disposition);
 	call_copy(c->cdr.hangup_by, sizeof(c->cdr.hangup_by), hangup_names[o->by]);
+	if (o->q850 > 0 && !c->cdr.q850_cause)
+		c->cdr.q850_cause = o->q850;
 	if (strcmp(o->disposition, "answered") == 0)
 		c->core->st.answered++;
 	else
@@ -332,13 +351,13 @@ void call_end(struct call *c, const struct outcome *o)
 		else
 			call_reply_a(c, RP_INTERNAL);
 	} else if (c->a && c->a_answered && o->by != BY_CALLER) {
-		e->leg->bye(c->a);
+		e->leg->bye(c->a, o->pass_reason);
 	}
 	if (c->b) {
 		if (!c->b_final)
-			e->leg->cancel(c->b);
+			e->leg->cancel(c->b, o->pass_reason);
 		else if (c->b_answered && o->by != BY_CALLEE)
-			e->leg->bye(c->b);
+			e->leg->bye(c->b, o->pass_reason);
 	}
 	call_release_leg(c, SIDE_A);
 	call_release_leg(c, SIDE_B);
@@ -499,6 +518,7 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	c->max_forwards = inv->max_forwards < 0 ? 70 : inv->max_forwards - 1;
 	c->sdp_a = offer;
 	c->savp[SIDE_A] = srtp == 1;
+	c->a_rel100 = inv->requires_100rel != 0;
 	copy_headers(c, inv);
 	normalise(c, inv);
 
@@ -555,16 +575,23 @@ void call_on_ack(struct call *c, struct leg *l, const char *sdp)
 	call_dispatch(c, EV_ACK, &ev);
 }
 
-void call_on_cancel(struct call *c, struct leg *l)
+void call_on_prack(struct call *c, struct leg *l)
 {
 	struct ev ev = {.leg = l};
+
+	call_dispatch(c, EV_PRACK, &ev);
+}
+
+void call_on_cancel(struct call *c, struct leg *l, const struct leg_reason *why)
+{
+	struct ev ev = {.leg = l, .why = why};
 
 	call_dispatch(c, EV_CANCEL, &ev);
 }
 
-void call_on_bye(struct call *c, struct leg *l)
+void call_on_bye(struct call *c, struct leg *l, const struct leg_reason *why)
 {
-	struct ev ev = {.leg = l};
+	struct ev ev = {.leg = l, .why = why};
 
 	call_dispatch(c, EV_BYE, &ev);
 }

@@ -53,12 +53,21 @@ struct call_invite {
 	const char *sdp;          /* body when application/sdp, or NULL */
 	int body_not_sdp;         /* a body of another type (RFC 3261 21.4.13: 415) */
 	int refuses_sdp;          /* an Accept without application/sdp (RFC 3261 21.4.7: 406) */
+	int requires_100rel;      /* Require: 100rel: every 18x to it is reliable (RFC 3262) */
 	/* What names the caller's side (the leak guard keeps it from the
 	 * trunk): its From tag, and the hosts of its Via, Contact and first
 	 * Record-Route (never From or To: they may name us); NULL when absent. */
 	const char *from_tag, *via_host, *contact_host, *rr_host;
 	const struct policy_hdr *hdrs;   /* headers eligible for copying */
 	size_t nhdrs;
+};
+
+/* A Reason header (RFC 3326) a leg received, rebuilt by the adapter from
+ * its parsed fields: a protocol of ours (SIP or Q.850), a number, a
+ * printable text; never passed on as it came. */
+struct leg_reason {
+	int q850;                 /* its Q.850 cause (1-127), 0 when none */
+	const char *value;        /* "Q.850;cause=16;text=\"...\"" to pass on, or NULL */
 };
 
 /* A request to send on leg B: all strings copied by the adapter. */
@@ -87,6 +96,7 @@ struct leg_response {
 	const char *body;         /* any body, NUL-terminated, or NULL */
 	const char *sdp;          /* body when it is application/sdp, or NULL */
 	const char *realm;        /* 401/407: the Digest challenge's realm ("" none) */
+	int q850;                 /* Reason: Q.850;cause= of the response (RFC 6432), or 0 */
 };
 
 /* Leg operations (implemented by sip_leg.c, or a fake in the tests). */
@@ -102,12 +112,13 @@ struct leg_ops {
 	/* Re-sends the INVITE of l with credentials for realm (401/407). */
 	void (*authenticate)(struct leg *l, const char *realm, const char *user,
 			     const char *password);
-	void (*cancel)(struct leg *l);
+	/* CANCEL and BYE carry reason (a Reason header value) when not NULL. */
+	void (*cancel)(struct leg *l, const char *reason);
 	/* Sends the ACK of the 2xx on l that carried an offer (our INVITE
 	 * had none): sdp is the answer, or NULL. The adapter ACKs every
 	 * other 2xx itself; a BYE on l sends an owed ACK first. */
 	void (*ack)(struct leg *l, const char *sdp);
-	void (*bye)(struct leg *l);
+	void (*bye)(struct leg *l, const char *reason);
 	/* Sends a re-INVITE / UPDATE / INFO within the dialog of l. */
 	void (*request)(struct leg *l, int method, const char *ctype, const char *body);
 	/* The SIP Call-ID of l (for CDRs and logs). */
@@ -226,8 +237,12 @@ void call_on_response(struct call *c, struct leg *l, const struct leg_response *
 /* The ACK of our 2xx on l, with its body when that is SDP (the answer to
  * an offer our 2xx carried), else NULL. */
 void call_on_ack(struct call *c, struct leg *l, const char *sdp);
-void call_on_cancel(struct call *c, struct leg *l);
-void call_on_bye(struct call *c, struct leg *l);
+/* why: the request's Reason header, or NULL. */
+void call_on_cancel(struct call *c, struct leg *l, const struct leg_reason *why);
+/* A PRACK on l acknowledged one of our reliable provisional responses
+ * (the adapter answered it). */
+void call_on_prack(struct call *c, struct leg *l);
+void call_on_bye(struct call *c, struct leg *l, const struct leg_reason *why);
 /* In-dialog request on l (re-INVITE, UPDATE, INFO). */
 void call_on_request(struct call *c, struct leg *l, int method, const char *ctype,
 		     const char *body);

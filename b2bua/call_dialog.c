@@ -45,7 +45,7 @@ static enum call_side other(enum call_side s)
  * both ways; an owed ACK goes first). */
 static void ack_failed(struct call *c, const char *why)
 {
-	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0};
+	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0, 0, NULL};
 
 	log_warn("call %s: late offer failed: %s", c->cdr.call_id, why);
 	c->tx.active = 0;

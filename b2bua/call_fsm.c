@@ -22,7 +22,7 @@
 static const char *const state_names[CS__N] = {"routing", "calling", "early", "answering",
 					       "connected", "ending"};
 static const char *const event_names[EV__N] = {
-	"b-trying", "b-progress", "b-answer", "b-challenge", "b-failure", "ack", "cancel", "bye",
+	"b-trying", "b-progress", "b-answer", "b-challenge", "b-failure", "ack", "prack", "cancel", "bye",
 	"request", "tx-response", "dead", "relay-route", "relay-early", "relay-answer",
 	"relay-tx-offer", "relay-tx-answer", "relay-query", "relay-delete", "trunk-timeout",
 	"no-answer", "max-duration", "admin-hangup", "media-poll",
@@ -30,9 +30,20 @@ static const char *const event_names[EV__N] = {
 
 static struct outcome outcome(int code, const char *reason, const char *disposition, enum hangup_by by)
 {
-	struct outcome o = {code, reason, disposition, by, 0};
+	struct outcome o = {code, reason, disposition, by, 0, 0, NULL};
 
 	return o;
+}
+
+/* A BYE or CANCEL from side `from` with its Reason (RFC 3326): the
+ * Q.850 cause goes into the CDR, the header to the other leg when the
+ * sender's trunk is trusted. */
+static void with_reason(struct call *c, struct outcome *o, enum call_side from, const struct leg_reason *why)
+{
+	if (!why)
+		return;
+	o->q850 = why->q850;
+	o->pass_reason = call_reason_pass(c, from, why);
 }
 
 static void end_reply(struct call *c, enum reply_id id, const char *disposition, enum hangup_by by)
@@ -116,10 +127,26 @@ static void act_r_early(struct call *c, const struct ev *ev)
 		call_respond_a(c, c->early_code, c->early_reason, NULL, 0);
 }
 
+/* RFC 3262 3: no 2xx before every reliable 18x is PRACKed. nua would
+ * queue it, and a caller that never PRACKs would get 504 while the CDR
+ * said answered: the 2xx waits here instead (act_prack), and whether it
+ * went out is what the CDR says. */
 static void connected(struct call *c, const char *sdp)
 {
 	const struct reply *ok = reply_get(RP_OK);
 
+	if (c->a_unpracked > 0) {
+		free(c->held_sdp);
+		c->held_sdp = sdp ? strdup(sdp) : NULL;
+		if (sdp && !c->held_sdp) {
+			end_reply(c, RP_INTERNAL, "failed", BY_B2BUA);
+			return;
+		}
+		c->answer_held = 1;
+		c->state = CS_ANSWERING;
+		log_info("call %s: answer held until the caller's PRACK", c->cdr.call_id);
+		return;
+	}
 	if (call_respond_a(c, ok->code, ok->reason, sdp, 0) != 0) {
 		end_reply(c, RP_INTERNAL, "failed", BY_B2BUA);   /* the trunk gets its BYE */
 		return;
@@ -272,6 +299,7 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 		return;
 	}
 	o = outcome(r->code, r->reason, call_disposition_of(r->code), BY_CALLEE);
+	o.q850 = r->q850;
 	call_end(c, &o);
 }
 
@@ -283,7 +311,7 @@ static void act_trunk_timeout(struct call *c, const struct ev *ev)
 	log_info("call %s: no reply from trunk %s, failing over", c->cdr.call_id, c->to->name);
 	call_route_note_failure(c, to->code, to->reason, BY_B2BUA);
 	/* Given up: a 2xx that still comes is ACKed and BYE'd by the adapter. */
-	c->core->env.leg->cancel(c->b);
+	c->core->env.leg->cancel(c->b, NULL);
 	call_release_leg(c, SIDE_B);
 	call_release_chan(c);
 	call_route_next(c);
@@ -295,6 +323,21 @@ static void act_r_route(struct call *c, const struct ev *ev)
 }
 
 /* ---- both dialogs ---- */
+
+static void act_prack(struct call *c, const struct ev *ev)
+{
+	char *sdp;
+
+	if (ev->leg != c->a || c->a_unpracked == 0)
+		return;
+	if (--c->a_unpracked > 0 || !c->answer_held)
+		return;
+	c->answer_held = 0;
+	sdp = c->held_sdp;
+	c->held_sdp = NULL;
+	connected(c, sdp);
+	free(sdp);
+}
 
 static void act_ack(struct call *c, const struct ev *ev)
 {
@@ -309,10 +352,10 @@ static void act_cancel(struct call *c, const struct ev *ev)
 {
 	struct outcome o = outcome(SC_TERMINATED, "Request Terminated", "cancelled", BY_CALLER);
 
-	(void)ev;
 	/* The adapter answered 200 to the CANCEL and 487 to the INVITE
 	 * (RFC 3261 9.2); a 2xx the trunk sends now is ACKed and BYE'd. */
 	c->a_final = 1;
+	with_reason(c, &o, SIDE_A, ev->why);
 	call_end(c, &o);
 }
 
@@ -327,16 +370,17 @@ static void act_bye(struct call *c, const struct ev *ev)
 		else
 			o = outcome(SC_TERMINATED, "Caller hung up", "cancelled", BY_CALLER);
 		c->a_final = 1;
+		with_reason(c, &o, SIDE_A, ev->why);
 		call_end(c, &o);
 		return;
 	}
 	c->b_final = 1;
-	if (c->a_answered) {
+	if (c->a_answered)
 		o = outcome(SC_OK, "Callee hung up", "answered", BY_CALLEE);
-		call_end(c, &o);
-	} else {
-		end_reply(c, RP_CALLEE_GONE, "failed", BY_CALLEE);
-	}
+	else
+		o = call_outcome_reply(RP_CALLEE_GONE, "failed", BY_CALLEE);
+	with_reason(c, &o, SIDE_B, ev->why);
+	call_end(c, &o);
 }
 
 static void act_dead(struct call *c, const struct ev *ev)
@@ -352,6 +396,8 @@ static void act_dead(struct call *c, const struct ev *ev)
 		/* RFC 3261 13.3.1.4: no ACK for 64*T1 ends the dialog. */
 		if (c->a_answered && !c->a_acked)
 			why = "No ACK from caller";
+		else if (c->answer_held)
+			why = "No PRACK from caller";   /* RFC 3262 3: 5xx after 64*T1 */
 	} else {
 		c->b_final = 1;
 		call_release_leg(c, SIDE_B);
@@ -368,8 +414,15 @@ static void act_dead(struct call *c, const struct ev *ev)
 
 static void act_no_answer(struct call *c, const struct ev *ev)
 {
+	struct outcome o = call_outcome_reply(RP_NO_ANSWER, "no_answer", BY_B2BUA);
+
 	(void)ev;
-	end_reply(c, RP_NO_ANSWER, "no_answer", BY_B2BUA);
+	if (c->answer_held) {
+		/* The trunk answered; the caller never PRACKed in time. */
+		o.reason = "No PRACK from caller";
+		o.disposition = "failed";
+	}
+	call_end(c, &o);
 }
 
 static void act_max_duration(struct call *c, const struct ev *ev)
@@ -460,14 +513,15 @@ typedef void (*action_fn)(struct call *, const struct ev *);
  * Once ENDING, the legs are released: only the relay can still speak. */
 static const action_fn fsm[CS__N][EV__N] = {
 	[CS_ROUTING] = {
-		[EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
+		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
 		[EV_REQUEST] = act_refuse_request, [EV_R_ROUTE] = act_r_route,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_CALLING] = {
 		[EV_B_TRYING] = act_b_trying, [EV_B_PROGRESS] = act_b_progress,
 		[EV_B_ANSWER] = act_b_answer, [EV_B_CHALLENGE] = act_b_challenge,
-		[EV_B_FAILURE] = act_b_failure, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye,
+		[EV_B_FAILURE] = act_b_failure, [EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel,
+		[EV_BYE] = act_bye,
 		[EV_DEAD] = act_dead, [EV_REQUEST] = act_refuse_request,
 		[EV_TRUNK_TIMEOUT] = act_trunk_timeout, [EV_NO_ANSWER] = act_no_answer,
 		[EV_ADMIN_HANGUP] = act_admin_hangup,
@@ -475,12 +529,12 @@ static const action_fn fsm[CS__N][EV__N] = {
 	[CS_EARLY] = {
 		[EV_B_PROGRESS] = act_b_progress, [EV_B_ANSWER] = act_b_answer,
 		[EV_B_CHALLENGE] = act_b_challenge, [EV_B_FAILURE] = act_b_failure,
-		[EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
+		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
 		[EV_REQUEST] = act_refuse_request, [EV_R_EARLY] = act_r_early,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_ANSWERING] = {
-		[EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
+		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
 		[EV_REQUEST] = act_refuse_request, [EV_R_ANSWER] = act_r_answer,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},

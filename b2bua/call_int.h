@@ -39,6 +39,7 @@ enum cevent {
 	EV_B_FAILURE,      /* any other final response */
 	/* leg A's INVITE and both dialogs */
 	EV_ACK,
+	EV_PRACK,          /* A acknowledged a reliable provisional response */
 	EV_CANCEL,
 	EV_BYE,
 	EV_REQUEST,        /* in-dialog re-INVITE / UPDATE / INFO */
@@ -70,6 +71,7 @@ struct ev {
 	const char *reason;                /* EV_DEAD */
 	int method;                        /* EV_REQUEST */
 	const char *ctype, *body;          /* EV_REQUEST; body: EV_ACK's SDP */
+	const struct leg_reason *why;      /* EV_BYE, EV_CANCEL: its Reason, or NULL */
 };
 
 /* Who ended the call, for the CDR's hangup_by. */
@@ -83,6 +85,8 @@ struct outcome {
 	const char *disposition;
 	enum hangup_by by;
 	int retry_after;
+	int q850;                /* the Q.850 cause the network gave, or 0 */
+	const char *pass_reason; /* Reason for the other leg's BYE/CANCEL, or NULL */
 };
 
 /* Where a relayed transaction stands. An INVITE without an offer (late
@@ -123,6 +127,10 @@ struct call {
 	unsigned b_provisional : 1; /* B replied at all (stops TIMER_TRUNK) */
 	unsigned b_auth_tried : 1;  /* credentials sent for this attempt */
 	unsigned relayed : 1;    /* the relay holds state for this call */
+	unsigned a_rel100 : 1;   /* A required 100rel: our 18x to it are reliable */
+	unsigned answer_held : 1; /* our 2xx waits for A's PRACKs (held_sdp) */
+	int a_unpracked;         /* reliable 18x sent to A and not yet PRACKed */
+	char *held_sdp;
 	int savp[2];             /* RTP/SAVP is spoken toward side A / side B */
 	struct sdp_origin origin[2]; /* our o= toward side A / side B */
 	char *sdp_out[2];        /* the last SDP rebuilt toward each side */
@@ -164,6 +172,11 @@ struct call_core {
 	int draining;
 	struct call_stats st;
 };
+
+/* The Reason header from side `from` as it may go to the other side:
+ * only from a trusted trunk (policy trusted: our trust domain), and never
+ * naming the other side (leak_guard.h); else NULL. */
+const char *call_reason_pass(struct call *c, enum call_side from, const struct leg_reason *why);
 
 /* call_fsm.c */
 void call_dispatch(struct call *c, enum cevent ev_id, const struct ev *ev);

@@ -355,10 +355,10 @@ static void op_respond_req(struct leg *l, int method, int code, const char *reas
 	l->saved_method = 0;
 }
 
-static void op_cancel(struct leg *l)
+static void op_cancel(struct leg *l, const char *reason)
 {
 	if (l->nh && !l->terminated)
-		nua_cancel(l->nh, TAG_END());
+		nua_cancel(l->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 }
 
 /* ACKs (nua's AUTOACK is off) carry the answer to a 2xx's offer. */
@@ -373,14 +373,14 @@ static void op_ack(struct leg *l, const char *sdp)
 
 /* An owed ACK goes first (without AUTOACK, nua_bye does not send it:
  * the peer would see a BYE for a 2xx it still retransmits). */
-static void op_bye(struct leg *l)
+static void op_bye(struct leg *l, const char *reason)
 {
 	if (l->nh && !l->terminated && !l->bye_sent) {
 		l->bye_sent = 1;
 		if (l->ack_owed)
 			nua_ack(l->nh, TAG_END());
 		l->ack_owed = 0;
-		nua_bye(l->nh, TAG_END());
+		nua_bye(l->nh, TAG_IF(reason, SIPTAG_REASON_STR(reason)), TAG_END());
 	}
 }
 
@@ -642,6 +642,13 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	r.body = body;
 	r.sdp = sip_read_is_sdp(sip) ? body : NULL;
 	r.realm = realm;
+	if (sc_failure(status)) {
+		struct leg_reason why;
+		char buf[128];
+
+		sip_read_reason(sip, &why, buf, sizeof(buf));
+		r.q850 = why.q850;
+	}
 	call_on_response(l->call, l, &r);
 	free(body);
 }
@@ -741,13 +748,23 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 			free(body);
 		}
 		return;
-	case nua_i_cancel:
-		if (l && l->call)
-			call_on_cancel(l->call, l);
+	case nua_i_prack:
+		/* nua answered it (PRACK is not an application method). */
+		if (l && l->call && sc_success(status))
+			call_on_prack(l->call, l);
 		return;
+	case nua_i_cancel:
 	case nua_i_bye:
-		if (l && l->call)
-			call_on_bye(l->call, l);
+		if (l && l->call) {
+			struct leg_reason why;
+			char buf[128];
+
+			sip_read_reason(sip, &why, buf, sizeof(buf));
+			if (event == nua_i_cancel)
+				call_on_cancel(l->call, l, why.value || why.q850 ? &why : NULL);
+			else
+				call_on_bye(l->call, l, why.value || why.q850 ? &why : NULL);
+		}
 		return;
 	case nua_r_invite:
 	case nua_r_update:
@@ -817,7 +834,7 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 			* nua sends a NOTIFY to the REFER's Contact before we can
 			* answer (wave 1: a reflection vector for strangers). */
 		       SIPTAG_ALLOW(SIP_NONE),
-		       NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"),
+		       NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO"),
 		       TAG_IF(!ua[0], SIPTAG_USER_AGENT(SIP_NONE)), TAG_IF(!ua[0], SIPTAG_SERVER(SIP_NONE)),
 		       TAG_IF(ua[0], SIPTAG_USER_AGENT_STR(ua)), TAG_IF(ua[0], SIPTAG_SERVER_STR(ua)),
 		       TAG_END());

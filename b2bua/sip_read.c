@@ -128,6 +128,7 @@ int sip_read_invite(struct sip_read_invite *r, const sip_t *sip, const struct so
 	inv->sdp = r->sdp;
 	inv->body_not_sdp = !r->sdp && sip->sip_payload && sip->sip_payload->pl_len;
 	inv->refuses_sdp = sip->sip_accept && !accepts_sdp(sip->sip_accept);
+	inv->requires_100rel = sip_has_feature(sip->sip_require, "100rel");
 	inv->from_tag = sip->sip_from ? sip->sip_from->a_tag : NULL;
 	inv->via_host = sip->sip_via ? sip->sip_via->v_host : NULL;
 	inv->contact_host = sip->sip_contact ? sip->sip_contact->m_url->url_host : NULL;
@@ -158,4 +159,45 @@ void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap)
 		return;
 	memcpy(out, r, n);
 	out[n] = 0;
+}
+
+void sip_read_reason(const sip_t *sip, struct leg_reason *out, char *buf, size_t cap)
+{
+	const sip_reason_t *pick = NULL;
+	char text[49];
+	size_t n = 0;
+	long cause;
+	char *end;
+
+	out->q850 = 0;
+	out->value = NULL;
+	for (const sip_reason_t *re = sip ? sip->sip_reason : NULL; re; re = re->re_next) {
+		if (!re->re_protocol || !re->re_cause)
+			continue;
+		if (strcasecmp(re->re_protocol, "Q.850") == 0) {
+			pick = re;
+			break;
+		}
+		if (!pick && strcasecmp(re->re_protocol, "SIP") == 0)
+			pick = re;
+	}
+	if (!pick)
+		return;
+	cause = strtol(pick->re_cause, &end, 10);
+	if (*end || end == pick->re_cause || cause < 1 || cause > 699)
+		return;
+	if (strcasecmp(pick->re_protocol, "Q.850") == 0) {
+		if (cause > 127)
+			return;
+		out->q850 = (int)cause;
+	}
+	for (const char *t = pick->re_text ? pick->re_text : ""; *t && n < sizeof(text) - 1; t++)
+		if (*t >= 0x20 && *t < 0x7f && *t != '"' && *t != '\\')
+			text[n++] = *t;
+	text[n] = 0;
+	if (n)
+		snprintf(buf, cap, "%s;cause=%ld;text=\"%s\"", out->q850 ? "Q.850" : "SIP", cause, text);
+	else
+		snprintf(buf, cap, "%s;cause=%ld", out->q850 ? "Q.850" : "SIP", cause);
+	out->value = buf;
 }

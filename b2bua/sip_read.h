@@ -42,6 +42,12 @@ void sip_read_invite_done(struct sip_read_invite *r);
 char *sip_read_body(const sip_t *sip);
 /* 1 when the body is SDP (Content-Type application/sdp, or none). */
 int sip_read_is_sdp(const sip_t *sip);
+/* The Reason header (RFC 3326) of a request or response, rebuilt into
+ * buf from its parsed fields: the Q.850 one when there is one, else the
+ * SIP one; a cause that is a number, a text of at most 48 printable
+ * characters (no quote or backslash). out->value is NULL and out->q850 0
+ * when there is none we can read. */
+void sip_read_reason(const sip_t *sip, struct leg_reason *out, char *buf, size_t cap);
 /* The realm of a 401/407's Digest challenge, unquoted, or "" . */
 void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap);
 

@@ -36,6 +36,7 @@ struct cdr_row {
 	int has_cost;
 	double cost;
 	char node[64];
+	int q850_cause;         /* Reason: Q.850;cause= (RFC 3326/6432); 0 = none */
 };
 
 struct cdr_store;

@@ -94,9 +94,12 @@ static void op_authenticate(struct leg *l, const char *realm, const char *user, 
 	held(l);
 }
 
-static void op_leg(struct leg *l)
+/* CANCEL and BYE: a Reason we pass on is one we rebuilt. */
+static void op_leg(struct leg *l, const char *reason)
 {
 	held(l);
+	FUZZ_REQUIRE(!reason || strncmp(reason, "Q.850;cause=", 12) == 0 || strncmp(reason, "SIP;cause=", 10) == 0);
+	FUZZ_REQUIRE(!reason || !strpbrk(reason, "\r\n"));
 }
 
 static void op_request(struct leg *l, int method, const char *ctype, const char *body)
@@ -378,6 +381,13 @@ static void response(struct call *c, const sip_t *sip)
 	r.body = body;
 	r.sdp = sip_read_is_sdp(sip) ? body : NULL;
 	r.realm = realm;
+	if (status >= 300) {
+		struct leg_reason why;
+		char buf[128];
+
+		sip_read_reason(sip, &why, buf, sizeof(buf));
+		r.q850 = why.q850;
+	}
 	call_on_response(c, leg_b, &r);
 	free(body);
 }
@@ -386,16 +396,20 @@ static void response(struct call *c, const sip_t *sip)
 static void request(struct call *c, const sip_t *sip)
 {
 	struct leg *l = sip->sip_cseq->cs_seq % 2 ? &legs[0] : leg_b;
+	struct leg_reason why;
+	char why_buf[128];
 	char *body;
 
 	if (!l || l->released || !l->in_use)
 		return;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_bye:
-		call_on_bye(c, l);
+		sip_read_reason(sip, &why, why_buf, sizeof(why_buf));
+		call_on_bye(c, l, &why);
 		return;
 	case sip_method_cancel:
-		call_on_cancel(c, l);
+		sip_read_reason(sip, &why, why_buf, sizeof(why_buf));
+		call_on_cancel(c, l, &why);
 		return;
 	case sip_method_ack:
 		body = sip_read_is_sdp(sip) ? sip_read_body(sip) : NULL;

@@ -188,10 +188,10 @@ static void fake_authenticate(struct leg *l, const char *realm, const char *user
 	note("%s AUTH %s %s:%s", l->name, realm, user, password);
 }
 
-static void fake_cancel(struct leg *l)
+static void fake_cancel(struct leg *l, const char *reason)
 {
 	held(l);
-	note("%s CANCEL", l->name);
+	note("%s CANCEL%s%s", l->name, reason ? " reason=" : "", reason ? reason : "");
 }
 
 static void fake_ack(struct leg *l, const char *sdp)
@@ -202,10 +202,10 @@ static void fake_ack(struct leg *l, const char *sdp)
 	note("%s ACK%s%s", l->name, sdp ? " sdp=" : "", sdp_name(sdp, name, sizeof(name)));
 }
 
-static void fake_bye(struct leg *l)
+static void fake_bye(struct leg *l, const char *reason)
 {
 	held(l);
-	note("%s BYE", l->name);
+	note("%s BYE%s%s", l->name, reason ? " reason=" : "", reason ? reason : "");
 }
 
 static void fake_request(struct leg *l, int method, const char *ctype, const char *body)
@@ -430,7 +430,7 @@ static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int 
 
 /* What the next invite_from() carries besides its number (reset by setup). */
 static const char *inv_display, *inv_pai, *inv_privacy, *inv_to;
-static int inv_body_not_sdp, inv_refuses_sdp;
+static int inv_body_not_sdp, inv_refuses_sdp, inv_rel100;
 static const char *inv_from_tag, *inv_via_host;
 
 static char db_path[64];
@@ -522,7 +522,7 @@ static void setup(void)
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
 	inv_display = inv_pai = inv_privacy = inv_to = NULL;
-	inv_body_not_sdp = inv_refuses_sdp = 0;
+	inv_body_not_sdp = inv_refuses_sdp = inv_rel100 = 0;
 	inv_from_tag = inv_via_host = NULL;
 	nb = nrq = relay_fail = deny_trunk = cdr_final = cdr_events = 0;
 	CU_ASSERT_EQUAL_FATAL(policy_load(&p, db_path, err, sizeof(err)), 0);
@@ -597,6 +597,7 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	inv.sdp = sdp;
 	inv.body_not_sdp = inv_body_not_sdp;
 	inv.refuses_sdp = inv_refuses_sdp;
+	inv.requires_100rel = inv_rel100;
 	inv.from_tag = inv_from_tag;
 	inv.via_host = inv_via_host;
 	c = call_on_invite(core, a, &inv);
@@ -652,7 +653,7 @@ static void ack_sdp(struct call *c, const char *name, const char *sdp)
 
 static void bye(struct call *c, const char *name)
 {
-	call_on_bye(c, leg_named(name));
+	call_on_bye(c, leg_named(name), NULL);
 }
 
 /* Runs a call up to "B ringing with 180" on carrier1. */
@@ -834,7 +835,7 @@ static void test_cancel_while_ringing(void)
 {
 	struct call *c = ringing_call();
 
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	CU_ASSERT(expect("B1 CANCEL"));
 	CU_ASSERT(never("A 487"));   /* the adapter answers the CANCELled INVITE */
 	relay_reply("delete", 1, NULL, 0);
@@ -853,7 +854,7 @@ static void test_early_media_goes_through_relay(void)
 	CU_ASSERT(never("A 183"));
 	relay_reply("answer", 1, "EARLY-TO-A", 0);
 	CU_ASSERT(expect("A 183 Session Progress sdp=EARLY-TO-A"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -866,7 +867,7 @@ static void test_early_media_relay_refusal_sends_18x_alone(void)
 	resp(c, "B1", 183, "Session Progress", b_sdp);
 	relay_reply("answer", 0, NULL, 0);
 	CU_ASSERT(expect("A 183 Session Progress$"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -952,7 +953,7 @@ static void test_request_before_answer_is_491(void)
 
 	call_on_request(c, leg_named("A"), METHOD_UPDATE, "application/sdp", "X");
 	CU_ASSERT(expect("A 491 to 2"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1044,7 +1045,7 @@ static void test_cancel_while_relay_answers(void)
 
 	resp(c, "B1", 200, "OK", b_sdp);
 	CU_ASSERT(expect("relay answer from B"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	CU_ASSERT(expect("B1 BYE"));
 	CU_ASSERT(never("B1 CANCEL"));
 	CU_ASSERT(never("A 200"));
@@ -1284,7 +1285,7 @@ static void test_leak_guard_passes_clean_sdp(void)
 			     "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 8\r\na=label:127.0.0.21\r\n", 0);
 	CU_ASSERT(expect("B1 INVITE open"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(last_invite_sdp, "i=public info"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1340,7 +1341,7 @@ static void test_identity_toward_untrusted_trunk(void)
 	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 	relay_reply("offer", 1, "X", 0);
 	CU_ASSERT(expect("B1 INVITE carrier1 ruri=15551234 from=100 mf=69 to=15551234 display= pai=- anonymous=0"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1355,7 +1356,7 @@ static void test_identity_toward_trusted_trunk(void)
 	c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
 	relay_reply("offer", 1, "X", 0);
 	CU_ASSERT(expect("B1 INVITE carrier2 ruri=2000 from=100 mf=69 to=2000 display=Alice pai=100 anonymous=0"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1370,7 +1371,7 @@ static void test_privacy_id_toward_untrusted_trunk(void)
 	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
 	relay_reply("offer", 1, "X", 0);
 	CU_ASSERT(expect("B1 INVITE carrier1 ruri=15551234 from= mf=69 to=15551234 display=Anonymous pai=- anonymous=1 hdrs=0"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1384,7 +1385,7 @@ static void test_privacy_id_toward_trusted_trunk(void)
 	c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
 	relay_reply("offer", 1, "X", 0);
 	CU_ASSERT(expect("B1 INVITE carrier2 ruri=2000 from=100 mf=69 to=2000 display=Alice pai=100 anonymous=0 hdrs=1"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1441,7 +1442,7 @@ static void test_long_numbers_are_refused(void)
 	c = invite_from("127.0.0.2", n63, 70, offer_sdp);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT(expect("relay offer"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("offer", 1, "X", 0);
 	while (nrq)
 		relay_reply(rq[0].what, 1, NULL, 0);
@@ -1468,7 +1469,7 @@ static void test_malformed_early_answer_gives_18x_alone(void)
 	resp(c, "B1", 183, "Session Progress", hang_sdp);
 	CU_ASSERT(never("relay answer"));
 	CU_ASSERT(expect("A 183 Session Progress$"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1587,7 +1588,7 @@ static void test_plain_early_media_from_srtp_trunk_not_relayed(void)
 	resp(c, "B1", 183, "Session Progress", plain_answer);
 	CU_ASSERT(expect("A 183 Session Progress$"));
 	CU_ASSERT(never("relay answer"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	relay_reply("delete", 1, NULL, 0);
 }
 
@@ -1677,7 +1678,7 @@ static void test_late_offer_early_sdp_not_passed(void)
 	resp(c, "B1", 183, "Session Progress", late_b_offer);
 	CU_ASSERT(expect("A 183 Session Progress$"));
 	CU_ASSERT(never("relay"));
-	call_on_cancel(c, leg_named("A"));
+	call_on_cancel(c, leg_named("A"), NULL);
 	CU_ASSERT(expect("B1 CANCEL"));
 }
 
@@ -1815,6 +1816,173 @@ static void test_late_offer_without_relay(void)
 	CU_ASSERT(expect("A BYE"));
 }
 
+
+/* ---- 100rel toward the caller (RFC 3262) ---- */
+
+/* A caller that requires 100rel gets our 2xx only once it has PRACKed
+ * our reliable 18x (nua would hold it, and the CDR would say answered). */
+static void test_answer_waits_for_callers_prack(void)
+{
+	struct call *c;
+
+	inv_rel100 = 1;
+	c = ringing_call();
+	CU_ASSERT(expect("A 180 Ringing"));
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	CU_ASSERT(never("A 200"));
+	CU_ASSERT(cdr.answer_ms == 0);
+	call_on_prack(c, leg_named("A"));
+	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
+	CU_ASSERT(cdr.answer_ms > 0);
+	ack(c);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+}
+
+/* Two reliable 18x: the 2xx waits for both PRACKs. */
+static void test_answer_waits_for_every_prack(void)
+{
+	struct call *c;
+
+	inv_rel100 = 1;
+	c = ringing_call();
+	resp(c, "B1", 180, "Ringing", NULL);
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	call_on_prack(c, leg_named("A"));
+	CU_ASSERT(never("A 200"));
+	call_on_prack(c, leg_named("A"));
+	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
+	ack(c);
+	bye(c, "B1");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* The caller never PRACKs: nua gives up on it (5xx after 64*T1); the
+ * trunk that answered gets a BYE, and the CDR says the call failed. */
+static void test_no_prack_fails_call_and_byes_trunk(void)
+{
+	struct call *c;
+
+	inv_rel100 = 1;
+	c = ringing_call();
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	call_on_leg_dead(c, leg_named("A"), 504, "Gateway Time-out");
+	CU_ASSERT(expect("B1 BYE"));
+	CU_ASSERT(never("A 200"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "No PRACK from caller");
+	CU_ASSERT_EQUAL(cdr.sip_code, 504);
+	CU_ASSERT(cdr.answer_ms == 0);
+	CU_ASSERT_FALSE(cdr.has_cost);
+}
+
+/* The no-answer timer still bounds the wait; the CDR says why. */
+static void test_no_answer_timer_while_answer_held(void)
+{
+	struct call *c;
+
+	inv_rel100 = 1;
+	c = ringing_call();
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	fire(TIMER_NO_ANSWER);
+	CU_ASSERT(expect("A 480"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "No PRACK from caller");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+}
+
+/* Without Require: 100rel nothing waits. */
+static void test_no_100rel_nothing_waits(void)
+{
+	struct call *c = ringing_call();
+
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
+	ack(c);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+
+/* ---- Reason (RFC 3326) ---- */
+
+static const struct leg_reason normal_clearing = {16, "Q.850;cause=16;text=\"Normal call clearing\""};
+
+/* carrier2 is trusted (fixture): its Reason reaches the caller. */
+static void test_reason_of_trusted_trunk_passes(void)
+{
+	struct call *c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "X", 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "Y", 0);
+	ack(c);
+	call_on_bye(c, leg_named("B1"), &normal_clearing);
+	CU_ASSERT(expect("A BYE reason=Q.850;cause=16;text=\"Normal call clearing\""));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.q850_cause, 16);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "callee");
+}
+
+/* carrier1 and the pbx are not: the cause is kept, the header stays. */
+static void test_reason_of_untrusted_trunk_kept_not_passed(void)
+{
+	static const struct leg_reason elsewhere = {0, "SIP;cause=200;text=\"Call completed elsewhere\""};
+	struct call *c = answered_call();
+
+	call_on_bye(c, leg_named("B1"), &normal_clearing);
+	CU_ASSERT(expect("A BYE$"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.q850_cause, 16);
+	teardown();
+	setup_relay();
+	c = ringing_call();
+	call_on_cancel(c, leg_named("A"), &elsewhere);
+	CU_ASSERT(expect("B1 CANCEL$"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.q850_cause, 0);
+}
+
+/* A trusted trunk's Reason that names the trunk itself (its address)
+ * does not reach the caller (leak guard); the BYE still does. */
+static void test_reason_naming_other_side_not_passed(void)
+{
+	static const struct leg_reason leaky = {16, "Q.850;cause=16;text=\"seen from 127.0.0.4\""};
+	struct call *c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "X", 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "Y", 0);
+	call_on_bye(c, leg_named("B1"), &leaky);
+	CU_ASSERT(expect("A BYE$"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.q850_cause, 16);
+}
+
+/* A failure response's Q.850 cause (RFC 6432) is the CDR's. */
+static void test_q850_of_failure_response_in_cdr(void)
+{
+	struct call *c = ringing_call();
+	struct leg_response r = {.method = METHOD_INVITE, .code = 486, .reason = "Busy Here", .realm = "",
+				 .q850 = 17};
+
+	call_on_response(c, leg_named("B1"), &r);
+	CU_ASSERT(expect("A 486 Busy Here"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.q850_cause, 17);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "busy");
+}
+
 UNIT_SUITE_FIXTURE(call_norelay, suite_init, suite_cleanup, setup_no_relay, teardown,
 	UNIT_TEST(test_without_relay_media_unchanged_sdp_still_ours),
 	UNIT_TEST(test_late_offer_without_relay))
@@ -1883,4 +2051,13 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_late_offer_trunk_2xx_without_offer_fails),
 	UNIT_TEST(test_late_offer_meets_trunk_codecs),
 	UNIT_TEST(test_late_offer_reinvite_from_trunk),
-	UNIT_TEST(test_late_offer_reinvite_answered_without_sdp))
+	UNIT_TEST(test_late_offer_reinvite_answered_without_sdp),
+	UNIT_TEST(test_answer_waits_for_callers_prack),
+	UNIT_TEST(test_answer_waits_for_every_prack),
+	UNIT_TEST(test_no_prack_fails_call_and_byes_trunk),
+	UNIT_TEST(test_no_100rel_nothing_waits),
+	UNIT_TEST(test_no_answer_timer_while_answer_held),
+	UNIT_TEST(test_reason_of_trusted_trunk_passes),
+	UNIT_TEST(test_reason_of_untrusted_trunk_kept_not_passed),
+	UNIT_TEST(test_reason_naming_other_side_not_passed),
+	UNIT_TEST(test_q850_of_failure_response_in_cdr))

@@ -122,6 +122,7 @@ static void test_insert_update_round_trip(void)
 		 "PCMA 3075 3070 2 5"},
 		{"SELECT cost FROM cdrs", "0.66"},
 		{"SELECT node FROM cdrs", "n1"},
+		{"SELECT q850_cause FROM cdrs", "16"},
 		{"SELECT count(*) FROM cdrs", "1"},
 	};
 	struct cdr_store *s;
@@ -138,8 +139,8 @@ static void test_insert_update_round_trip(void)
 
 	/* Fresh row: unknown fields are NULL, not '' or 0. */
 	query("SELECT quote(answer_time) || quote(end_time) || quote(cost) || quote(sip_code) ||"
-	      " quote(b_call_id) || ' ' || duration_s || ' ' || disposition FROM cdrs", v, sizeof(v));
-	CU_ASSERT_STRING_EQUAL(v, "NULLNULLNULLNULLNULL 0.0 in_progress");
+	      " quote(b_call_id) || quote(q850_cause) || ' ' || duration_s || ' ' || disposition FROM cdrs", v, sizeof(v));
+	CU_ASSERT_STRING_EQUAL(v, "NULLNULLNULLNULLNULLNULL 0.0 in_progress");
 
 	snprintf(r.b_call_id, sizeof(r.b_call_id), "B-1");
 	snprintf(r.to_trunk, sizeof(r.to_trunk), "carrier1");
@@ -157,6 +158,7 @@ static void test_insert_update_round_trip(void)
 	r.b_rtp_lost = 5;
 	r.has_cost = 1;
 	r.cost = 0.66;
+	r.q850_cause = 16;
 	CU_ASSERT_EQUAL(cdr_store_begin(s), 0);
 	CU_ASSERT_EQUAL(cdr_store_update(s, id, &r), 0);
 	CU_ASSERT_EQUAL(cdr_store_commit(s), 0);

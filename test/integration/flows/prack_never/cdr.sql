@@ -1,0 +1,1 @@
+SELECT to_trunk, disposition, sip_code, reason, hangup_by, answer_time IS NULL, cost IS NULL FROM cdrs ORDER BY id

@@ -1,0 +1,1 @@
+SELECT to_trunk, disposition, hangup_by, q850_cause FROM cdrs ORDER BY id

@@ -1,0 +1,1 @@
+UPDATE trunks SET trusted = 1 WHERE name = 'carrier1';

@@ -1,0 +1,70 @@
+/*
+ * test_sip_read.c - what the b2bua takes from received SIP messages
+ * (b2bua/sip_read.c), through Sofia's parser with the daemon's message
+ * class: here the Reason header (RFC 3326), rebuilt before anything of
+ * it is stored or passed on.
+ */
+#include <string.h>
+#include <sofia-sip/sip_header.h>
+#include "unit.h"
+#include "sip_read.h"
+
+static msg_t *parse(const char *reasons)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "BYE sip:1000@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.3;branch=z9hG4bK1\r\n"
+		 "From: <sip:1@127.0.0.3>;tag=a\r\nTo: <sip:2@127.0.0.1>;tag=b\r\nCall-ID: x\r\n"
+		 "CSeq: 2 BYE\r\n%sContent-Length: 0\r\n\r\n", reasons);
+	return msg_make(sip_read_mclass(), 0, text, (ssize_t)strlen(text));
+}
+
+static void reason_of(const char *reasons, int q850, const char *value)
+{
+	msg_t *m = parse(reasons);
+	struct leg_reason why;
+	char buf[128];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	sip_read_reason(sip_object(m), &why, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(why.q850, q850);
+	if (value) {
+		CU_ASSERT_PTR_NOT_NULL(why.value);
+		if (why.value && strcmp(why.value, value) != 0)
+			fprintf(stderr, "\nreason '%s', want '%s'\n", why.value, value);
+		CU_ASSERT(why.value && strcmp(why.value, value) == 0);
+	} else {
+		CU_ASSERT_PTR_NULL(why.value);
+	}
+	msg_destroy(m);
+}
+
+static void test_reason_is_rebuilt(void)
+{
+	reason_of("Reason: Q.850;cause=16;text=\"Normal call clearing\"\r\n", 16,
+		  "Q.850;cause=16;text=\"Normal call clearing\"");
+	/* the Q.850 one wins over SIP, whatever the order */
+	reason_of("Reason: SIP;cause=200;text=\"Call completed elsewhere\", Q.850;cause=26\r\n", 26,
+		  "Q.850;cause=26");
+	reason_of("Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n", 0,
+		  "SIP;cause=200;text=\"Call completed elsewhere\"");
+	/* an escaped quote or backslash never comes out; text is cut at 48 */
+	reason_of("Reason: Q.850;cause=17;text=\"a\\\"b\\\\c\"\r\n", 17, "Q.850;cause=17;text=\"abc\"");
+	reason_of("Reason: Q.850;cause=16;text=\"0123456789012345678901234567890123456789012345678901234567\"\r\n",
+		  16, "Q.850;cause=16;text=\"012345678901234567890123456789012345678901234567\"");
+}
+
+static void test_reason_we_cannot_read_is_none(void)
+{
+	reason_of("", 0, NULL);
+	reason_of("Reason: Q.850;cause=128\r\n", 0, NULL);   /* Q.850 stops at 127 */
+	reason_of("Reason: Q.850;cause=16x\r\n", 0, NULL);
+	reason_of("Reason: Q.850;text=\"no cause\"\r\n", 0, NULL);
+	reason_of("Reason: X-Vendor;cause=16\r\n", 0, NULL);
+	reason_of("Reason: SIP;cause=0\r\n", 0, NULL);
+}
+
+UNIT_SUITE(sip_read,
+	   UNIT_TEST(test_reason_is_rebuilt),
+	   UNIT_TEST(test_reason_we_cannot_read_is_none))
