@@ -240,9 +240,48 @@ static void test_filter_passes_only_allowed_networks_when_dropping_strangers(voi
 	close(b);
 }
 
+/* 1 when a datagram starting with text reaches rx. */
+static int datagram_arrives(int rx, int port, int tx, const char *text)
+{
+	struct sockaddr_in to = v4("127.0.0.1", port);
+	char buf[64];
+	struct pollfd pf = {rx, POLLIN, 0};
+
+	sendto(tx, text, strlen(text), 0, (struct sockaddr *)&to, sizeof(to));
+	return poll(&pf, 1, 200) == 1 && recv(rx, buf, sizeof(buf), 0) > 0;
+}
+
+/* Methods nobody is served are dropped before Sofia, from anyone (nua
+ * would 405 them statefully, out of reach of the rate limit). */
+static void test_filter_drops_methods_never_served(void)
+{
+	struct guard_config cfg = {.rate_pps = 100, .ban_after = 0, .ban_s = 1};
+	struct guard *g;
+	char err[128];
+	int port, rx = bound(SOCK_DGRAM, &port), a = udp_from("127.0.0.2");
+	static const char *const dropped[] = {"REGISTER sip:x SIP/2.0\r\n", "SUBSCRIBE sip:x SIP/2.0\r\n",
+					      "PUBLISH sip:x SIP/2.0\r\n", "MESSAGE sip:x SIP/2.0\r\n",
+					      "NOTIFY sip:x SIP/2.0\r\n"};
+	static const char *const passed[] = {"INVITE sip:x SIP/2.0\r\n", "OPTIONS sip:x SIP/2.0\r\n",
+					     "REFER sip:x SIP/2.0\r\n", "SIP/2.0 200 OK\r\n", "\r\n\r\n",
+					     "REG"};
+
+	CU_ASSERT_FATAL(rx >= 0 && a >= 0);
+	CU_ASSERT_EQUAL_FATAL(guard_new(&g, &cfg), 0);
+	CU_ASSERT_EQUAL(guard_attach_port(g, port, err, sizeof(err)), 1);
+	for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+		CU_ASSERT_FALSE(datagram_arrives(rx, port, a, dropped[i]));
+	for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
+		CU_ASSERT_TRUE(datagram_arrives(rx, port, a, passed[i]));
+	guard_free(g);
+	close(rx);
+	close(a);
+}
+
 UNIT_SUITE(guard,
 	UNIT_TEST(test_rate_limit_then_ban_of_a_stranger),
 	UNIT_TEST(test_trunks_are_limited_never_banned),
 	UNIT_TEST(test_unban_by_address_and_all),
 	UNIT_TEST(test_filter_drops_banned_source_on_real_sockets),
-	UNIT_TEST(test_filter_passes_only_allowed_networks_when_dropping_strangers))
+	UNIT_TEST(test_filter_passes_only_allowed_networks_when_dropping_strangers),
+	UNIT_TEST(test_filter_drops_methods_never_served))

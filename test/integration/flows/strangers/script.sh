@@ -2,10 +2,12 @@
 # refused with 403 before any state exists (no leg, no call, no CDR),
 # without a User-Agent or Server to fingerprint; a stranger's REFER never
 # makes us send a NOTIFY anywhere (wave 1: 202, then NOTIFYs to whatever
-# host its Contact named). Methods we do not take (REFER, MESSAGE, NOTIFY,
-# SUBSCRIBE, PUBLISH, REGISTER) get Sofia's stateless 405 with our Allow,
-# from anyone; requests that need a dialog get its 481. With [sip]
-# strangers = drop nothing is answered at all (flow strangers_dropped).
+# host its Contact named). Methods we serve to nobody (REGISTER, SUBSCRIBE,
+# PUBLISH, MESSAGE, NOTIFY) are dropped by the kernel filter before Sofia,
+# from anyone (a REGISTER flood held 390 MB in nua's 405 transactions);
+# REFER gets Sofia's stateless 405 with our Allow; requests that need a
+# dialog get its 481. With [sip] strangers = drop nothing is answered at
+# all (flow strangers_dropped).
 PROBE="python3 $ROOT/test/integration/scenarios/sip_probe.py"
 CTL="$ROOT/$BUILD/b2bua-ctl -s $W/b2bua.sock"
 start_relay || exit 1
@@ -31,8 +33,7 @@ PIDS="$PIDS $VICTIM"
 wait_port udp 5099 127.0.0.10 || { die "victim listener did not start"; exit 1; }
 n=0
 for t in "INVITE 403 Forbidden" "OPTIONS 403 Forbidden" "REFER 405 Method Not Allowed" \
-	 "MESSAGE 405 Method Not Allowed" "NOTIFY 405 Method Not Allowed" "SUBSCRIBE 405 Method Not Allowed" \
-	 "PUBLISH 405 Method Not Allowed" "REGISTER 405 Method Not Allowed" \
+	 "MESSAGE timeout" "NOTIFY timeout" "SUBSCRIBE timeout" "PUBLISH timeout" "REGISTER timeout" \
 	 "INFO 481 Call Does Not Exist" "UPDATE 481 Call Does Not Exist"; do
 	m=${t%% *}
 	$PROBE 127.0.0.9 127.0.0.1:$SIP_PORT $m --contact sip:x@127.0.0.10:5099 --wait 1 > "$W/probe_$m.out" 2>&1
@@ -51,6 +52,7 @@ head -1 "$W/trunk_refer.out"
 grep -qx 'REFER 405 Method Not Allowed' "$W/trunk_refer.out" || { die "trunk's REFER: $(head -1 "$W/trunk_refer.out")"; exit 1; }
 grep -q '^Allow: .*INVITE' "$W/trunk_refer.out" || { die "405 without Allow: $(cat "$W/trunk_refer.out")"; exit 1; }
 $PROBE 127.0.0.2 127.0.0.1:$SIP_PORT OPTIONS --wait 1 | grep -qx 'OPTIONS 200 OK' || { die "trunk's OPTIONS not 200"; exit 1; }
+$PROBE 127.0.0.2 127.0.0.1:$SIP_PORT REGISTER --wait 1 | grep -qx 'REGISTER timeout' || { die "trunk's REGISTER answered"; exit 1; }
 # No state was made for any stranger.
 $CTL stats > "$W/stats.out" 2>&1 || { die "stats: $(cat "$W/stats.out")"; exit 1; }
 grep -qx "sip_strangers $n" "$W/stats.out" || { die "strangers counted: $(grep strangers "$W/stats.out"), expected $n"; exit 1; }
