@@ -293,6 +293,15 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 		 r->reason ? r->reason : "");
 	call_release_leg(c, SIDE_B);
 	call_release_chan(c);
+	if (sc_redirect(r->code)) {
+		/* A 3xx is the trunk's business, never the caller's (it would
+		 * name hosts behind the trunk): the next route is tried. */
+		const struct reply *rd = reply_get(RP_REDIRECTED);
+
+		call_route_note_failure(c, rd->code, rd->reason, BY_CALLEE);
+		call_route_next(c);
+		return;
+	}
 	if (fails_over(r->code)) {
 		call_route_note_failure(c, r->code, r->reason, BY_CALLEE);
 		call_route_next(c);

@@ -25,6 +25,7 @@ static const struct reply table[RP__N] = {
 	[RP_TRUNK_TIMEOUT] = {408, "Request Timeout", 0},
 	[RP_NO_ANSWER] = {480, "No Answer", 0},
 	[RP_CALLEE_GONE] = {480, "Callee Hung Up", 0},
+	[RP_REDIRECTED] = {480, "Redirection Not Followed", 0},
 	[RP_NO_DIALOG] = {481, "Call Does Not Exist", 0},
 	[RP_LOOP] = {483, "Too Many Hops", 0},
 	[RP_MEDIA] = {488, "Not Acceptable Here", 0},

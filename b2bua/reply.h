@@ -51,6 +51,7 @@ enum reply_id {
 	RP_TRUNK_TIMEOUT,      /* 408: no reply at all from any trunk */
 	RP_NO_ANSWER,          /* 480: [call] no_answer elapsed */
 	RP_CALLEE_GONE,        /* 480: the trunk hung up before we answered */
+	RP_REDIRECTED,         /* 480: a trunk redirected (3xx): not followed, never passed */
 	RP_NO_DIALOG,          /* 481: request for a dialog that is gone */
 	RP_LOOP,               /* 483: Max-Forwards reached zero */
 	RP_MEDIA,              /* 488: SDP we cannot or may not accept */
@@ -77,5 +78,6 @@ static inline int sc_provisional(int code) { return code >= SC_TRYING && code < 
 static inline int sc_success(int code) { return code >= SC_OK && code < SC_REDIRECT; }
 static inline int sc_final(int code) { return code >= SC_OK; }
 static inline int sc_failure(int code) { return code >= SC_REDIRECT; }
+static inline int sc_redirect(int code) { return code >= SC_REDIRECT && code < SC_CLIENT_ERR; }
 
 #endif

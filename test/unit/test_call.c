@@ -1912,6 +1912,53 @@ static void test_no_100rel_nothing_waits(void)
 }
 
 
+/* ---- provisional responses ---- */
+
+/* 181, 182 and 199 go to the caller as they are; 180 and 183 without SDP
+ * stay apart and make no early media (nothing asked of the relay). */
+static void test_provisionals_relayed_as_they_are(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	tr_reset();
+	resp(c, "B1", 181, "Call Is Being Forwarded", NULL);
+	resp(c, "B1", 182, "Queued", NULL);
+	resp(c, "B1", 183, "Session Progress", NULL);
+	resp(c, "B1", 180, "Ringing", NULL);
+	resp(c, "B1", 199, "Early Dialog Terminated", NULL);
+	CU_ASSERT(expect("A 181 Call Is Being Forwarded$"));
+	CU_ASSERT(expect("A 182 Queued$"));
+	CU_ASSERT(expect("A 183 Session Progress$"));
+	CU_ASSERT(expect("A 180 Ringing$"));
+	CU_ASSERT(expect("A 199 Early Dialog Terminated$"));
+	CU_ASSERT(never("relay"));
+	call_on_cancel(c, leg_named("A"), NULL);
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* ---- 3xx from a trunk ---- */
+
+/* A redirect never reaches the caller: the next route is tried, and with
+ * none left the caller gets 480. */
+static void test_redirect_tries_next_route_never_reaches_caller(void)
+{
+	struct call *c = ringing_call();
+
+	resp(c, "B1", 302, "Moved Temporarily", NULL);
+	CU_ASSERT(expect("B1 released"));
+	CU_ASSERT(expect("relay offer from A"));
+	relay_reply("offer", 1, "TO-B2", 0);
+	CU_ASSERT(expect("B2 INVITE carrier2"));
+	resp(c, "B2", 301, "Moved Permanently", NULL);
+	CU_ASSERT(expect("A 480 Redirection Not Followed"));
+	CU_ASSERT(never("A 30"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Redirection Not Followed");
+	CU_ASSERT_EQUAL(cdr.sip_code, 480);
+}
+
 /* ---- Reason (RFC 3326) ---- */
 
 static const struct leg_reason normal_clearing = {16, "Q.850;cause=16;text=\"Normal call clearing\""};
@@ -2057,6 +2104,8 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_no_prack_fails_call_and_byes_trunk),
 	UNIT_TEST(test_no_100rel_nothing_waits),
 	UNIT_TEST(test_no_answer_timer_while_answer_held),
+	UNIT_TEST(test_provisionals_relayed_as_they_are),
+	UNIT_TEST(test_redirect_tries_next_route_never_reaches_caller),
 	UNIT_TEST(test_reason_of_trusted_trunk_passes),
 	UNIT_TEST(test_reason_of_untrusted_trunk_kept_not_passed),
 	UNIT_TEST(test_reason_naming_other_side_not_passed),
