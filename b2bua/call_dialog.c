@@ -103,6 +103,12 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 	enum call_side side = ev->leg == c->a ? SIDE_A : SIDE_B;
 	struct leg *to = leg_of(c, side == SIDE_A ? SIDE_B : SIDE_A);
 
+	/* An UPDATE without SDP changes nothing but the dialog's session
+	 * timer (RFC 4028 refresh): each leg keeps its own, answered here. */
+	if (ev->method == METHOD_UPDATE && !ev->body) {
+		reply(c, ev->leg, ev->method, RP_OK);
+		return;
+	}
 	if (c->tx.active) {
 		call_dialog_refuse(c, ev);
 		return;

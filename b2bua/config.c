@@ -37,6 +37,8 @@ void config_defaults(struct config *c)
 	c->trunk_timeout_s = 5;
 	c->no_answer_s = 90;
 	c->max_duration_s = 14400;
+	c->session_expires_s = 1800;   /* RFC 4028 4: the recommended default */
+	c->min_se_s = 90;               /* RFC 4028 4: the smallest allowed */
 	c->grace_s = 30;
 	c->media_timeout_poll_s = 10;
 	c->rate_limit_pps = 200;
@@ -222,6 +224,10 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		return set_int(x, &c->no_answer_s, key, v, 1, 3600);
 	if (IS("call", "max_duration"))
 		return set_int(x, &c->max_duration_s, key, v, 0, 7 * 86400);
+	if (IS("call", "session_expires"))
+		return set_int(x, &c->session_expires_s, key, v, 0, 86400);
+	if (IS("call", "min_se"))
+		return set_int(x, &c->min_se_s, key, v, 90, 86400);
 	if (IS("call", "grace"))
 		return set_int(x, &c->grace_s, key, v, 0, 86400);
 #undef IS
@@ -277,6 +283,12 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		return -1;
 	if (rc > 0) {
 		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		return -1;
+	}
+	/* RFC 4028 4: we would refuse our own offer with 422. */
+	if (c->session_expires_s && c->session_expires_s < c->min_se_s) {
+		snprintf(err, errlen, "%s: [call] session_expires %d is below min_se %d", path, c->session_expires_s,
+			 c->min_se_s);
 		return -1;
 	}
 	return 0;

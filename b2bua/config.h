@@ -35,6 +35,8 @@ struct config {
 	int trunk_timeout_s;    /* no reply at all from a trunk: next route */
 	int no_answer_s;        /* no answer at all: end the attempt (480) */
 	int max_duration_s;     /* 0 = unlimited */
+	int session_expires_s;  /* RFC 4028 per leg; 0 = no session timers */
+	int min_se_s;           /* the smallest Session-Expires we take (>= 90) */
 	int grace_s;            /* SIGTERM: time calls get to end */
 	int media_timeout_poll_s; /* how often to ask the relay about silent calls, 0 = never */
 	int rate_limit_pps;     /* requests outside a dialog per second per source, 0 = off */

@@ -63,6 +63,8 @@ struct leg {
 	unsigned destroyed : 1;     /* on the graveyard, freed at prepoll */
 	unsigned bye_sent : 1;      /* our BYE ends the dialog already */
 	unsigned offerless : 1;     /* our last INVITE on it had no SDP */
+	unsigned nua_bye : 1;       /* nua sent a BYE of its own (session expired) */
+	int core_reqs[4];           /* in-dialog requests the core sent, by method */
 	unsigned ack_owed : 1;      /* its 2xx offered: the core sends the ACK */
 	nua_saved_event_t saved[1]; /* pending UPDATE/INFO to answer later */
 	int saved_method;
@@ -399,6 +401,8 @@ static void op_request(struct leg *l, int method, const char *ctype, const char 
 {
 	if (!l->nh || l->terminated)
 		return;
+	if (method > 0 && method < 4)
+		l->core_reqs[method]++;
 	switch (method) {
 	case METHOD_INVITE:
 		l->offerless = !body;
@@ -619,6 +623,18 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 		on_released_response(l, event, status);
 		return;
 	}
+	/* In-dialog: only answers to what the core sent are the core's; nua's
+	 * own session refreshes (RFC 4028 UPDATE) are nua's. */
+	if (event != nua_r_invite || l->core_reqs[METHOD_INVITE]) {
+		int m = method_of(event);
+
+		if (!l->core_reqs[m]) {
+			log_debug("leg %s: %s %d to nua's own request", l->call_id, nua_event_name(event), status);
+			return;
+		}
+		if (sc_final(status))
+			l->core_reqs[m]--;
+	}
 	if (event == nua_r_invite && (status == SC_UNAUTHORIZED || status == SC_PROXY_AUTH)) {
 		/* nua keeps the handle waiting for credentials. */
 		l->challenged = 1;
@@ -689,6 +705,10 @@ static void on_state(struct leg *l, int status, const char *phrase, tagi_t tags[
 	if (!l || cs != nua_callstate_terminated)
 		return;
 	l->terminated = 1;
+	/* A BYE nua sent of its own: the session timer ran out unrefreshed
+	 * (RFC 4028 10), or the caller never ACKed (the core knows that). */
+	if (l->nua_bye)
+		phrase = "Session timer expired";
 	if (l->call)
 		call_on_leg_dead(l->call, l, sc_failure(status) ? status : reply_get(RP_NO_DIALOG)->code,
 				 phrase ? phrase : "Dialog terminated");
@@ -772,6 +792,10 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		if (l)
 			on_response(l, event, status, phrase, sip);
 		return;
+	case nua_r_bye:
+		if (l && !l->bye_sent)
+			l->nua_bye = 1;
+		return;
 	case nua_i_state:
 		on_state(l, status, phrase, tags);
 		return;
@@ -827,7 +851,13 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 		return -1;
 	}
 	nua_set_params(n->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(0),
-		       NUTAG_MEDIA_ENABLE(0), NUTAG_ENABLEMESSAGE(0), NUTAG_SESSION_TIMER(0),
+		       NUTAG_MEDIA_ENABLE(0), NUTAG_ENABLEMESSAGE(0),
+		       /* RFC 4028 on each leg by itself: nua negotiates, refreshes
+			* with a bodyless UPDATE (no media change) and ends a
+			* session nobody refreshed with a BYE. */
+		       NUTAG_SESSION_TIMER(st->cfg->session_expires_s), NUTAG_MIN_SE(st->cfg->min_se_s),
+		       NUTAG_SESSION_REFRESHER(nua_any_refresher), NUTAG_UPDATE_REFRESH(1),
+		       NUTAG_REFRESH_WITHOUT_SDP(1),
 		       NUTAG_APPL_METHOD("INVITE, UPDATE, INFO, OPTIONS"),
 		       /* Allow is what nua lets in at all: the rest gets its
 			* stateless 405. Its default list has REFER, for which

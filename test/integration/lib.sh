@@ -73,6 +73,7 @@ node = test
 trunk_timeout = ${TRUNK_TIMEOUT:-2}
 no_answer = ${NO_ANSWER:-20}
 max_duration = ${MAX_DURATION:-600}
+session_expires = ${SESSION_EXPIRES:-1800}
 grace = ${GRACE:-2}
 EOC
 }

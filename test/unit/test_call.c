@@ -1912,6 +1912,46 @@ static void test_no_100rel_nothing_waits(void)
 }
 
 
+/* ---- session timers (RFC 4028), each leg its own ---- */
+
+/* A bodyless UPDATE (a session refresh) is answered on its own leg and
+ * never reaches the other: each leg keeps its own session timer. */
+static void test_refresh_update_answered_on_its_leg(void)
+{
+	struct call *c = answered_call();
+
+	tr_reset();
+	call_on_request(c, leg_named("B1"), METHOD_UPDATE, NULL, NULL);
+	CU_ASSERT(expect("B1 200 to 2$"));
+	call_on_request(c, leg_named("A"), METHOD_UPDATE, NULL, NULL);
+	CU_ASSERT(expect("A 200 to 2$"));
+	CU_ASSERT(never("A REQ"));
+	CU_ASSERT(never("B1 REQ"));
+	/* with SDP it is an offer, relayed as before */
+	call_on_request(c, leg_named("A"), METHOD_UPDATE, "application/sdp", offer_sdp);
+	CU_ASSERT(expect("relay offer from A"));
+	relay_reply("offer", 1, "UPD", 0);
+	CU_ASSERT(expect("B1 REQ 2 body=UPD"));
+	resp_m(c, "B1", METHOD_UPDATE, 200, "OK", b_sdp, NULL);
+	relay_reply("answer", 1, "UPD-ANS", 0);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* nua ended a leg whose session nobody refreshed: both legs go, and the
+ * CDR says why. */
+static void test_session_expiry_ends_both_legs(void)
+{
+	struct call *c = answered_call();
+
+	call_on_leg_dead(c, leg_named("A"), 481, "Session timer expired");
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Session timer expired");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
 /* ---- provisional responses ---- */
 
 /* 181, 182 and 199 go to the caller as they are; 180 and 183 without SDP
@@ -2104,6 +2144,8 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_no_prack_fails_call_and_byes_trunk),
 	UNIT_TEST(test_no_100rel_nothing_waits),
 	UNIT_TEST(test_no_answer_timer_while_answer_held),
+	UNIT_TEST(test_refresh_update_answered_on_its_leg),
+	UNIT_TEST(test_session_expiry_ends_both_legs),
 	UNIT_TEST(test_provisionals_relayed_as_they_are),
 	UNIT_TEST(test_redirect_tries_next_route_never_reaches_caller),
 	UNIT_TEST(test_reason_of_trusted_trunk_passes),

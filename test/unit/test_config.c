@@ -157,6 +157,22 @@ static void test_partial_file_keeps_defaults(void)
 	CU_ASSERT_EQUAL(c.trunk_timeout_s, 5);
 }
 
+/* Session timers: defaults, 0 = off, and never below min_se. */
+static void test_session_timer_keys(void)
+{
+	struct config c;
+	char path[64], err[512];
+
+	CU_ASSERT_EQUAL(load_text(&c, "[call]\nno_answer = 30\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.session_expires_s, 1800);
+	CU_ASSERT_EQUAL(c.min_se_s, 90);
+	CU_ASSERT_EQUAL(load_text(&c, "[call]\nsession_expires = 0\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.session_expires_s, 0);
+	CU_ASSERT_EQUAL(load_text(&c, "[call]\nsession_expires = 120\nmin_se = 300\n", err, sizeof(err), path,
+			      sizeof(path)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "below min_se"));
+}
+
 /* "ng =" empty: no media anchoring. */
 static void test_empty_relay_list(void)
 {
@@ -177,6 +193,7 @@ static const struct {
 	{"; comment\n[call]\nmax_duration = -1\n", 3, "max_duration"},
 	{"[call]\ngrace = 99999999999999999999\n", 2, "grace"},
 	{"[call]\ntrunk_timeout = 301\n", 2, "trunk_timeout"},
+	{"[call]\nmin_se = 60\n", 2, "min_se"},   /* RFC 4028: 90 at least */
 	{"[call]\ntrunk_timeout =\n", 2, "trunk_timeout"},
 	{"[relay]\ntimeout_ms = 50\n", 2, "timeout_ms"},
 	{"[relay]\nmedia_poll = 5s\n", 2, "media_poll"},
@@ -349,6 +366,7 @@ UNIT_SUITE(config,
 	   UNIT_TEST(test_shipped_config_loads),
 	   UNIT_TEST(test_partial_file_keeps_defaults),
 	   UNIT_TEST(test_empty_relay_list),
+	   UNIT_TEST(test_session_timer_keys),
 	   UNIT_TEST(test_bad_values_report_file_line),
 	   UNIT_TEST(test_missing_file),
 	   UNIT_TEST(test_small_error_buffer),

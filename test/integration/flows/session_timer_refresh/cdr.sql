@@ -1,0 +1,1 @@
+SELECT to_trunk, disposition, reason, hangup_by FROM cdrs ORDER BY id
