@@ -64,8 +64,8 @@ struct leg {
 	unsigned bye_sent : 1;      /* our BYE ends the dialog already */
 	unsigned offerless : 1;     /* our last INVITE on it had no SDP */
 	unsigned nua_bye : 1;       /* nua sent a BYE of its own (session expired) */
-	int core_reqs[4];           /* in-dialog requests the core sent, by method */
 	unsigned ack_owed : 1;      /* its 2xx offered: the core sends the ACK */
+	int core_reqs[4];           /* requests the core sent and not yet answered, by method */
 	nua_saved_event_t saved[1]; /* pending UPDATE/INFO to answer later */
 	int saved_method;
 	struct leg *prev, *next;    /* st->legs, then st->graveyard */
@@ -310,6 +310,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	}
 	l->call = call_ref(c);
 	l->offerless = !inv->sdp;
+	l->core_reqs[METHOD_INVITE] = 1;
 	nua_invite(l->nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mf),
 		   TAG_IF(inv->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(inv->sdp, SIPTAG_PAYLOAD_STR(inv->sdp)),
@@ -618,23 +619,33 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	struct leg_response r;
 	char realm[128] = "";
 	char *body;
+	int m, mine;
 
 	if (!l->call) {
 		on_released_response(l, event, status);
 		return;
 	}
-	/* In-dialog: only answers to what the core sent are the core's; nua's
-	 * own session refreshes (RFC 4028 UPDATE) are nua's. */
-	if (event != nua_r_invite || l->core_reqs[METHOD_INVITE]) {
-		int m = method_of(event);
-
-		if (!l->core_reqs[m]) {
-			log_debug("leg %s: %s %d to nua's own request", l->call_id, nua_event_name(event), status);
-			return;
-		}
-		if (sc_final(status))
-			l->core_reqs[m]--;
+	m = method_of(event);
+	mine = l->core_reqs[m] > 0;
+	if (event == nua_r_invite && sc_success(status)) {
+		/* RFC 3264: the 2xx to our INVITE without SDP offers, and our
+		 * ACK answers (the core sends it); any other 2xx is ACKed now,
+		 * nua's own refresh included (a refresh re-INVITE is nua's
+		 * only when a peer takes no UPDATE). */
+		if (mine && l->offerless && sip_read_is_sdp(sip))
+			l->ack_owed = 1;
+		else
+			nua_ack(l->nh, TAG_END());
 	}
+	/* Only answers to what the core sent are the core's; nua's own
+	 * session refreshes (RFC 4028) are nua's. A challenge keeps the
+	 * request alive (nua sends it again with credentials). */
+	if (!mine) {
+		log_debug("leg %s: %s %d to nua's own request", l->call_id, nua_event_name(event), status);
+		return;
+	}
+	if (sc_final(status) && status != SC_UNAUTHORIZED && status != SC_PROXY_AUTH)
+		l->core_reqs[m]--;
 	if (event == nua_r_invite && (status == SC_UNAUTHORIZED || status == SC_PROXY_AUTH)) {
 		/* nua keeps the handle waiting for credentials. */
 		l->challenged = 1;
@@ -642,14 +653,6 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 			sip_read_realm(sip, status, realm, sizeof(realm));
 	}
 	body = sip_read_body(sip);
-	if (event == nua_r_invite && sc_success(status)) {
-		/* RFC 3264: the 2xx to an INVITE without SDP offers, and our
-		 * ACK answers (the core sends it); any other 2xx is ACKed now. */
-		if (l->offerless && sip_read_is_sdp(sip))
-			l->ack_owed = 1;
-		else
-			nua_ack(l->nh, TAG_END());
-	}
 	memset(&r, 0, sizeof(r));
 	r.method = method_of(event);
 	r.code = status;
@@ -856,7 +859,9 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 			* with a bodyless UPDATE (no media change) and ends a
 			* session nobody refreshed with a BYE. */
 		       NUTAG_SESSION_TIMER(st->cfg->session_expires_s), NUTAG_MIN_SE(st->cfg->min_se_s),
-		       NUTAG_SESSION_REFRESHER(nua_any_refresher), NUTAG_UPDATE_REFRESH(1),
+		       /* the peer refreshes unless it makes us (a refresh of ours
+			* re-INVITEs a peer that takes no UPDATE, without SDP) */
+		       NUTAG_SESSION_REFRESHER(nua_remote_refresher), NUTAG_UPDATE_REFRESH(1),
 		       NUTAG_REFRESH_WITHOUT_SDP(1),
 		       NUTAG_APPL_METHOD("INVITE, UPDATE, INFO, OPTIONS"),
 		       /* Allow is what nua lets in at all: the rest gets its
