@@ -11,26 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The whole file, NUL-terminated (malloc'd), or NULL. */
-static inline char *golden_read(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len)
-		buf[len] = 0;
-	else {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
+#include "files.h"
 
 /* 1 when got is what dir/name.ext holds (or was just written). */
 static inline int golden_match(const char *dir, const char *name, const char *ext, const char *got)
@@ -48,7 +29,7 @@ static inline int golden_match(const char *dir, const char *name, const char *ex
 			fclose(f);
 		return ok;
 	}
-	want = golden_read(path);
+	want = unit_read_file(path, NULL);
 	ok = want && strcmp(want, got) == 0;
 	if (!ok)
 		fprintf(stderr, "\n%s: got\n%s\nwant\n%s\n", path, got, want ? want : "(missing)");
@@ -75,7 +56,7 @@ static inline int golden_each_sdp(const char *dir, void (*fn)(const char *, cons
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)(len - 4), e->d_name);
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!(text = golden_read(path)))
+		if (!(text = unit_read_file(path, NULL)))
 			continue;
 		fn(dir, name, text);
 		free(text);

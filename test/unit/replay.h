@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "files.h"
 
 /* Feeds each file of dir to fn; the number of files, -1 when dir is
  * missing. A target aborts the test binary when a property breaks. */
@@ -23,26 +24,17 @@ static inline int replay_dir(const char *dir, int (*fn)(const uint8_t *, size_t)
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
-		char path[512];
-		FILE *f;
-		uint8_t *buf;
-		long len;
+		char path[512], *buf;
+		size_t len;
 
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (!(f = fopen(path, "rb")))
-			continue;
-		fseek(f, 0, SEEK_END);
-		len = ftell(f);
-		rewind(f);
-		buf = malloc(len > 0 ? (size_t)len : 1);
-		if (buf && len >= 0 && fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			fn(buf, (size_t)len);
+		if ((buf = unit_read_file(path, &len))) {
+			fn((const uint8_t *)buf, len);
 			n++;
 		}
 		free(buf);
-		fclose(f);
 	}
 	closedir(d);
 	return n;
