@@ -20,8 +20,8 @@
 
 #define CDR_COLS "call_id, b_call_id, from_trunk, to_trunk, caller, callee, routed_to," \
 	" start_time, answer_time, end_time, duration_s, sip_code, reason, disposition," \
-	" hangup_by, codec, a_rtp_pkts, b_rtp_pkts, a_rtp_lost, b_rtp_lost, cost, node, q850_cause"
-#define CDR_NCOLS 23
+	" hangup_by, codec, a_rtp_pkts, b_rtp_pkts, a_rtp_lost, b_rtp_lost, cost, node, q850_cause, transfer_of"
+#define CDR_NCOLS 24
 
 struct cdr_store {
 	sqlite3 *db;
@@ -74,13 +74,14 @@ int cdr_store_open(struct cdr_store **out, const char *path, char *err, size_t e
 	struct cdr_store *s = calloc(1, sizeof(*s));
 	static const char *const ins =
 		"INSERT INTO cdrs (" CDR_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+		" ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)";
 	static const char *const upd =
 		"UPDATE cdrs SET call_id = ?1, b_call_id = ?2, from_trunk = ?3, to_trunk = ?4,"
 		" caller = ?5, callee = ?6, routed_to = ?7, start_time = ?8, answer_time = ?9,"
 		" end_time = ?10, duration_s = ?11, sip_code = ?12, reason = ?13, disposition = ?14,"
 		" hangup_by = ?15, codec = ?16, a_rtp_pkts = ?17, b_rtp_pkts = ?18, a_rtp_lost = ?19,"
-		" b_rtp_lost = ?20, cost = ?21, node = ?22, q850_cause = ?23 WHERE id = ?24";
+		" b_rtp_lost = ?20, cost = ?21, node = ?22, q850_cause = ?23,"
+		" transfer_of = ?24 WHERE id = ?25";
 	static const char *const stale =
 		"UPDATE cdrs SET disposition = 'interrupted', reason = 'interrupted by restart'"
 		" WHERE node = ?1 AND disposition = 'in_progress'";
@@ -209,6 +210,7 @@ static int bind_row(sqlite3_stmt *st, const struct cdr_row *r)
 	rc |= sqlite3_bind_text(st, 22, r->node, (int)strnlen(r->node, sizeof(r->node)),
 				SQLITE_TRANSIENT);
 	rc |= r->q850_cause > 0 ? sqlite3_bind_int(st, 23, r->q850_cause) : sqlite3_bind_null(st, 23);
+	rc |= TXT(24, transfer_of);
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
@@ -227,7 +229,7 @@ int cdr_store_update(struct cdr_store *s, int64_t rowid, const struct cdr_row *r
 {
 	int rc = -1;
 
-	if (bind_row(s->upd, r) == 0 && sqlite3_bind_int64(s->upd, 24, rowid) == SQLITE_OK &&
+	if (bind_row(s->upd, r) == 0 && sqlite3_bind_int64(s->upd, CDR_NCOLS + 1, rowid) == SQLITE_OK &&
 	    sqlite3_step(s->upd) == SQLITE_DONE)
 		rc = sqlite3_changes(s->db) == 1 ? 0 : -1;
 	sqlite3_reset(s->upd);

@@ -37,6 +37,7 @@ struct cdr_row {
 	double cost;
 	char node[64];
 	int q850_cause;         /* Reason: Q.850;cause= (RFC 3326/6432); 0 = none */
+	char transfer_of[128];  /* a transfer's call: the call_id it came from; "" none */
 };
 
 struct cdr_store;

@@ -222,7 +222,7 @@ static int load_trunks(struct loader *l)
 
 	if (prepare(l, T, "SELECT id, name, host, port, transport, username, password, realm,"
 		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled,"
-		    " media_latch, trusted, sdp_keep FROM trunks ORDER BY id", &st) != 0)
+		    " media_latch, trusted, sdp_keep, refer FROM trunks ORDER BY id", &st) != 0)
 		return -1;
 	while ((s = step(l, T, st)) == SQLITE_ROW) {
 		struct policy_trunk *t;
@@ -306,6 +306,15 @@ static int load_trunks(struct loader *l)
 		t->trusted = sqlite3_column_int(st, 16) != 0;
 		if (copy_col(l, st, 17, t->sdp_keep, sizeof(t->sdp_keep), T, "sdp_keep", id))
 			goto out;
+		v = text(st, 18);
+		if (!*v || strcasecmp(v, "reject") == 0)
+			t->refer = POLICY_REFER_REJECT;
+		else if (strcasecmp(v, "local") == 0)
+			t->refer = POLICY_REFER_LOCAL;
+		else {
+			snprintf(l->err, l->errlen, "trunks id %lld: refer '%s' is not reject or local", id, v);
+			goto out;
+		}
 		l->p->ntrunks++;
 	}
 	if (s != SQLITE_DONE)

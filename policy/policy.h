@@ -20,6 +20,9 @@ enum policy_srtp { POLICY_SRTP_OFF, POLICY_SRTP_OPTIONAL, POLICY_SRTP_MANDATORY 
 /* Where the relay may latch a side's media (sql/002_security.sql). */
 enum policy_latch { POLICY_LATCH_LEARN, POLICY_LATCH_SDP, POLICY_LATCH_FIRST };
 
+/* What a REFER from a trunk's side does (sql/004_transfer.sql). */
+enum policy_refer { POLICY_REFER_REJECT, POLICY_REFER_LOCAL };
+
 struct policy_trunk {
 	int id;
 	char name[64];
@@ -39,6 +42,7 @@ struct policy_trunk {
 	enum policy_latch media_latch;
 	int trusted;            /* in our trust domain (RFC 3325): PAI both ways */
 	char sdp_keep[64];      /* the other side's SDP lines it may see; "" none */
+	enum policy_refer refer; /* its REFER: refused 403, or carried out by us */
 };
 
 struct policy;

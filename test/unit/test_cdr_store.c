@@ -123,6 +123,7 @@ static void test_insert_update_round_trip(void)
 		{"SELECT cost FROM cdrs", "0.66"},
 		{"SELECT node FROM cdrs", "n1"},
 		{"SELECT q850_cause FROM cdrs", "16"},
+		{"SELECT transfer_of FROM cdrs", "A-0"},
 		{"SELECT count(*) FROM cdrs", "1"},
 	};
 	struct cdr_store *s;
@@ -139,8 +140,8 @@ static void test_insert_update_round_trip(void)
 
 	/* Fresh row: unknown fields are NULL, not '' or 0. */
 	query("SELECT quote(answer_time) || quote(end_time) || quote(cost) || quote(sip_code) ||"
-	      " quote(b_call_id) || quote(q850_cause) || ' ' || duration_s || ' ' || disposition FROM cdrs", v, sizeof(v));
-	CU_ASSERT_STRING_EQUAL(v, "NULLNULLNULLNULLNULLNULL 0.0 in_progress");
+	      " quote(b_call_id) || quote(q850_cause) || quote(transfer_of) || ' ' || duration_s || ' ' || disposition FROM cdrs", v, sizeof(v));
+	CU_ASSERT_STRING_EQUAL(v, "NULLNULLNULLNULLNULLNULLNULL 0.0 in_progress");
 
 	snprintf(r.b_call_id, sizeof(r.b_call_id), "B-1");
 	snprintf(r.to_trunk, sizeof(r.to_trunk), "carrier1");
@@ -159,6 +160,7 @@ static void test_insert_update_round_trip(void)
 	r.has_cost = 1;
 	r.cost = 0.66;
 	r.q850_cause = 16;
+	snprintf(r.transfer_of, sizeof(r.transfer_of), "A-0");
 	CU_ASSERT_EQUAL(cdr_store_begin(s), 0);
 	CU_ASSERT_EQUAL(cdr_store_update(s, id, &r), 0);
 	CU_ASSERT_EQUAL(cdr_store_commit(s), 0);

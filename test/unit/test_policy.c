@@ -25,6 +25,7 @@ static const char *fixture_sql =
 	" (3, 'carrier2', '127.0.0.4', 5080, 'tcp', 1, 0, 0, NULL, 'mandatory', 0, 1),"
 	" (4, 'off', '127.0.0.5', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 0),"
 	" (6, 'carrier3', 'sip.example.com', 0, 'tls', 0, 0, 0, NULL, 'off', 0, 1);"
+	"UPDATE trunks SET refer = 'LOCAL' WHERE id = 3;"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (1, '::1'),"
 	" (2, '127.0.0.3/32'), (3, '127.0.0.4'), (4, '127.0.0.5/32'),"
 	" (2, '10.0.0.0/8'), (3, '10.1.0.0/16'), (6, '2001:db8::/32');"
@@ -144,10 +145,12 @@ static void test_trunks_loaded_with_every_column(void)
 	CU_ASSERT_EQUAL(t->srtp, POLICY_SRTP_OPTIONAL);
 	CU_ASSERT_EQUAL(t->options_ping_s, 30);
 	CU_ASSERT_EQUAL(t->enabled, 1);
+	CU_ASSERT_EQUAL(t->refer, POLICY_REFER_REJECT);   /* the default */
 	t = policy_trunk_by_id(p, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->reg, 1);
 	CU_ASSERT_EQUAL(t->srtp, POLICY_SRTP_MANDATORY);
+	CU_ASSERT_EQUAL(t->refer, POLICY_REFER_LOCAL);
 	CU_ASSERT_STRING_EQUAL(t->codecs, "");
 	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 4)->enabled, 0);
 	CU_ASSERT_PTR_NULL(policy_trunk_by_id(p, 5));
@@ -345,6 +348,8 @@ static void test_reload_refuses_bad_rows(void)
 		 "trunk_sources rowid 52: trunk_id 9 does not exist"},
 		{"INSERT INTO trunks (id, name, srtp) VALUES (8, 'x', 'maybe')",
 		 "trunks id 8: srtp 'maybe' is not off, optional or mandatory"},
+		{"INSERT INTO trunks (id, name, refer) VALUES (8, 'x', 'proxy')",
+		 "trunks id 8: refer 'proxy' is not reject or local"},
 		{"INSERT INTO trunks (id, name, transport) VALUES (8, 'x', 'sctp')",
 		 "trunks id 8: transport 'sctp'"},
 		{"INSERT INTO number_rules (id, direction, field, match) VALUES (8, 'sideways', 'ruri', 'x')",
