@@ -53,6 +53,10 @@ void call_unref(struct call *c)
 		return;
 	free(c->sdp_a);
 	free(c->held_sdp);
+	free(c->last_sdp[SIDE_A]);
+	free(c->last_sdp[SIDE_B]);
+	free(c->sdp_sent);
+	free(c->own_sdp);
 	free(c->hdrs);
 	free(c->sdp_out[SIDE_A]);
 	free(c->sdp_out[SIDE_B]);
@@ -152,8 +156,24 @@ const char *call_sdp_to(struct call *c, enum call_side to, const char *sdp)
 	return out;
 }
 
+/* RFC 3262 3 by the calling trunk's rel100: reliable when the caller
+ * requires it; when it only supports it, a 183 (early media must not be
+ * lost), or every 18x where the trunk's policy requires it. */
+static int reliable_to_a(const struct call *c, int code)
+{
+	enum policy_rel100 p = c->from ? c->from->rel100 : POLICY_REL100_SUPPORTED;
+
+	if (!sc_provisional(code) || code == SC_TRYING || p == POLICY_REL100_OFF)
+		return 0;
+	return c->a_rel_req || (c->a_rel_sup && (code == SC_PROGRESS || p == POLICY_REL100_REQUIRED));
+}
+
 int call_respond_a(struct call *c, int code, const char *reason, const char *sdp, int retry_after)
 {
+	int reliable = 0;
+
+	if (c->parent && sc_provisional(code))
+		call_xfer_progress(c, code);   /* a transfer's: the transferor hears */
 	if (!c->a || c->a_final)
 		return 0;
 	if (sdp && !(sdp = call_sdp_to(c, SIDE_A, sdp)))
@@ -161,10 +181,10 @@ int call_respond_a(struct call *c, int code, const char *reason, const char *sdp
 	if (sc_final(code)) {
 		c->a_final = 1;
 		c->a_answered = sc_success(code);
-	} else if (code > SC_TRYING && c->a_rel100) {
+	} else if ((reliable = reliable_to_a(c, code))) {
 		c->a_unpracked++;   /* nua sends it reliably (RFC 3262) */
 	}
-	c->core->env.leg->respond(c->a, code, call_phrase_to(c, SIDE_A, reason), sdp, retry_after);
+	c->core->env.leg->respond(c->a, code, call_phrase_to(c, SIDE_A, reason), sdp, retry_after, reliable);
 	return 0;
 }
 
@@ -199,11 +219,13 @@ const char *call_reason_pass(struct call *c, enum call_side from, const struct l
 
 void call_release_chan(struct call *c)
 {
-	if (c->chan) {
-		if (c->core->env.limits)
-			c->core->env.limits->give(c->core->env.limits_ctx, c->chan);
-		c->chan = NULL;
-	}
+	const struct call_env *e = &c->core->env;
+
+	if (c->chan && e->limits)
+		e->limits->give(e->limits_ctx, c->chan);
+	if (c->chan_kept && e->limits)
+		e->limits->give(e->limits_ctx, c->chan_kept);
+	c->chan = c->chan_kept = NULL;
 }
 
 /* The call lets go of a leg: after this, nothing of the call points at it. */
@@ -246,7 +268,25 @@ static int relay_sdp(struct call *c, relay_sdp_op op, enum call_side side, const
 		call_unref(c);
 		return -1;
 	}
+	free(c->sdp_sent);
+	c->sdp_sent = strdup(sdp);
+	c->sdp_sent_side = side;
 	return 0;
+}
+
+void call_relay_settle(struct call *c, int ok)
+{
+	char **last = &c->last_sdp[c->sdp_sent_side];
+
+	if (!c->sdp_sent)
+		return;
+	if (ok) {
+		free(*last);
+		*last = c->sdp_sent;
+	} else {
+		free(c->sdp_sent);
+	}
+	c->sdp_sent = NULL;
 }
 
 int call_relay_offer(struct call *c, enum call_side side, const char *sdp, int to_srtp, enum cevent ev_id)
@@ -331,6 +371,7 @@ void call_end(struct call *c, const struct outcome *o)
 
 	if (c->state == CS_ENDING)
 		return;
+	call_xfer_ended(c, o);
 	c->cdr.end_ms = clock_wall_ms();
 	c->cdr.sip_code = o->code;
 	call_copy(c->cdr.reason, sizeof(c->cdr.reason), o->reason);
@@ -397,12 +438,32 @@ static int offer_accept(const struct policy_trunk *t, const char *sdp, char **ou
 	return 0;
 }
 
+struct call *call_alloc(struct call_core *core)
+{
+	const struct call_env *e = &core->env;
+	struct call *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->refs = 1;   /* the core's */
+	c->core = core;
+	c->policy = policy_ref(core->policy);
+	c->serial = ++core->next_serial;
+	snprintf(c->relay_id, sizeof(c->relay_id), "%s-%llu-%llx", e->node, (unsigned long long)c->serial,
+		 (unsigned long long)clock_wall_ms());
+	call_copy(c->cdr.disposition, sizeof(c->cdr.disposition), "in_progress");
+	call_copy(c->cdr.node, sizeof(c->cdr.node), e->node);
+	c->cdr.start_ms = clock_wall_ms();
+	link_call(core, c);
+	return c;
+}
+
 /* Refuses an INVITE before any call exists: no CDR, A answered, released. */
 static struct call *refuse(struct call_core *core, struct leg *a, enum reply_id id)
 {
 	const struct reply *r = reply_get(id);
 
-	core->env.leg->respond(a, r->code, r->reason, NULL, r->retry_after);
+	core->env.leg->respond(a, r->code, r->reason, NULL, r->retry_after, 0);
 	core->env.leg->release(a);
 	core->st.refused++;
 	return NULL;
@@ -482,6 +543,16 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 		log_info("refused INVITE %s from %s: its Accept leaves out application/sdp", inv->call_id, from->name);
 		return refuse(core, a, RP_NOT_ACCEPTABLE);
 	}
+	/* RFC 3262 3: 100rel as the calling trunk's policy says (420 with
+	 * Unsupported, 421 with Require). */
+	if (from->rel100 == POLICY_REL100_OFF && inv->requires_100rel) {
+		log_info("refused INVITE %s from %s: it requires 100rel, off for this trunk", inv->call_id, from->name);
+		return refuse(core, a, RP_BAD_EXTENSION);
+	}
+	if (from->rel100 == POLICY_REL100_REQUIRED && !inv->requires_100rel && !inv->supports_100rel) {
+		log_info("refused INVITE %s from %s: no 100rel, required for this trunk", inv->call_id, from->name);
+		return refuse(core, a, RP_EXTENSION_REQUIRED);
+	}
 	if (inv->sdp && media_policy_check(inv->sdp, why, sizeof(why)) != 0) {
 		log_info("refused INVITE %s from %s: malformed SDP: %s", inv->call_id, from->name, why);
 		return refuse(core, a, RP_BAD_SDP);
@@ -492,18 +563,13 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 			 inv->call_id, from->name);
 		return refuse(core, a, RP_MEDIA);
 	}
-	c = calloc(1, sizeof(*c));
+	c = call_alloc(core);
 	if (!c) {
 		free(offer);
 		return refuse(core, a, RP_INTERNAL);
 	}
-	c->refs = 1;   /* the core's */
-	c->core = core;
-	c->policy = policy_ref(core->policy);
-	c->serial = ++core->next_serial;
-	snprintf(c->relay_id, sizeof(c->relay_id), "%s-%llu-%llx", e->node, (unsigned long long)c->serial,
-		 (unsigned long long)clock_wall_ms());
 	c->a = a;
+	e->leg->configure(a, from->rel100, from->session_expires);
 	c->from = from;
 	if (getnameinfo((const struct sockaddr *)&inv->src,
 			inv->src.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
@@ -518,7 +584,8 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	c->max_forwards = inv->max_forwards < 0 ? 70 : inv->max_forwards - 1;
 	c->sdp_a = offer;
 	c->savp[SIDE_A] = srtp == 1;
-	c->a_rel100 = inv->requires_100rel != 0;
+	c->a_rel_req = inv->requires_100rel != 0;
+	c->a_rel_sup = inv->supports_100rel != 0;
 	copy_headers(c, inv);
 	normalise(c, inv);
 
@@ -527,12 +594,8 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	call_copy(c->cdr.caller, sizeof(c->cdr.caller), inv->from_user);
 	call_copy(c->cdr.callee, sizeof(c->cdr.callee), inv->ruri_user);
 	call_copy(c->cdr.routed_to, sizeof(c->cdr.routed_to), c->ruri_user);
-	call_copy(c->cdr.disposition, sizeof(c->cdr.disposition), "in_progress");
-	call_copy(c->cdr.node, sizeof(c->cdr.node), e->node);
-	c->cdr.start_ms = clock_wall_ms();
 	c->ncand = policy_route(c->policy, from->id, c->ruri_user, c->cand, CALL_MAX_CANDIDATES, e->rnd,
 				e->rnd_arg);
-	link_call(core, c);
 	call_cdr_emit(c, 0);
 	call_timer_set(c, TIMER_NO_ANSWER, e->no_answer_ms);
 
@@ -596,6 +659,13 @@ void call_on_bye(struct call *c, struct leg *l, const struct leg_reason *why)
 	call_dispatch(c, EV_BYE, &ev);
 }
 
+void call_on_refer(struct call *c, struct leg *l, const struct leg_refer *r)
+{
+	struct ev ev = {.leg = l, .method = METHOD_REFER, .refer = r};
+
+	call_dispatch(c, EV_REFER, &ev);
+}
+
 void call_on_request(struct call *c, struct leg *l, int method, const char *ctype, const char *body)
 {
 	struct ev ev = {.leg = l, .method = method, .ctype = ctype, .body = body};
@@ -616,6 +686,7 @@ void call_on_timer(struct call *c, enum call_timer t)
 		[TIMER_TRUNK] = EV_TRUNK_TIMEOUT,
 		[TIMER_NO_ANSWER] = EV_NO_ANSWER,
 		[TIMER_MAX_DURATION] = EV_MAX_DURATION,
+		[TIMER_RETRY] = EV_RETRY,
 	};
 	struct ev ev = {0};
 
@@ -648,6 +719,7 @@ void call_core_free(struct call_core *core)
 
 		for (int t = 0; t < TIMER__N; t++)
 			call_timer_cancel(c, t);
+		call_xfer_unlink(c);
 		call_release_leg(c, SIDE_A);
 		call_release_leg(c, SIDE_B);
 		call_release_chan(c);
@@ -715,17 +787,29 @@ void call_core_stats(struct call_core *core, struct call_stats *st)
 	*st = core->st;
 }
 
+/* Every call with that Call-ID: a transfer's call shares the A leg's
+ * Call-ID of the call it came from, and both go. */
 int call_core_hangup(struct call_core *core, const char *cid)
 {
 	struct ev ev = {0};
+	struct call *c = core->head;
+	int found = 0;
 
-	for (struct call *c = core->head; c; c = c->next) {
+	if (c)
+		call_ref(c);
+	while (c) {
+		struct call *next = c->next;
+
+		if (next)
+			call_ref(next);
 		if (strcmp(c->cdr.call_id, cid) == 0 || strcmp(c->cdr.b_call_id, cid) == 0) {
 			call_dispatch(c, EV_ADMIN_HANGUP, &ev);
-			return 0;
+			found = 1;
 		}
+		call_unref(c);
+		c = next;
 	}
-	return -1;
+	return found ? 0 : -1;
 }
 
 size_t call_core_list(struct call_core *core, char *buf, size_t cap)

@@ -54,6 +54,7 @@ struct call_invite {
 	int body_not_sdp;         /* a body of another type (RFC 3261 21.4.13: 415) */
 	int refuses_sdp;          /* an Accept without application/sdp (RFC 3261 21.4.7: 406) */
 	int requires_100rel;      /* Require: 100rel: every 18x to it is reliable (RFC 3262) */
+	int supports_100rel;      /* Supported: 100rel: an 18x to it may be reliable */
 	/* What names the caller's side (the leak guard keeps it from the
 	 * trunk): its From tag, and the hosts of its Via, Contact and first
 	 * Record-Route (never From or To: they may name us); NULL when absent. */
@@ -83,9 +84,19 @@ struct leg_invite {
 	const char *sdp;
 	const struct policy_hdr *hdrs;
 	size_t nhdrs;
+	/* The trunk's dialog policy for this leg (RFC 3262, RFC 4028). */
+	enum policy_rel100 rel100;
+	int session_expires;      /* -1: [call] session_expires; 0: none */
 };
 
-enum call_method { METHOD_INVITE = 1, METHOD_UPDATE, METHOD_INFO };
+enum call_method { METHOD_INVITE = 1, METHOD_UPDATE, METHOD_INFO, METHOD_REFER };
+
+/* A REFER received within a call's dialog (RFC 3515), as the adapter read
+ * its Refer-To (strings valid during the event only). */
+struct leg_refer {
+	const char *user;         /* the number (user part of a sip:, sips: or tel: URI), or NULL */
+	int replaces;             /* Refer-To carries Replaces: attended transfer (RFC 3891) */
+};
 
 /* A response received on a leg (strings valid during the event only). */
 struct leg_response {
@@ -97,16 +108,24 @@ struct leg_response {
 	const char *sdp;          /* body when it is application/sdp, or NULL */
 	const char *realm;        /* 401/407: the Digest challenge's realm ("" none) */
 	int q850;                 /* Reason: Q.850;cause= of the response (RFC 6432), or 0 */
+	/* 3xx: its first Contact's number, host and port (0: none), or NULL */
+	const char *contact_user, *contact_host;
+	int contact_port;
 };
 
 /* Leg operations (implemented by sip_leg.c, or a fake in the tests). */
 struct leg_ops {
 	/* Creates leg B of c and sends the INVITE. NULL on failure. */
 	struct leg *(*invite)(void *ctx, struct call *c, const struct leg_invite *inv);
-	/* Responds to the pending INVITE (initial or re-INVITE) on l. */
+	/* Responds to the pending INVITE (initial or re-INVITE) on l; an
+	 * 18x goes reliably (RFC 3262) when reliable is set, else not. */
 	void (*respond)(struct leg *l, int code, const char *reason, const char *sdp,
-			int retry_after);
-	/* Responds to the pending UPDATE or INFO on l. */
+			int retry_after, int reliable);
+	/* The calling trunk's dialog policy for leg A, before any response:
+	 * rel100 (whether 100rel is offered at all), session_expires as in
+	 * struct leg_invite. */
+	void (*configure)(struct leg *l, enum policy_rel100 rel100, int session_expires);
+	/* Responds to the pending UPDATE, INFO or REFER on l. */
 	void (*respond_req)(struct leg *l, int method, int code, const char *reason,
 			    const char *ctype, const char *body);
 	/* Re-sends the INVITE of l with credentials for realm (401/407). */
@@ -121,6 +140,13 @@ struct leg_ops {
 	void (*bye)(struct leg *l, const char *reason);
 	/* Sends a re-INVITE / UPDATE / INFO within the dialog of l. */
 	void (*request)(struct leg *l, int method, const char *ctype, const char *body);
+	/* A NOTIFY of the transfer l asked for with its REFER (RFC 3515
+	 * 2.4.4): message/sipfrag "SIP/2.0 code phrase" (the standard
+	 * phrase, nothing of the new leg); final ends the subscription. */
+	void (*notify)(struct leg *l, int code, int final);
+	/* l now belongs to call c (a transfer moved it): the leg's
+	 * reference on its old call goes to c; events on l reach c. */
+	void (*rebind)(struct leg *l, struct call *c);
 	/* The SIP Call-ID of l (for CDRs and logs). */
 	const char *(*call_id)(struct leg *l);
 	/* The call is done with l and never touches it again. The adapter
@@ -171,7 +197,8 @@ struct relay_ops {
 	int (*query)(void *ctx, struct call *c, relay_done_fn done);
 };
 
-enum call_timer { TIMER_TRUNK, TIMER_NO_ANSWER, TIMER_MAX_DURATION, TIMER__N };
+/* TIMER_RETRY: our own re-INVITE met glare (491) and goes again. */
+enum call_timer { TIMER_TRUNK, TIMER_NO_ANSWER, TIMER_MAX_DURATION, TIMER_RETRY, TIMER__N };
 
 struct timer_ops {
 	void (*set)(void *ctx, struct call *c, enum call_timer t, int64_t ms);
@@ -243,6 +270,8 @@ void call_on_cancel(struct call *c, struct leg *l, const struct leg_reason *why)
  * (the adapter answered it). */
 void call_on_prack(struct call *c, struct leg *l);
 void call_on_bye(struct call *c, struct leg *l, const struct leg_reason *why);
+/* A REFER on l: the core answers it (leg_ops.respond_req, METHOD_REFER). */
+void call_on_refer(struct call *c, struct leg *l, const struct leg_refer *r);
 /* In-dialog request on l (re-INVITE, UPDATE, INFO). */
 void call_on_request(struct call *c, struct leg *l, int method, const char *ctype,
 		     const char *body);

@@ -10,11 +10,16 @@
  * carries that answer (relayed). The initial INVITE's late offer ends
  * the same way (call_dialog_await_ack).
  *
+ * A transfer's call sends a re-INVITE of its own to the remaining party
+ * (call_dialog_reinvite): its answer goes to the relay and no further.
+ *
  * Owns: c->tx, the one transaction in flight per call (RFC 3261 14.2 and
  * RFC 3311 5.2: one offer at a time; glare gets 491). Called by the state
  * machine only (call_fsm.c), on the SIP thread.
  * Must not: block, touch Sofia, send a status literal.
  */
+#include <stdlib.h>
+#include <string.h>
 #include "call_int.h"
 #include "log.h"
 #include "media_policy.h"
@@ -73,7 +78,7 @@ static void respond(struct call *c, struct leg *l, int method, int code, const c
 
 	reason = call_phrase_to(c, l == c->a ? SIDE_A : SIDE_B, reason);
 	if (method == METHOD_INVITE)
-		ops->respond(l, code, reason, body, 0);
+		ops->respond(l, code, reason, body, 0, 0);
 	else
 		ops->respond_req(l, method, code, reason, ctype, body);
 }
@@ -109,7 +114,9 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 		reply(c, ev->leg, ev->method, RP_OK);
 		return;
 	}
-	if (c->tx.active) {
+	/* One offer at a time, and none while a transfer runs: the
+	 * remaining party's media is what the new leg was offered. */
+	if (c->tx.active || (c->xfer && ev->method != METHOD_INFO)) {
 		call_dialog_refuse(c, ev);
 		return;
 	}
@@ -122,6 +129,7 @@ void call_dialog_request(struct call *c, const struct ev *ev)
 	c->tx.from = side;
 	c->tx.phase = TX_REQUEST;
 	c->tx.offerless = ev->method == METHOD_INVITE && !ev->body;
+	c->tx.own = 0;
 	if (ev->method == METHOD_INFO || !ev->body || !c->core->env.relay) {
 		int ok;
 		const char *body = body_to(c, side == SIDE_A ? SIDE_B : SIDE_A, ev->method, ev->body, &ok);
@@ -182,6 +190,80 @@ void call_dialog_offered(struct call *c, const struct ev *ev)
 	c->core->env.leg->request(leg_of(c, to), c->tx.method, "application/sdp", sdp);
 }
 
+/* Our own re-INVITE (a transfer's) failed: the remaining party keeps
+ * media toward a leg that is gone, so the call ends. */
+static void own_failed(struct call *c, const char *why)
+{
+	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0, 0, NULL};
+
+	log_warn("call %s: %s", c->cdr.call_id, why);
+	c->tx.active = 0;
+	call_end(c, &o);
+}
+
+int call_dialog_reinvite(struct call *c, enum call_side to, const char *sdp)
+{
+	const char *out;
+	char *keep;
+
+	if (c->tx.active || !(out = call_sdp_to(c, to, sdp)) || !(keep = strdup(sdp)))
+		return -1;
+	free(c->own_sdp);
+	c->own_sdp = keep;
+	c->tx.active = 1;
+	c->tx.method = METHOD_INVITE;
+	c->tx.from = other(to);
+	c->tx.phase = TX_REQUEST;
+	c->tx.offerless = 0;
+	c->tx.own = 1;
+	c->core->env.leg->request(leg_of(c, to), METHOD_INVITE, "application/sdp", out);
+	return 0;
+}
+
+void call_dialog_retry(struct call *c, const struct ev *ev)
+{
+	char *sdp = c->own_sdp;
+
+	(void)ev;
+	if (!sdp)
+		return;
+	if (c->tx.active) {   /* the other side's offer is in flight: later */
+		call_timer_set(c, TIMER_RETRY, CALL_GLARE_RETRY_MS);
+		return;
+	}
+	c->own_sdp = NULL;
+	/* only a transfer's call re-INVITEs on its own, toward its side A */
+	if (call_dialog_reinvite(c, SIDE_A, sdp) != 0)
+		own_failed(c, "Offer cannot be rebuilt");
+	free(sdp);
+}
+
+/* The answer to our own re-INVITE goes to the relay, and no further. */
+static void own_response(struct call *c, const struct ev *ev)
+{
+	const struct leg_response *r = ev->resp;
+	enum call_side answerer = other(c->tx.from);
+
+	if (r->code == reply_get(RP_PENDING)->code && ++c->own_tries <= CALL_GLARE_RETRIES) {
+		c->tx.active = 0;   /* its own offer may go first meanwhile */
+		call_timer_set(c, TIMER_RETRY, CALL_GLARE_RETRY_MS);
+		return;
+	}
+	if (!sc_success(r->code)) {
+		own_failed(c, r->code == SC_NO_DIALOG || r->code == SC_REQUEST_TIMEOUT
+				      ? "Transferee gone" : "Transferee refused the new media");
+		return;
+	}
+	free(c->own_sdp);
+	c->own_sdp = NULL;
+	if (!r->sdp || bad_sdp(c, METHOD_INVITE, r->sdp)) {
+		own_failed(c, "No usable answer from the transferee");
+		return;
+	}
+	if (call_relay_answer(c, answerer, r->sdp, c->savp[c->tx.from], EV_R_TX_ANSWER) != 0)
+		own_failed(c, "Media relay unavailable");
+}
+
 /* The far side answered the request we relayed. */
 void call_dialog_response(struct call *c, const struct ev *ev)
 {
@@ -192,6 +274,10 @@ void call_dialog_response(struct call *c, const struct ev *ev)
 	if (!c->tx.active || c->tx.phase != TX_REQUEST || ev->leg != leg_of(c, answerer) ||
 	    !sc_final(r->code))
 		return;
+	if (c->tx.own) {
+		own_response(c, ev);
+		return;
+	}
 	if (sc_success(r->code) && c->tx.offerless && r->sdp) {
 		/* Our re-INVITE had no SDP: this 2xx offers (its ACK waits). */
 		if (bad_sdp(c, c->tx.method, r->sdp)) {
@@ -293,6 +379,13 @@ void call_dialog_answered(struct call *c, const struct ev *ev)
 
 	if (!c->tx.active)
 		return;
+	if (c->tx.own) {
+		if (r->err != RELAY_OK)
+			own_failed(c, "Media relay refused the transferee's answer");
+		else
+			c->tx.active = 0;   /* the new leg's media is bridged */
+		return;
+	}
 	if (c->tx.phase == TX_ACK_RELAY) {
 		if (r->err != RELAY_OK)
 			ack_failed(c, "Media relay refused the answer in an ACK");

@@ -23,9 +23,9 @@ static const char *const state_names[CS__N] = {"routing", "calling", "early", "a
 					       "connected", "ending"};
 static const char *const event_names[EV__N] = {
 	"b-trying", "b-progress", "b-answer", "b-challenge", "b-failure", "ack", "prack", "cancel", "bye",
-	"request", "tx-response", "dead", "relay-route", "relay-early", "relay-answer",
+	"request", "refer", "tx-response", "dead", "relay-route", "relay-early", "relay-answer",
 	"relay-tx-offer", "relay-tx-answer", "relay-query", "relay-delete", "trunk-timeout",
-	"no-answer", "max-duration", "admin-hangup", "media-poll",
+	"no-answer", "max-duration", "retry", "admin-hangup", "media-poll", "xfer-abandon",
 };
 
 static struct outcome outcome(int code, const char *reason, const char *disposition, enum hangup_by by)
@@ -135,6 +135,10 @@ static void connected(struct call *c, const char *sdp)
 {
 	const struct reply *ok = reply_get(RP_OK);
 
+	if (c->parent) {
+		call_xfer_answered(c, sdp);   /* a transfer's new leg answered */
+		return;
+	}
 	if (c->a_unpracked > 0) {
 		free(c->held_sdp);
 		c->held_sdp = sdp ? strdup(sdp) : NULL;
@@ -295,11 +299,14 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 	call_release_chan(c);
 	if (sc_redirect(r->code)) {
 		/* A 3xx is the trunk's business, never the caller's (it would
-		 * name hosts behind the trunk): the next route is tried. */
+		 * name hosts behind the trunk): its Contact is followed when
+		 * the trunk's policy says so and it names a trunk of ours,
+		 * else the next route is tried. */
 		const struct reply *rd = reply_get(RP_REDIRECTED);
 
 		call_route_note_failure(c, rd->code, rd->reason, BY_CALLEE);
-		call_route_next(c);
+		if (call_route_redirect(c, r) != 0)
+			call_route_next(c);
 		return;
 	}
 	if (fails_over(r->code)) {
@@ -372,6 +379,8 @@ static void act_bye(struct call *c, const struct ev *ev)
 {
 	struct outcome o;
 
+	if (call_xfer_transferor_left(c, ev->leg))
+		return;   /* a blind transferor's BYE after our 202 */
 	if (ev->leg == c->a) {
 		/* A BYE on the early dialog ends the INVITE too (RFC 3261 15). */
 		if (c->a_answered)
@@ -399,6 +408,8 @@ static void act_dead(struct call *c, const struct ev *ev)
 	struct outcome o;
 
 	log_warn("call %s: %s leg died (%d %s)", c->cdr.call_id, from_a ? "A" : "B", ev->code, why);
+	if (call_xfer_transferor_left(c, ev->leg))
+		return;
 	if (from_a) {
 		c->a_final = 1;   /* nothing more can reach A */
 		call_release_leg(c, SIDE_A);
@@ -501,6 +512,26 @@ static void act_refuse_request(struct call *c, const struct ev *ev)
 	call_dialog_refuse(c, ev);
 }
 
+static void act_retry(struct call *c, const struct ev *ev)
+{
+	call_dialog_retry(c, ev);
+}
+
+static void act_refer(struct call *c, const struct ev *ev)
+{
+	call_xfer_refer(c, ev);
+}
+
+static void act_refuse_refer(struct call *c, const struct ev *ev)
+{
+	call_xfer_refuse(c, ev);
+}
+
+static void act_xfer_abandon(struct call *c, const struct ev *ev)
+{
+	call_xfer_abandon(c, ev);
+}
+
 static void act_tx_response(struct call *c, const struct ev *ev)
 {
 	call_dialog_response(c, ev);
@@ -522,11 +553,13 @@ typedef void (*action_fn)(struct call *, const struct ev *);
  * Once ENDING, the legs are released: only the relay can still speak. */
 static const action_fn fsm[CS__N][EV__N] = {
 	[CS_ROUTING] = {
+		[EV_REFER] = act_refuse_refer, [EV_XFER_ABANDON] = act_xfer_abandon,
 		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
 		[EV_REQUEST] = act_refuse_request, [EV_R_ROUTE] = act_r_route,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_CALLING] = {
+		[EV_REFER] = act_refuse_refer, [EV_XFER_ABANDON] = act_xfer_abandon,
 		[EV_B_TRYING] = act_b_trying, [EV_B_PROGRESS] = act_b_progress,
 		[EV_B_ANSWER] = act_b_answer, [EV_B_CHALLENGE] = act_b_challenge,
 		[EV_B_FAILURE] = act_b_failure, [EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel,
@@ -536,6 +569,7 @@ static const action_fn fsm[CS__N][EV__N] = {
 		[EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_EARLY] = {
+		[EV_REFER] = act_refuse_refer, [EV_XFER_ABANDON] = act_xfer_abandon,
 		[EV_B_PROGRESS] = act_b_progress, [EV_B_ANSWER] = act_b_answer,
 		[EV_B_CHALLENGE] = act_b_challenge, [EV_B_FAILURE] = act_b_failure,
 		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
@@ -543,15 +577,16 @@ static const action_fn fsm[CS__N][EV__N] = {
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_ANSWERING] = {
+		[EV_REFER] = act_refuse_refer, [EV_XFER_ABANDON] = act_xfer_abandon,
 		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
 		[EV_REQUEST] = act_refuse_request, [EV_R_ANSWER] = act_r_answer,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_CONNECTED] = {
-		[EV_ACK] = act_ack, [EV_BYE] = act_bye, [EV_REQUEST] = act_request,
+		[EV_ACK] = act_ack, [EV_BYE] = act_bye, [EV_REQUEST] = act_request, [EV_REFER] = act_refer,
 		[EV_TX_RESPONSE] = act_tx_response, [EV_DEAD] = act_dead,
 		[EV_R_TX_OFFER] = act_r_tx_offer, [EV_R_TX_ANSWER] = act_r_tx_answer,
-		[EV_R_QUERY] = act_r_query, [EV_MAX_DURATION] = act_max_duration,
+		[EV_R_QUERY] = act_r_query, [EV_MAX_DURATION] = act_max_duration, [EV_RETRY] = act_retry,
 		[EV_ADMIN_HANGUP] = act_admin_hangup, [EV_MEDIA_POLL] = act_media_poll,
 	},
 	[CS_ENDING] = {
@@ -581,6 +616,8 @@ void call_dispatch(struct call *c, enum cevent ev_id, const struct ev *ev)
 	static void name(struct call *c, const struct relay_result *r)     \
 	{                                                                   \
 		struct ev ev = {.relay = r};                                \
+		if (id != EV_R_QUERY && id != EV_R_DELETE)                  \
+			call_relay_settle(c, r->err == RELAY_OK);           \
 		call_dispatch(c, id, &ev);                                  \
 		call_unref(c);                                              \
 	}

@@ -8,6 +8,7 @@
  *   call_fsm.c    the (state x event) table, dispatch, establishment
  *   call_route.c  route selection and the INVITE toward each trunk
  *   call_dialog.c in-dialog transactions (re-INVITE, UPDATE, INFO)
+ *   call_xfer.c   transfer (REFER): the new call, its NOTIFYs, the hand-over
  */
 #ifndef CALL_INT_H
 #define CALL_INT_H
@@ -18,6 +19,7 @@
 #include "reply.h"
 
 #define CALL_MAX_CANDIDATES 16
+#define CALL_MAX_REDIRECTS 3     /* 3xx followed per call (trunks.redirect = follow) */
 #define CALL_MAX_HDRS 16
 
 enum cstate {
@@ -43,6 +45,7 @@ enum cevent {
 	EV_CANCEL,
 	EV_BYE,
 	EV_REQUEST,        /* in-dialog re-INVITE / UPDATE / INFO */
+	EV_REFER,          /* in-dialog REFER (transfer) */
 	EV_TX_RESPONSE,    /* response to an in-dialog request we relayed */
 	EV_DEAD,           /* a leg's dialog is gone */
 	/* relay completions */
@@ -57,8 +60,10 @@ enum cevent {
 	EV_TRUNK_TIMEOUT,
 	EV_NO_ANSWER,
 	EV_MAX_DURATION,
+	EV_RETRY,          /* our own re-INVITE goes again after glare */
 	EV_ADMIN_HANGUP,
 	EV_MEDIA_POLL,     /* time to ask the relay about the media */
+	EV_XFER_ABANDON,   /* a transfer's call: the call it came from ended */
 	EV__N
 };
 
@@ -72,6 +77,7 @@ struct ev {
 	int method;                        /* EV_REQUEST */
 	const char *ctype, *body;          /* EV_REQUEST; body: EV_ACK's SDP */
 	const struct leg_reason *why;      /* EV_BYE, EV_CANCEL: its Reason, or NULL */
+	const struct leg_refer *refer;     /* EV_REFER */
 };
 
 /* Who ended the call, for the CDR's hangup_by. */
@@ -107,7 +113,13 @@ struct relayed_tx {
 	enum call_side from;     /* who sent the request */
 	enum tx_phase phase;
 	int offerless;           /* an INVITE without SDP */
+	int own;                 /* our own re-INVITE (a transfer's), answered to nobody */
 };
+
+/* RFC 3261 14.1: after a 491 to our own re-INVITE we wait (we never own
+ * the remaining party's Call-ID: 0-2 s) and send it again. */
+#define CALL_GLARE_RETRY_MS 1000
+#define CALL_GLARE_RETRIES 3
 
 struct call {
 	int refs;
@@ -127,7 +139,8 @@ struct call {
 	unsigned b_provisional : 1; /* B replied at all (stops TIMER_TRUNK) */
 	unsigned b_auth_tried : 1;  /* credentials sent for this attempt */
 	unsigned relayed : 1;    /* the relay holds state for this call */
-	unsigned a_rel100 : 1;   /* A required 100rel: our 18x to it are reliable */
+	unsigned a_rel_req : 1;  /* A required 100rel: our 18x to it are reliable */
+	unsigned a_rel_sup : 1;  /* A supports 100rel: a 183 to it is reliable */
 	unsigned answer_held : 1; /* our 2xx waits for A's PRACKs (held_sdp) */
 	int a_unpracked;         /* reliable 18x sent to A and not yet PRACKed */
 	char *held_sdp;
@@ -142,8 +155,14 @@ struct call {
 	const struct policy_trunk *from;
 	const struct policy_trunk *to;
 	const struct policy_trunk *chan;   /* trunk whose channel we hold */
+	const struct policy_trunk *chan_kept; /* a transfer's: the remaining party's trunk channel */
 	const struct policy_trunk *cand[CALL_MAX_CANDIDATES];
 	size_t ncand, next_cand;
+	/* A followed 3xx: the trunk its Contact named goes first, with
+	 * its number (attempt_user: this attempt's number, "" = ruri_user). */
+	const struct policy_trunk *redirect_to;
+	char redirect_user[CALL_MAX_USER], attempt_user[CALL_MAX_USER];
+	int redirects;
 	int limit_skips;
 	int best_code;           /* the most meaningful failure so far */
 	char best_reason[128];
@@ -159,6 +178,21 @@ struct call {
 	struct policy_hdr *hdrs;   /* leg A's headers after the "in" rules; */
 	size_t nhdrs;              /* most calls have none (576 bytes each) */
 	struct relayed_tx tx;
+	/* The SDP each side last sent that the relay took (a transfer
+	 * offers the remaining side's to the new leg), and the one in
+	 * flight to the relay. */
+	char *last_sdp[2];
+	char *own_sdp;           /* our own re-INVITE's offer (relay's), kept for a retry */
+	int own_tries;
+	char *sdp_sent;
+	enum call_side sdp_sent_side;
+	/* Transfer (call_xfer.c): a call whose side xfer_from REFERred
+	 * holds the new call in xfer until it answers or fails; that call
+	 * holds it in parent. Each holds a reference on the other. */
+	struct call *xfer, *parent;
+	enum call_side xfer_from;
+	unsigned x_gone : 1;     /* the transferor hung up while it ran */
+	int xfer_notified;       /* the last progress code NOTIFYed */
 	void *timers[TIMER__N];
 	struct cdr_row cdr;
 };
@@ -183,6 +217,9 @@ void call_dispatch(struct call *c, enum cevent ev_id, const struct ev *ev);
 extern const relay_done_fn call_relay_done[EV__N];   /* EV_R_* -> callback */
 
 /* call.c */
+/* A new call on the core's list (the core's reference, a serial, a relay
+ * call id, the node and start time in its CDR), or NULL without memory. */
+struct call *call_alloc(struct call_core *core);
 void call_end(struct call *c, const struct outcome *o);
 void call_finish(struct call *c, const struct relay_result *r);
 struct outcome call_outcome_reply(enum reply_id id, const char *disposition, enum hangup_by by);
@@ -213,6 +250,9 @@ int call_relay_answer(struct call *c, enum call_side side, const char *sdp, int 
 		      enum cevent ev_id);
 /* The reply for a relay failure: 488 when the SDP was the problem. */
 enum reply_id call_relay_reply(enum relay_err err);
+/* A relay request carrying a side's SDP came back: that SDP becomes the
+ * side's last_sdp when the relay took it (ok), else it is dropped. */
+void call_relay_settle(struct call *c, int ok);
 void call_copy(char *dst, size_t cap, const char *src);
 /* The CDR disposition of a failure code: busy, no_answer, cancelled, failed. */
 const char *call_disposition_of(int code);
@@ -223,6 +263,10 @@ int call_srtp_wanted(const struct policy_trunk *t);
 void call_route_next(struct call *c);
 void call_route_offered(struct call *c, const struct relay_result *r);
 void call_route_note_failure(struct call *c, int code, const char *reason, enum hangup_by by);
+/* A 3xx from c->to: followed when its policy says so and its Contact
+ * names a trunk of ours (that trunk is tried next, with the Contact's
+ * number): 0, the call goes on; -1 when not followed (nothing done). */
+int call_route_redirect(struct call *c, const struct leg_response *r);
 
 /* call_dialog.c */
 void call_dialog_request(struct call *c, const struct ev *ev);
@@ -234,5 +278,26 @@ void call_dialog_refuse(struct call *c, const struct ev *ev);
  * ACK must answer before the far side gets its own ACK. */
 void call_dialog_await_ack(struct call *c, enum call_side from);
 void call_dialog_ack(struct call *c, const struct ev *ev);
+/* Sends our own re-INVITE with sdp to side `to` (a transfer's new media
+ * for the remaining party); its answer goes to the relay, to nobody else. */
+int call_dialog_reinvite(struct call *c, enum call_side to, const char *sdp);
+/* TIMER_RETRY: the re-INVITE that met glare goes again. */
+void call_dialog_retry(struct call *c, const struct ev *ev);
+
+/* call_xfer.c */
+void call_xfer_refer(struct call *c, const struct ev *ev);
+void call_xfer_refuse(struct call *c, const struct ev *ev);
+/* A transfer's call: its new leg's progress (NOTIFYed), and its answer
+ * (the remaining party is moved over and re-INVITEd with sdp). */
+void call_xfer_progress(struct call *t, int code);
+void call_xfer_answered(struct call *t, const char *sdp);
+/* call_end() of either call of a transfer: the other one is told. */
+void call_xfer_ended(struct call *c, const struct outcome *o);
+/* The transferor left while its transfer runs: 1 when that was it (the
+ * call goes on for the transfer), 0 when no transfer runs. */
+int call_xfer_transferor_left(struct call *c, struct leg *l);
+void call_xfer_abandon(struct call *t, const struct ev *ev);
+/* Drops the links of a transfer (shutdown). */
+void call_xfer_unlink(struct call *c);
 
 #endif

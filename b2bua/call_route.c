@@ -110,7 +110,8 @@ static int send_invite(struct call *c, const char *sdp)
 	 * To names the routed number (the Request-URI's), not what the
 	 * caller wrote; the caller's display name goes only where a
 	 * "display" rule makes one (topology hiding). */
-	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_RURI, c->ruri_user, ruri, sizeof(ruri));
+	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_RURI, c->attempt_user[0] ? c->attempt_user : c->ruri_user,
+			      ruri, sizeof(ruri));
 	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_FROM, c->from_user, from, sizeof(from));
 	policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_TO, ruri, to, sizeof(to));
 	if (policy_number_rewrite(c->policy, t->id, POLICY_OUT, POLICY_DISPLAY, c->from_display, display,
@@ -159,6 +160,8 @@ static int send_invite(struct call *c, const char *sdp)
 	inv.sdp = sdp;
 	inv.hdrs = hdrs;
 	inv.nhdrs = n;
+	inv.rel100 = t->rel100;
+	inv.session_expires = t->session_expires;
 	c->b_final = c->b_answered = c->b_provisional = c->b_auth_tried = 0;
 	c->b = e->leg->invite(e->leg_ctx, c, &inv);
 	if (!c->b)
@@ -185,6 +188,36 @@ void call_route_offered(struct call *c, const struct relay_result *r)
 	call_route_next(c);
 }
 
+int call_route_redirect(struct call *c, const struct leg_response *r)
+{
+	const struct policy_trunk *from = c->to, *t;
+
+	if (!from || from->redirect != POLICY_REDIRECT_FOLLOW || !r->contact_host)
+		return -1;
+	if (c->redirects >= CALL_MAX_REDIRECTS) {
+		log_info("call %s: %d redirects already: the 3xx of %s is not followed", c->cdr.call_id,
+			 c->redirects, from->name);
+		return -1;
+	}
+	t = policy_trunk_by_target(c->policy, r->contact_host, r->contact_port);
+	if (!t) {
+		log_info("call %s: the 3xx of %s names no trunk of ours (%s:%d): not followed", c->cdr.call_id,
+			 from->name, r->contact_host, r->contact_port);
+		return -1;
+	}
+	c->redirects++;
+	c->redirect_to = t;
+	/* Its number is in the redirecting trunk's format: its "in" rules. */
+	c->redirect_user[0] = 0;
+	if (r->contact_user)
+		policy_number_rewrite(c->policy, from->id, POLICY_IN, POLICY_RURI, r->contact_user, c->redirect_user,
+				      sizeof(c->redirect_user));
+	log_info("call %s: %s redirected to trunk %s (%s), followed", c->cdr.call_id, from->name, t->name,
+		 c->redirect_user[0] ? c->redirect_user : c->ruri_user);
+	call_route_next(c);
+	return 0;
+}
+
 /* When every route failed: the best failure, or why there was none. */
 static void no_route_left(struct call *c)
 {
@@ -205,12 +238,20 @@ void call_route_next(struct call *c)
 {
 	const struct call_env *e = &c->core->env;
 
-	while (c->next_cand < c->ncand) {
-		const struct policy_trunk *t = c->cand[c->next_cand++];
+	while (c->redirect_to || c->next_cand < c->ncand) {
+		const struct policy_trunk *t;
 		char *filtered = NULL, why[128];
 		const char *offer = c->sdp_a;
 		int rc;
 
+		if (c->redirect_to) {
+			t = c->redirect_to;
+			c->redirect_to = NULL;
+			call_copy(c->attempt_user, sizeof(c->attempt_user), c->redirect_user);
+		} else {
+			t = c->cand[c->next_cand++];
+			c->attempt_user[0] = 0;
+		}
 		if (e->limits && e->limits->take(e->limits_ctx, t) != 0) {
 			log_info("call %s: trunk %s over its limits, skipped", c->cdr.call_id, t->name);
 			c->limit_skips++;

@@ -302,6 +302,34 @@ int media_policy_is_srtp(const char *sdp)
 	return rc;
 }
 
+int media_policy_sendrecv(const char *sdp, char **out)
+{
+	static const char *const held[] = {"a=sendonly", "a=recvonly", "a=inactive"};
+	size_t n = 0;
+	char *o, why[8];
+
+	*out = NULL;
+	if (!sdp || media_policy_check(sdp, why, sizeof(why)) != 0 || !(o = malloc(strlen(sdp) + 1)))
+		return -1;
+	for (const char *l = sdp; *l;) {
+		size_t len = strcspn(l, "\r\n"), eol = len;
+		int drop = 0;
+
+		while (l[eol] == '\r' || l[eol] == '\n')
+			eol++;
+		for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+			drop |= len == strlen(held[i]) && strncmp(l, held[i], len) == 0;
+		if (!drop) {
+			memcpy(o + n, l, eol);
+			n += eol;
+		}
+		l += eol;
+	}
+	o[n] = 0;
+	*out = o;
+	return 0;
+}
+
 int media_policy_codec(const char *sdp, char *out, size_t cap)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};

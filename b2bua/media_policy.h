@@ -20,6 +20,10 @@ int media_policy_check(const char *sdp, char *why, size_t whylen);
 int media_policy_filter(const char *sdp, const char *codecs, char **out, char *why, size_t whylen);
 /* 1 when some m= line is RTP/SAVP, 0 when none, -1 when unparsable. */
 int media_policy_is_srtp(const char *sdp);
+/* The SDP with every a=sendonly, a=recvonly and a=inactive line left out
+ * (RFC 3264 6.1: sendrecv, the default): a held party's media offered to
+ * a new peer. 0 with *out (malloc'd), or -1 (not SDP, no memory). */
+int media_policy_sendrecv(const char *sdp, char **out);
 /* The first codec of the first audio m= line ("PCMA"), for the CDR. */
 int media_policy_codec(const char *sdp, char *out, size_t cap);
 

@@ -11,6 +11,8 @@
 
 static const struct reply table[RP__N] = {
 	[RP_OK] = {200, "OK", 0},
+	[RP_ACCEPTED] = {202, "Accepted", 0},
+	[RP_BAD_REFER_TO] = {400, "Refer-To Has No Number", 0},
 	[RP_RURI_HEADERS] = {400, "Headers Not Allowed In Request-URI", 0},
 	[RP_BAD_SDP] = {400, "Malformed SDP", 0},
 	[RP_USER_TOO_LONG] = {400, "User Part Too Long", 0},
@@ -18,6 +20,8 @@ static const struct reply table[RP__N] = {
 	[RP_LEAK] = {500, "Topology Leak Stopped", 0},
 	[RP_FORBIDDEN] = {403, "Forbidden", 0},
 	[RP_TRUNK_AUTH] = {403, "Trunk Authentication Failed", 0},
+	[RP_REFER_REFUSED] = {403, "Transfer Not Allowed", 0},
+	[RP_REFER_REPLACES] = {403, "Attended Transfer Not Supported", 0},
 	[RP_NO_ROUTE] = {404, "No Route To Destination", 0},
 	[RP_METHOD] = {405, "Method Not Allowed", 0},
 	[RP_NOT_ACCEPTABLE] = {406, "Not Acceptable", 0},
@@ -26,6 +30,8 @@ static const struct reply table[RP__N] = {
 	[RP_NO_ANSWER] = {480, "No Answer", 0},
 	[RP_CALLEE_GONE] = {480, "Callee Hung Up", 0},
 	[RP_REDIRECTED] = {480, "Redirection Not Followed", 0},
+	[RP_BAD_EXTENSION] = {420, "Bad Extension", 0},
+	[RP_EXTENSION_REQUIRED] = {421, "Extension Required", 0},
 	[RP_NO_DIALOG] = {481, "Call Does Not Exist", 0},
 	[RP_LOOP] = {483, "Too Many Hops", 0},
 	[RP_MEDIA] = {488, "Not Acceptable Here", 0},

@@ -37,6 +37,8 @@ enum {
 /* A response we originate. */
 enum reply_id {
 	RP_OK,                 /* 200 to an in-dialog request we completed */
+	RP_ACCEPTED,           /* 202: a REFER we carry out (RFC 3515 2.4.2) */
+	RP_BAD_REFER_TO,       /* 400: a Refer-To without a number we can route */
 	RP_RURI_HEADERS,      /* 400: headers escaped into the Request-URI */
 	RP_BAD_SDP,           /* 400: an SDP body that is not SDP (RFC 8866) */
 	RP_USER_TOO_LONG,     /* 400: a From, To or PAI user over CALL_MAX_USER */
@@ -44,6 +46,8 @@ enum reply_id {
 	RP_LEAK,              /* 500: what we would send names the other side */
 	RP_FORBIDDEN,          /* 403: the source is no trunk of ours */
 	RP_TRUNK_AUTH,         /* 403: the trunk's challenge was not answered */
+	RP_REFER_REFUSED,      /* 403: the trunk's policy is refer = reject */
+	RP_REFER_REPLACES,     /* 403: attended transfer (Refer-To with Replaces) */
 	RP_NO_ROUTE,           /* 404 */
 	RP_METHOD,             /* 405: a method we do not relay */
 	RP_NOT_ACCEPTABLE,     /* 406: its Accept leaves out application/sdp */
@@ -52,6 +56,8 @@ enum reply_id {
 	RP_NO_ANSWER,          /* 480: [call] no_answer elapsed */
 	RP_CALLEE_GONE,        /* 480: the trunk hung up before we answered */
 	RP_REDIRECTED,         /* 480: a trunk redirected (3xx): not followed, never passed */
+	RP_BAD_EXTENSION,      /* 420: it requires 100rel, off for its trunk (RFC 3262) */
+	RP_EXTENSION_REQUIRED, /* 421: its trunk requires 100rel, it has none */
 	RP_NO_DIALOG,          /* 481: request for a dialog that is gone */
 	RP_LOOP,               /* 483: Max-Forwards reached zero */
 	RP_MEDIA,              /* 488: SDP we cannot or may not accept */

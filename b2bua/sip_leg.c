@@ -65,7 +65,15 @@ struct leg {
 	unsigned offerless : 1;     /* our last INVITE on it had no SDP */
 	unsigned nua_bye : 1;       /* nua sent a BYE of its own (session expired) */
 	unsigned ack_owed : 1;      /* its 2xx offered: the core sends the ACK */
-	int core_reqs[4];           /* requests the core sent and not yet answered, by method */
+	int core_reqs[METHOD_REFER + 1]; /* requests the core sent and not yet answered, by method */
+	char refer_event[48];       /* Event of the last REFER's subscription ("refer;id=N") */
+	/* Session refreshes (RFC 4028) nua sends by itself: with UPDATE only
+	 * where the peer allows it, else a re-INVITE carrying the SDP of the
+	 * last INVITE we sent on the handle, or none (then the peer's 2xx
+	 * offers and our ACK answers with the SDP we last sent it). */
+	char *sent_sdp;             /* the last SDP we sent on this leg, any message */
+	unsigned invite_had_sdp : 1; /* the last INVITE we sent here carried SDP */
+	unsigned peer_update : 1;   /* the peer's Allow lists UPDATE */
 	nua_saved_event_t saved[1]; /* pending UPDATE/INFO to answer later */
 	int saved_method;
 	struct leg *prev, *next;    /* st->legs, then st->graveyard */
@@ -193,6 +201,7 @@ static void reap(struct sip_stack *st, su_root_t *root)
 
 		st->graveyard = l->next;
 		st->n_legs_freed++;
+		free(l->sent_sdp);
 		free(l);
 	}
 }
@@ -245,6 +254,55 @@ static const char *display_quote(const char *d, char *buf, size_t cap)
 	}
 	buf[n] = 0;
 	return buf;
+}
+
+#define ALLOW_BASE "INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO"
+#define EXT_100REL "100rel"   /* RFC 3262's option tag */
+
+/* A leg's dialog takes REFER (transfer: call_xfer.c), and says so. */
+static void leg_allow_refer(nua_handle_t *nh)
+{
+	nua_set_hparams(nh, NUTAG_ALLOW(ALLOW_BASE ", REFER"), TAG_END());
+}
+
+/* A trunk's dialog policy on its leg's handle: whether 100rel is offered
+ * (nua makes nothing reliable on a handle that does not support it) and
+ * its own session interval (never below [call] min_se: nua would offer
+ * what it then refuses). */
+static void leg_dialog_params(struct leg *l, enum policy_rel100 rel100, int session_expires)
+{
+	int se = session_expires > 0 && session_expires < l->st->cfg->min_se_s ? l->st->cfg->min_se_s
+									      : session_expires;
+
+	if (!l->nh || (rel100 != POLICY_REL100_OFF && se < 0))
+		return;
+	nua_set_hparams(l->nh, TAG_IF(rel100 == POLICY_REL100_OFF, NUTAG_SUPPORTED("timer")),
+			TAG_IF(se >= 0, NUTAG_SESSION_TIMER(se)), TAG_END());
+}
+
+/* Remembers the SDP we send on l (a refresh's 2xx offer is answered
+ * with it). */
+static void leg_sent_sdp(struct leg *l, const char *sdp)
+{
+	char *copy;
+
+	if (!sdp || !(copy = strdup(sdp)))
+		return;
+	free(l->sent_sdp);
+	l->sent_sdp = copy;
+}
+
+/* RFC 3311 5.1: UPDATE only toward a peer whose Allow lists it; nua's
+ * refresh is a re-INVITE otherwise (an UPDATE got 501 and nua then ended
+ * the session, issue 10's baresip call). */
+static void leg_learn_allow(struct leg *l, const sip_t *sip)
+{
+	int update = sip && sip->sip_allow && sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
+
+	if (!l->nh || !sip || !sip->sip_allow || update == (int)l->peer_update)
+		return;
+	l->peer_update = update != 0;
+	nua_set_hparams(l->nh, NUTAG_UPDATE_REFRESH(update), TAG_END());
 }
 
 /* ---- leg_ops ---- */
@@ -310,8 +368,13 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	}
 	l->call = call_ref(c);
 	l->offerless = !inv->sdp;
+	l->invite_had_sdp = inv->sdp != NULL;
+	leg_sent_sdp(l, inv->sdp);
+	leg_allow_refer(l->nh);
+	leg_dialog_params(l, inv->rel100, inv->session_expires);
 	l->core_reqs[METHOD_INVITE] = 1;
 	nua_invite(l->nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mf),
+		   TAG_IF(inv->rel100 == POLICY_REL100_REQUIRED, SIPTAG_REQUIRE_STR(EXT_100REL)),
 		   TAG_IF(inv->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		   TAG_IF(inv->sdp, SIPTAG_PAYLOAD_STR(inv->sdp)),
 		   TAG_IF(extra[0], SIPTAG_HEADER_STR(extra)), TAG_END());
@@ -330,16 +393,23 @@ static const char *phrase_keep(struct leg *l, int code, const char *reason)
 	return su_strdup(nua_handle_home(l->nh), reason);
 }
 
-static void op_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
+static void op_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after,
+		       int reliable)
 {
+	int ext_required = reply_get(RP_EXTENSION_REQUIRED)->code, bad_ext = reply_get(RP_BAD_EXTENSION)->code;
 	char ra[16];
 
 	if (!l->nh || l->terminated)
 		return;
+	leg_sent_sdp(l, sdp);
 	snprintf(ra, sizeof(ra), "%d", retry_after);
-	/* RFC 3261 21.4.13: a 415 says what we take. */
+	/* RFC 3261 21.4.13: a 415 says what we take. RFC 3262: Require:
+	 * 100rel makes nua send an 18x reliably (and a 421 asks for it); a
+	 * 420 names what we refuse. */
 	nua_respond(l->nh, code, phrase_keep(l, code, reason),
 		    TAG_IF(code == SC_UNSUPPORTED_MEDIA, SIPTAG_ACCEPT_STR("application/sdp")),
+		    TAG_IF((reliable && sc_provisional(code)) || code == ext_required, SIPTAG_REQUIRE_STR(EXT_100REL)),
+		    TAG_IF(code == bad_ext, SIPTAG_UNSUPPORTED_STR(EXT_100REL)),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
 		    TAG_END());
@@ -351,11 +421,18 @@ static void op_respond_req(struct leg *l, int method, int code, const char *reas
 	(void)method;
 	if (!l->nh || !l->saved_method)
 		return;
+	if (ctype && strcasecmp(ctype, "application/sdp") == 0)
+		leg_sent_sdp(l, body);
 	nua_respond(l->nh, code, phrase_keep(l, code, reason), NUTAG_WITH_SAVED(l->saved),
 		    TAG_IF(ctype && body, SIPTAG_CONTENT_TYPE_STR(ctype)),
 		    TAG_IF(ctype && body, SIPTAG_PAYLOAD_STR(body)), TAG_END());
 	nua_destroy_event(l->saved);
 	l->saved_method = 0;
+}
+
+static void op_configure(struct leg *l, enum policy_rel100 rel100, int session_expires)
+{
+	leg_dialog_params(l, rel100, session_expires);
 }
 
 static void op_cancel(struct leg *l, const char *reason)
@@ -370,6 +447,7 @@ static void op_ack(struct leg *l, const char *sdp)
 	if (!l->nh || l->terminated || !l->ack_owed)
 		return;
 	l->ack_owed = 0;
+	leg_sent_sdp(l, sdp);
 	nua_ack(l->nh, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
 }
@@ -402,15 +480,18 @@ static void op_request(struct leg *l, int method, const char *ctype, const char 
 {
 	if (!l->nh || l->terminated)
 		return;
-	if (method > 0 && method < 4)
+	if (method > 0 && method < METHOD_REFER)
 		l->core_reqs[method]++;
 	switch (method) {
 	case METHOD_INVITE:
 		l->offerless = !body;
+		l->invite_had_sdp = body != NULL;
+		leg_sent_sdp(l, body);
 		nua_invite(l->nh, TAG_IF(body, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 			   TAG_IF(body, SIPTAG_PAYLOAD_STR(body)), TAG_END());
 		break;
 	case METHOD_UPDATE:
+		leg_sent_sdp(l, body);
 		nua_update(l->nh, TAG_IF(body, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 			   TAG_IF(body, SIPTAG_PAYLOAD_STR(body)), TAG_END());
 		break;
@@ -419,6 +500,31 @@ static void op_request(struct leg *l, int method, const char *ctype, const char 
 			 TAG_IF(ctype && body, SIPTAG_PAYLOAD_STR(body)), TAG_END());
 		break;
 	}
+}
+
+/* RFC 3515 2.4.4-2.4.5: the subscription the REFER made reports the new
+ * call's progress as a status line; the phrase is the standard one, so
+ * nothing of the new leg's side reaches the transferor. */
+static void op_notify(struct leg *l, int code, int final)
+{
+	const char *phrase = sip_status_phrase(code);
+	char frag[64];
+
+	if (!l->nh || l->terminated || !l->refer_event[0])
+		return;
+	snprintf(frag, sizeof(frag), "SIP/2.0 %d %s\r\n", code, phrase ? phrase : "Unknown");
+	nua_notify(l->nh, NUTAG_SUBSTATE(final ? nua_substate_terminated : nua_substate_active),
+		   SIPTAG_EVENT_STR(l->refer_event), SIPTAG_CONTENT_TYPE_STR("message/sipfrag;version=2.0"),
+		   SIPTAG_PAYLOAD_STR(frag), TAG_END());
+}
+
+static void op_rebind(struct leg *l, struct call *c)
+{
+	struct call *old = l->call;
+
+	l->call = call_ref(c);
+	if (old)
+		call_unref(old);
 }
 
 static const char *op_call_id(struct leg *l)
@@ -446,12 +552,15 @@ static void op_release(struct leg *l)
 static const struct leg_ops leg_ops = {
 	.invite = op_invite,
 	.respond = op_respond,
+	.configure = op_configure,
 	.respond_req = op_respond_req,
 	.authenticate = op_authenticate,
 	.cancel = op_cancel,
 	.ack = op_ack,
 	.bye = op_bye,
 	.request = op_request,
+	.notify = op_notify,
+	.rebind = op_rebind,
 	.call_id = op_call_id,
 	.release = op_release,
 };
@@ -577,6 +686,8 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	}
 	l->nh = nh;
 	nua_handle_bind(nh, l);
+	leg_allow_refer(nh);
+	leg_learn_allow(l, sip);
 	snprintf(l->call_id, sizeof(l->call_id), "%s", r.call_id);
 	/* The core answers and releases l itself when it refuses the call. */
 	c = call_on_invite(st->core, l, &r.inv);
@@ -617,7 +728,7 @@ static void on_released_response(struct leg *l, nua_event_t event, int status)
 static void on_response(struct leg *l, nua_event_t event, int status, const char *phrase, const sip_t *sip)
 {
 	struct leg_response r;
-	char realm[128] = "";
+	char realm[128] = "", cuser[CALL_MAX_USER], chost[256];
 	char *body;
 	int m, mine;
 
@@ -634,9 +745,14 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 		 * only when a peer takes no UPDATE). */
 		if (mine && l->offerless && sip_read_is_sdp(sip))
 			l->ack_owed = 1;
+		else if (!mine && !l->invite_had_sdp && sip_read_is_sdp(sip) && l->sent_sdp)
+			nua_ack(l->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(l->sent_sdp),
+				TAG_END());   /* nua's offerless refresh: the same media again */
 		else
 			nua_ack(l->nh, TAG_END());
 	}
+	if (event == nua_r_invite && mine && status > SC_TRYING)
+		leg_learn_allow(l, sip);
 	/* Only answers to what the core sent are the core's; nua's own
 	 * session refreshes (RFC 4028) are nua's. A challenge keeps the
 	 * request alive (nua sends it again with credentials). */
@@ -661,6 +777,8 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	r.body = body;
 	r.sdp = sip_read_is_sdp(sip) ? body : NULL;
 	r.realm = realm;
+	if (sc_redirect(status))
+		sip_read_contact(sip, &r, cuser, sizeof(cuser), chost, sizeof(chost));
 	if (sc_failure(status)) {
 		struct leg_reason why;
 		char buf[128];
@@ -689,6 +807,43 @@ static void on_in_dialog(nua_t *nua, struct leg *l, nua_event_t event, const sip
 	body = sip_read_body(sip);
 	call_on_request(l->call, l, method, ctype, body);
 	free(body);
+}
+
+/* A REFER within a call: the core decides (transfer, or why not); a
+ * refusal ends nua's implicit subscription without any NOTIFY. Outside
+ * a call nua answers 405 itself (only legs' handles allow REFER). */
+static void on_refer(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, struct leg *l, const sip_t *sip,
+		     tagi_t tags[])
+{
+	const sip_event_t *ev = NULL;
+	struct leg_refer r;
+	char user[CALL_MAX_USER];
+
+	if (!l) {   /* not allowed outside a leg: only if nua changes */
+		if (admit(st, nua, nh, sip))
+			reply_nh(nua, nh, RP_METHOD);
+		nua_handle_destroy(nh);
+		return;
+	}
+	if (!l->call) {
+		reply_nh(nua, nh, RP_NO_DIALOG);
+		return;
+	}
+	if (guard_check(st->guard, request_source(nua), 1, clock_mono_ms()) != GUARD_PASS) {
+		reply_nh(nua, nh, RP_RATE_LIMITED);
+		return;
+	}
+	if (l->saved_method) {
+		reply_nh(nua, nh, RP_PENDING);
+		return;
+	}
+	tl_gets(tags, NUTAG_REFER_EVENT_REF(ev), TAG_END());
+	snprintf(l->refer_event, sizeof(l->refer_event), "%s%s%s", ev && ev->o_type ? ev->o_type : "refer",
+		 ev && ev->o_id ? ";id=" : "", ev && ev->o_id ? ev->o_id : "");
+	sip_read_refer(sip, &r, user, sizeof(user));
+	nua_save_event(nua, l->saved);
+	l->saved_method = METHOD_REFER;
+	call_on_refer(l->call, l, &r);
 }
 
 static void on_options(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, struct leg *l, const sip_t *sip)
@@ -805,15 +960,16 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 	case nua_r_shutdown:
 		on_shutdown(st, nua, status);
 		return;
-	case nua_i_message:
 	case nua_i_refer:
+		on_refer(st, nua, nh, l, sip, tags);
+		return;
+	case nua_i_message:
 	case nua_i_subscribe:
 	case nua_i_publish:
 	case nua_i_notify:
 	case nua_i_method:
 	case nua_i_register:
-		/* Nothing here is relayed yet; never a 202 to a stranger's REFER
-		 * (it made us send NOTIFYs wherever its Contact said). */
+		/* Nothing here is relayed. */
 		if (l || admit(st, nua, nh, sip))
 			reply_nh(nua, nh, RP_METHOD);
 		if (!l)
@@ -856,20 +1012,28 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 	nua_set_params(n->nua, NUTAG_AUTOANSWER(0), NUTAG_AUTOALERT(0), NUTAG_AUTOACK(0),
 		       NUTAG_MEDIA_ENABLE(0), NUTAG_ENABLEMESSAGE(0),
 		       /* RFC 4028 on each leg by itself: nua negotiates, refreshes
-			* with a bodyless UPDATE (no media change) and ends a
-			* session nobody refreshed with a BYE. */
+			* (a bodyless UPDATE, or a re-INVITE with the same media)
+			* and ends a session nobody refreshed with a BYE. */
 		       NUTAG_SESSION_TIMER(st->cfg->session_expires_s), NUTAG_MIN_SE(st->cfg->min_se_s),
-		       /* the peer refreshes unless it makes us (a refresh of ours
-			* re-INVITEs a peer that takes no UPDATE, without SDP) */
-		       NUTAG_SESSION_REFRESHER(nua_remote_refresher), NUTAG_UPDATE_REFRESH(1),
+		       /* Debian's nua follows a 302 or 305 by itself (an INVITE
+			* to whatever host a trunk's Contact names) and re-sends
+			* a request refused with a Retry-After once it has passed
+			* (a trunk's 503 would hold the caller instead of failing
+			* over): both decisions are the core's. */
+		       NUTAG_AUTO302(0), NUTAG_AUTO305(0), NUTAG_MAX_RETRY_AFTER(0),
+		       /* the peer refreshes unless it makes us; our refresh is
+			* an UPDATE only where the peer allows one (leg_learn_allow) */
+		       NUTAG_SESSION_REFRESHER(nua_remote_refresher), NUTAG_UPDATE_REFRESH(0),
 		       NUTAG_REFRESH_WITHOUT_SDP(1),
-		       NUTAG_APPL_METHOD("INVITE, UPDATE, INFO, OPTIONS"),
+		       /* REFER is ours to answer (nua's automatic 202 made it
+			* NOTIFY wherever a stranger's Contact said, wave 1). */
+		       NUTAG_APPL_METHOD("INVITE, UPDATE, INFO, OPTIONS, REFER"),
 		       /* Allow is what nua lets in at all: the rest gets its
-			* stateless 405. Its default list has REFER, for which
-			* nua sends a NOTIFY to the REFER's Contact before we can
-			* answer (wave 1: a reflection vector for strangers). */
-		       SIPTAG_ALLOW(SIP_NONE),
-		       NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO"),
+			* stateless 405. REFER only within a call's dialog (each
+			* leg's handle allows it, leg_allow_refer): outside one,
+			* nua's implicit subscription would NOTIFY the REFER's
+			* Contact whatever we answered. */
+		       SIPTAG_ALLOW(SIP_NONE), NUTAG_ALLOW(ALLOW_BASE),
 		       TAG_IF(!ua[0], SIPTAG_USER_AGENT(SIP_NONE)), TAG_IF(!ua[0], SIPTAG_SERVER(SIP_NONE)),
 		       TAG_IF(ua[0], SIPTAG_USER_AGENT_STR(ua)), TAG_IF(ua[0], SIPTAG_SERVER_STR(ua)),
 		       TAG_END());

@@ -129,6 +129,7 @@ int sip_read_invite(struct sip_read_invite *r, const sip_t *sip, const struct so
 	inv->body_not_sdp = !r->sdp && sip->sip_payload && sip->sip_payload->pl_len;
 	inv->refuses_sdp = sip->sip_accept && !accepts_sdp(sip->sip_accept);
 	inv->requires_100rel = sip_has_feature(sip->sip_require, "100rel");
+	inv->supports_100rel = sip_has_feature(sip->sip_supported, "100rel");
 	inv->from_tag = sip->sip_from ? sip->sip_from->a_tag : NULL;
 	inv->via_host = sip->sip_via ? sip->sip_via->v_host : NULL;
 	inv->contact_host = sip->sip_contact ? sip->sip_contact->m_url->url_host : NULL;
@@ -159,6 +160,67 @@ void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap)
 		return;
 	memcpy(out, r, n);
 	out[n] = 0;
+}
+
+#define DIAL_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+*#.-_"
+
+/* A number we may route: 1 to cap-1 dial-string characters, copied. */
+static const char *dial_string(const char *user, char *buf, size_t cap)
+{
+	size_t n;
+
+	if (!user || !*user || (n = strlen(user)) >= cap || strspn(user, DIAL_CHARS) != n)
+		return NULL;
+	memcpy(buf, user, n + 1);
+	return buf;
+}
+
+void sip_read_contact(const sip_t *sip, struct leg_response *r, char *user, size_t ucap, char *host,
+		      size_t hcap)
+{
+	const url_t *u = sip && sip->sip_contact ? sip->sip_contact->m_url : NULL;
+	const char *h;
+	size_t n;
+	long port = 0;
+	char *end;
+
+	r->contact_user = r->contact_host = NULL;
+	r->contact_port = 0;
+	if (!u || (u->url_type != url_sip && u->url_type != url_sips) || !(h = u->url_host))
+		return;
+	if (*h == '[')
+		h++;
+	n = strcspn(h, "]");
+	if (!n || n >= hcap || strspn(h, "0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ.-:") < n)
+		return;
+	if (u->url_port) {
+		port = strtol(u->url_port, &end, 10);
+		if (*end || port < 1 || port > 65535)
+			return;
+	}
+	memcpy(host, h, n);
+	host[n] = 0;
+	r->contact_host = host;
+	r->contact_port = (int)port;
+	r->contact_user = dial_string(u->url_user, user, ucap);
+}
+
+void sip_read_refer(const sip_t *sip, struct leg_refer *out, char *buf, size_t cap)
+{
+	const url_t *u = sip && sip->sip_refer_to ? sip->sip_refer_to->r_url : NULL;
+	const char *user = NULL;
+
+	out->user = NULL;
+	out->replaces = 0;
+	if (!u)
+		return;
+	if (u->url_headers && strcasestr(u->url_headers, "replaces="))
+		out->replaces = 1;
+	if (u->url_type == url_sip || u->url_type == url_sips)
+		user = u->url_user;
+	else if (u->url_type == url_tel)
+		user = u->url_user ? u->url_user : u->url_host;
+	out->user = dial_string(user, buf, cap);
 }
 
 void sip_read_reason(const sip_t *sip, struct leg_reason *out, char *buf, size_t cap)

@@ -48,6 +48,19 @@ int sip_read_is_sdp(const sip_t *sip);
  * characters (no quote or backslash). out->value is NULL and out->q850 0
  * when there is none we can read. */
 void sip_read_reason(const sip_t *sip, struct leg_reason *out, char *buf, size_t cap);
+/* A REFER's Refer-To (RFC 3515 2.1): out->user is the number of a sip:,
+ * sips: or tel: URI, copied into buf, when it is 1 to cap-1 characters of
+ * digits, letters, + * # . - _ (a dial string; anything else is NULL, and
+ * the REFER gets 400); out->replaces when its headers carry Replaces
+ * (RFC 3891: attended transfer). */
+void sip_read_refer(const sip_t *sip, struct leg_refer *out, char *buf, size_t cap);
+/* A 3xx's first Contact (RFC 3261 21.3), when it is a sip: or sips: URI
+ * with a host of host-name or address characters (brackets of an IPv6
+ * address dropped) and a port 1-65535 or none (0): r->contact_host and
+ * r->contact_port, copied into host, and r->contact_user (a dial string,
+ * as for Refer-To, copied into user, else NULL); all NULL/0 otherwise. */
+void sip_read_contact(const sip_t *sip, struct leg_response *r, char *user, size_t ucap, char *host,
+		      size_t hcap);
 /* The realm of a 401/407's Digest challenge, unquoted, or "" . */
 void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap);
 

@@ -15,6 +15,7 @@
  * Must not: know about SIP; touch SQLite after policy_load() returns.
  */
 #include <stdatomic.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,32 @@ const struct policy_trunk *policy_trunk_by_addr(const struct policy *p, const st
 	return p ? cidr_table_lookup(p->sources, sa) : NULL;
 }
 
+const struct policy_trunk *policy_trunk_by_target(const struct policy *p, const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	const struct policy_trunk *t;
+
+	if (!p || !host || !*host)
+		return NULL;
+	for (size_t i = 0; i < p->ntrunks; i++) {
+		t = &p->trunks[i];
+		if (t->enabled && strcasecmp(t->host, host) == 0 &&
+		    (port == 0 || port == (t->port ? t->port : 5060)))
+			return t;
+	}
+	/* An address one of its sources holds: where that trunk's SIP
+	 * comes from (its INVITE still goes to trunks.host). */
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+		ss.ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+		ss.ss_family = AF_INET6;
+	else
+		return NULL;
+	t = policy_trunk_by_addr(p, (const struct sockaddr *)&ss);
+	return t && t->enabled ? t : NULL;
+}
+
 size_t policy_source_nets(const struct policy *p, struct policy_net *out, size_t max)
 {
 	size_t n = p ? cidr_table_count(p->sources) : 0;
@@ -222,7 +249,7 @@ static int load_trunks(struct loader *l)
 
 	if (prepare(l, T, "SELECT id, name, host, port, transport, username, password, realm,"
 		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled,"
-		    " media_latch, trusted, sdp_keep, refer FROM trunks ORDER BY id", &st) != 0)
+		    " media_latch, trusted, sdp_keep, refer, rel100, session_expires, redirect FROM trunks ORDER BY id", &st) != 0)
 		return -1;
 	while ((s = step(l, T, st)) == SQLITE_ROW) {
 		struct policy_trunk *t;
@@ -313,6 +340,33 @@ static int load_trunks(struct loader *l)
 			t->refer = POLICY_REFER_LOCAL;
 		else {
 			snprintf(l->err, l->errlen, "trunks id %lld: refer '%s' is not reject or local", id, v);
+			goto out;
+		}
+		v = text(st, 19);
+		if (!*v || strcasecmp(v, "supported") == 0)
+			t->rel100 = POLICY_REL100_SUPPORTED;
+		else if (strcasecmp(v, "required") == 0)
+			t->rel100 = POLICY_REL100_REQUIRED;
+		else if (strcasecmp(v, "off") == 0)
+			t->rel100 = POLICY_REL100_OFF;
+		else {
+			snprintf(l->err, l->errlen, "trunks id %lld: rel100 '%s' is not supported, required or off", id,
+				 v);
+			goto out;
+		}
+		v = text(st, 21);
+		if (!*v || strcasecmp(v, "next") == 0)
+			t->redirect = POLICY_REDIRECT_NEXT;
+		else if (strcasecmp(v, "follow") == 0)
+			t->redirect = POLICY_REDIRECT_FOLLOW;
+		else {
+			snprintf(l->err, l->errlen, "trunks id %lld: redirect '%s' is not next or follow", id, v);
+			goto out;
+		}
+		t->session_expires = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 20);
+		if (t->session_expires < -1 || t->session_expires > 86400) {
+			snprintf(l->err, l->errlen, "trunks id %lld: session_expires %d is not 0-86400 or NULL", id,
+				 t->session_expires);
 			goto out;
 		}
 		l->p->ntrunks++;

@@ -23,6 +23,12 @@ enum policy_latch { POLICY_LATCH_LEARN, POLICY_LATCH_SDP, POLICY_LATCH_FIRST };
 /* What a REFER from a trunk's side does (sql/004_transfer.sql). */
 enum policy_refer { POLICY_REFER_REJECT, POLICY_REFER_LOCAL };
 
+/* Reliable provisional responses on a trunk's legs (sql/005_dialog.sql). */
+enum policy_rel100 { POLICY_REL100_SUPPORTED, POLICY_REL100_REQUIRED, POLICY_REL100_OFF };
+
+/* What a 3xx from a trunk does (sql/005_dialog.sql). */
+enum policy_redirect { POLICY_REDIRECT_NEXT, POLICY_REDIRECT_FOLLOW };
+
 struct policy_trunk {
 	int id;
 	char name[64];
@@ -43,6 +49,9 @@ struct policy_trunk {
 	int trusted;            /* in our trust domain (RFC 3325): PAI both ways */
 	char sdp_keep[64];      /* the other side's SDP lines it may see; "" none */
 	enum policy_refer refer; /* its REFER: refused 403, or carried out by us */
+	enum policy_rel100 rel100;
+	enum policy_redirect redirect;
+	int session_expires;    /* RFC 4028 interval on its legs; -1 = [call]'s, 0 = none */
 };
 
 struct policy;
@@ -61,6 +70,10 @@ const struct policy_trunk *policy_trunk_by_name(const struct policy *p, const ch
  * most specific CIDR wins), or NULL. */
 const struct policy_trunk *policy_trunk_by_addr(const struct policy *p,
 						const struct sockaddr *sa);
+/* The enabled trunk reached at host (as written in trunks.host, case
+ * insensitive, or an address one of its trunk_sources holds) and port
+ * (0 = the trunk's default), or NULL. */
+const struct policy_trunk *policy_trunk_by_target(const struct policy *p, const char *host, int port);
 
 /* Route candidates for the dialled user part, best first: the longest
  * prefix among the routes of from_trunk_id and those for any trunk (a tie

@@ -68,12 +68,21 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	return leg_b;
 }
 
-static void op_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
+static void op_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after,
+		       int reliable)
 {
 	(void)sdp;
 	(void)retry_after;
 	held(l);
 	FUZZ_REQUIRE(code >= 100 && code < 700 && reason);
+	FUZZ_REQUIRE(!reliable || (code > 100 && code < 200));
+}
+
+static void op_configure(struct leg *l, enum policy_rel100 rel100, int session_expires)
+{
+	(void)rel100;
+	held(l);
+	FUZZ_REQUIRE(session_expires >= -1);
 }
 
 static void op_respond_req(struct leg *l, int method, int code, const char *reason, const char *ctype,
@@ -133,10 +142,27 @@ static void op_release(struct leg *l)
 		call_unref(c);
 }
 
+static void op_notify(struct leg *l, int code, int final)
+{
+	(void)final;
+	held(l);
+	FUZZ_REQUIRE(code >= 100 && code < 700);
+}
+
+/* A transfer moves a leg to its new call. */
+static void op_rebind(struct leg *l, struct call *c)
+{
+	struct call *old = l->call;
+
+	held(l);
+	l->call = call_ref(c);
+	call_unref(old);
+}
+
 static const struct leg_ops leg_ops = {
-	.invite = op_invite, .respond = op_respond, .respond_req = op_respond_req,
+	.invite = op_invite, .respond = op_respond, .configure = op_configure, .respond_req = op_respond_req,
 	.authenticate = op_authenticate, .cancel = op_leg, .ack = op_ack, .bye = op_leg,
-	.request = op_request,
+	.request = op_request, .notify = op_notify, .rebind = op_rebind,
 	.call_id = op_call_id, .release = op_release,
 };
 
@@ -195,37 +221,50 @@ static void relay_flush(int fail_next)
 	}
 }
 
-static struct call *timer_call[TIMER__N];
+/* Armed timers, each holding a reference on its call (a transfer makes
+ * a second call with timers of its own). */
+static struct armed {
+	struct call *c;
+	enum call_timer t;
+} armed[8];
 
 static void op_timer_cancel(void *ctx, struct call *c, enum call_timer t)
 {
-	struct call *h = timer_call[t];
-
 	(void)ctx;
-	(void)c;
-	timer_call[t] = NULL;
-	if (h)
-		call_unref(h);
+	for (size_t i = 0; i < sizeof(armed) / sizeof(armed[0]); i++)
+		if (armed[i].c == c && armed[i].t == t) {
+			armed[i].c = NULL;
+			call_unref(c);
+		}
 }
 
 static void op_timer_set(void *ctx, struct call *c, enum call_timer t, int64_t ms)
 {
 	(void)ms;
 	op_timer_cancel(ctx, c, t);
-	timer_call[t] = call_ref(c);
+	for (size_t i = 0; i < sizeof(armed) / sizeof(armed[0]); i++)
+		if (!armed[i].c) {
+			armed[i].c = call_ref(c);
+			armed[i].t = t;
+			return;
+		}
+	FUZZ_REQUIRE(0);   /* more timers than calls can arm */
 }
 
 static const struct timer_ops timer_ops = {.set = op_timer_set, .cancel = op_timer_cancel};
 
+/* Fires every armed timer of kind t. */
 static void fire(enum call_timer t)
 {
-	struct call *c = timer_call[t];
+	for (size_t i = 0; i < sizeof(armed) / sizeof(armed[0]); i++) {
+		struct call *c = armed[i].c;
 
-	if (!c)
-		return;
-	timer_call[t] = NULL;
-	call_on_timer(c, t);
-	call_unref(c);
+		if (!c || armed[i].t != t)
+			continue;
+		armed[i].c = NULL;
+		call_on_timer(c, t);
+		call_unref(c);
+	}
 }
 
 static int op_take(void *ctx, const struct policy_trunk *t)
@@ -259,7 +298,8 @@ static unsigned first(void *arg)
 
 /* A trusted PBX (127.0.0.2) whose calls go anywhere, first to carrier1,
  * then carrier2 (trusted, with a display rule); numbers normalised both
- * ways. */
+ * ways; every trunk's REFER carried out (each carrier transfers to the
+ * other); every 3xx Contact naming a trunk is followed. */
 static const char *policy_sql =
 	"INSERT INTO trunks (id, name, host, port, transport, register, max_channels, max_cps, codecs, srtp,"
 	" options_ping_s, enabled, trusted) VALUES"
@@ -270,7 +310,8 @@ static const char *policy_sql =
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (2, '127.0.0.3/32'),"
 	" (3, '127.0.0.4/32');"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
-	" VALUES (1, '', 2, 1, 100, 1), (1, '', 3, 2, 100, 1);"
+	" VALUES (1, '', 2, 1, 100, 1), (1, '', 3, 2, 100, 1), (2, '', 3, 1, 100, 1), (3, '', 2, 1, 100, 1);"
+	"UPDATE trunks SET refer = 'local', redirect = 'follow';"
 	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority) VALUES"
 	" (1, 'in', 'ruri', '^0([1-9]\\d+)$', '+49$1', 1), (3, 'out', 'display', '^(.+)$', '$1', 1),"
 	" (NULL, 'out', 'pai', '^\\+(\\d+)$', '$1', 1);"
@@ -358,21 +399,26 @@ static int method_of(const sip_t *sip)
 	return m == sip_method_invite ? METHOD_INVITE : m == sip_method_update ? METHOD_UPDATE : METHOD_INFO;
 }
 
-/* A response on leg B, as on_response() in sip_leg.c makes it. */
-static void response(struct call *c, const sip_t *sip)
+/* A response on the newest B leg, as on_response() in sip_leg.c makes it. */
+static void response(const sip_t *sip)
 {
 	struct leg_response r = {0};
-	char realm[128] = "";
+	char realm[128] = "", cuser[CALL_MAX_USER], chost[256];
 	char *body;
 	int status = sip->sip_status->st_status;
 
-	if (!leg_b || leg_b->released || status < 100 || status >= 700)
+	if (!leg_b || leg_b->released || !leg_b->call || status < 100 || status >= 700)
 		return;
 	if (sip->sip_cseq->cs_method != sip_method_invite && sip->sip_cseq->cs_method != sip_method_update &&
 	    sip->sip_cseq->cs_method != sip_method_info)
 		return;
 	if (status == 401 || status == 407)
 		sip_read_realm(sip, status, realm, sizeof(realm));
+	if (status >= 300 && status < 400) {
+		sip_read_contact(sip, &r, cuser, sizeof(cuser), chost, sizeof(chost));
+		FUZZ_REQUIRE(!r.contact_host || (*r.contact_host && !strpbrk(r.contact_host, "[]@;<> \r\n")));
+		FUZZ_REQUIRE(!r.contact_user || !strpbrk(r.contact_user, "@;<> \r\n"));
+	}
 	body = sip_read_body(sip);
 	r.method = method_of(sip);
 	r.code = status;
@@ -388,19 +434,22 @@ static void response(struct call *c, const sip_t *sip)
 		sip_read_reason(sip, &why, buf, sizeof(buf));
 		r.q850 = why.q850;
 	}
-	call_on_response(c, leg_b, &r);
+	call_on_response(leg_b->call, leg_b, &r);
 	free(body);
 }
 
-/* A request in the dialog of leg A (odd CSeq) or B (even). */
-static void request(struct call *c, const sip_t *sip)
+/* A request in the dialog of leg A (odd CSeq) or the newest B (even),
+ * to the call that holds the leg now. */
+static void request(const sip_t *sip)
 {
 	struct leg *l = sip->sip_cseq->cs_seq % 2 ? &legs[0] : leg_b;
 	struct leg_reason why;
+	struct leg_refer refer;
 	char why_buf[128];
+	struct call *c;
 	char *body;
 
-	if (!l || l->released || !l->in_use)
+	if (!l || l->released || !l->in_use || !(c = l->call))
 		return;
 	switch (sip->sip_request->rq_method) {
 	case sip_method_bye:
@@ -410,6 +459,11 @@ static void request(struct call *c, const sip_t *sip)
 	case sip_method_cancel:
 		sip_read_reason(sip, &why, why_buf, sizeof(why_buf));
 		call_on_cancel(c, l, &why);
+		return;
+	case sip_method_refer:
+		sip_read_refer(sip, &refer, why_buf, sizeof(why_buf));
+		FUZZ_REQUIRE(!refer.user || !strpbrk(refer.user, "\r\n@;<>"));
+		call_on_refer(c, l, &refer);
 		return;
 	case sip_method_ack:
 		body = sip_read_is_sdp(sip) ? sip_read_body(sip) : NULL;
@@ -481,9 +535,9 @@ int fuzz_sip(const uint8_t *data, size_t size)
 		if (!m) {
 			event(c, part[i], len[i]);
 		} else if (sip_object(m)->sip_status) {
-			response(c, sip_object(m));
+			response(sip_object(m));
 		} else {
-			request(c, sip_object(m));
+			request(sip_object(m));
 		}
 		msg_destroy(m);
 		relay_flush(relay_fail);
@@ -503,8 +557,8 @@ int fuzz_sip(const uint8_t *data, size_t size)
 	call_unref(c);
 	FUZZ_REQUIRE(call_core_count(core) == 0);
 	FUZZ_REQUIRE(nrq == 0);
-	for (int t = 0; t < TIMER__N; t++)
-		FUZZ_REQUIRE(timer_call[t] == NULL);
+	for (size_t i = 0; i < sizeof(armed) / sizeof(armed[0]); i++)
+		FUZZ_REQUIRE(armed[i].c == NULL);
 	for (int i = 0; i < nlegs; i++)
 		FUZZ_REQUIRE(legs[i].released);
 	return 0;

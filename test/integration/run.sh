@@ -90,12 +90,14 @@ for flow in "${flows[@]}"; do
 		exit 0
 	) > "$OUT/$name.log" 2>&1 &
 	fpid=$!
+	# A flow may ask for a longer watchdog (FLOW_TIMEOUT in its flow.conf).
+	ft=$( [ -f "$flow/flow.conf" ] && . "$flow/flow.conf" >/dev/null 2>&1; echo "${FLOW_TIMEOUT:-240}" )
 	# A flow that hangs (a daemon that never says it is ready, a party
 	# waiting forever) is killed, processes and all, and fails.
 	# Only a sleep that ran its course fires it: stopping the watchdog
 	# kills the sleep first, which must not read as a timeout.
-	( sleep "${FLOW_TIMEOUT:-240}" || exit 0
-	  echo "FAIL: flow still running after ${FLOW_TIMEOUT:-240} s: killed" >> "$OUT/$name.log"
+	( sleep "$ft" || exit 0
+	  echo "FAIL: flow still running after $ft s: killed" >> "$OUT/$name.log"
 	  echo timeout >> "$FAIL_MARK"; kill_tree "$fpid" ) &
 	wpid=$!
 	wait "$fpid"

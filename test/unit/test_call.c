@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <CUnit/TestRun.h>
 #include "unit.h"
 #include "call.h"
 #include "cdr_store.h"
@@ -76,6 +78,16 @@ static int expect(const char *pat)
 	return 1;
 }
 
+/* How many lines of the whole transcript match pat. */
+static int count(const char *pat)
+{
+	int n = 0;
+
+	for (const char *l = tr; (l = line_find(l, pat)) != NULL; n++)
+		;
+	return n;
+}
+
 /* No line of the whole transcript matches pat. */
 static int never(const char *pat)
 {
@@ -104,6 +116,11 @@ struct leg {
 static struct leg legs[16];
 static int nb;            /* B legs created */
 static char last_invite_sdp[512], last_invite_name[64], last_respond_sdp[512], last_request_body[512];
+static char last_req_reason[64];   /* the phrase of the last respond_req */
+/* The dialog policy the last leg B INVITE carried (struct leg_invite). */
+static int last_invite_rel100 = -1, last_invite_se = -99;
+/* What the last configure op told leg A (-1/-99: never called). */
+static int conf_rel100 = -1, conf_se = -99, conf_calls;
 
 /* The name a test gave an SDP (its a=label, which topology hiding keeps),
  * or its first line. */
@@ -150,6 +167,8 @@ static struct leg *fake_invite(void *ctx, struct call *c, const struct leg_invit
 	(void)ctx;
 	snprintf(name, sizeof(name), "B%d", ++nb);
 	snprintf(last_invite_sdp, sizeof(last_invite_sdp), "%s", inv->sdp ? inv->sdp : "");
+	last_invite_rel100 = (int)inv->rel100;
+	last_invite_se = inv->session_expires;
 	sdp_name(inv->sdp, last_invite_name, sizeof(last_invite_name));
 	note("%s INVITE %s ruri=%s from=%s mf=%d to=%s display=%s pai=%s anonymous=%d hdrs=%zu", name,
 	     inv->trunk->name, inv->ruri_user, inv->from_user, inv->max_forwards, inv->to_user,
@@ -161,14 +180,25 @@ static struct leg *fake_invite(void *ctx, struct call *c, const struct leg_invit
 	return l;
 }
 
-static void fake_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after)
+static void fake_respond(struct leg *l, int code, const char *reason, const char *sdp, int retry_after,
+			 int reliable)
 {
 	char name[64];
 
 	held(l);
+	CU_ASSERT(!reliable || (code > 100 && code < 200));   /* RFC 3262: 18x only */
 	snprintf(last_respond_sdp, sizeof(last_respond_sdp), "%s", sdp ? sdp : "");
-	note("%s %d %s%s%s%s", l->name, code, reason, sdp ? " sdp=" : "", sdp_name(sdp, name, sizeof(name)),
-	     retry_after ? " retry-after" : "");
+	note("%s %d %s%s%s%s%s", l->name, code, reason, sdp ? " sdp=" : "", sdp_name(sdp, name, sizeof(name)),
+	     retry_after ? " retry-after" : "", reliable ? " reliable" : "");
+}
+
+/* The calling trunk's dialog policy (the adapter's business). */
+static void fake_configure(struct leg *l, enum policy_rel100 rel100, int session_expires)
+{
+	held(l);
+	conf_rel100 = (int)rel100;
+	conf_se = session_expires;
+	conf_calls++;
 }
 
 static void fake_respond_req(struct leg *l, int method, int code, const char *reason,
@@ -176,9 +206,9 @@ static void fake_respond_req(struct leg *l, int method, int code, const char *re
 {
 	char name[64];
 
-	(void)reason;
 	(void)ctype;
 	held(l);
+	snprintf(last_req_reason, sizeof(last_req_reason), "%s", reason ? reason : "");
 	note("%s %d to %d%s%s", l->name, code, method, body ? " body=" : "", body ? sdp_name(body, name, sizeof(name)) : "");
 }
 
@@ -218,6 +248,25 @@ static void fake_request(struct leg *l, int method, const char *ctype, const cha
 	note("%s REQ %d%s%s", l->name, method, body ? " body=" : "", body ? sdp_name(body, name, sizeof(name)) : "");
 }
 
+static void fake_notify(struct leg *l, int code, int final)
+{
+	held(l);
+	note("%s NOTIFY %d%s", l->name, code, final ? " final" : "");
+}
+
+/* A transfer moved l to call c: its reference on the old call goes to c. */
+static void fake_rebind(struct leg *l, struct call *c)
+{
+	struct call *old = l->call;
+
+	held(l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(old);
+	CU_ASSERT_PTR_NOT_EQUAL(old, c);
+	l->call = call_ref(c);
+	call_unref(old);
+	note("%s rebound", l->name);
+}
+
 static const char *fake_call_id(struct leg *l)
 {
 	held(l);
@@ -239,9 +288,10 @@ static void fake_release(struct leg *l)
 }
 
 static const struct leg_ops fake_legs = {
-	.invite = fake_invite, .respond = fake_respond, .respond_req = fake_respond_req,
+	.invite = fake_invite, .respond = fake_respond, .configure = fake_configure, .respond_req = fake_respond_req,
 	.authenticate = fake_authenticate, .cancel = fake_cancel, .ack = fake_ack, .bye = fake_bye,
-	.request = fake_request, .call_id = fake_call_id, .release = fake_release,
+	.request = fake_request, .notify = fake_notify, .rebind = fake_rebind, .call_id = fake_call_id,
+	.release = fake_release,
 };
 
 /* ---- fake relay: requests wait until the test answers them ---- */
@@ -353,46 +403,94 @@ static void relay_reply(const char *what, int ok, const char *sdp, int media_tim
 
 /* ---- fake timers and limits ---- */
 
-/* Like su timers: an armed timer holds a reference on its call. */
-static int64_t timers[TIMER__N];
-static struct call *timer_call[TIMER__N];
+/* Like su timers: an armed timer holds a reference on its call. One slot
+ * per (call, kind): a transfer runs two calls at once. */
+struct fake_timer {
+	struct call *c;
+	enum call_timer kind;
+	int64_t ms;
+};
+
+static struct fake_timer tmrs[16];
+
+static struct fake_timer *timer_slot(const struct call *c, enum call_timer t)
+{
+	for (size_t i = 0; i < sizeof(tmrs) / sizeof(tmrs[0]); i++)
+		if (tmrs[i].c == c && (c == NULL || tmrs[i].kind == t))
+			return &tmrs[i];
+	return NULL;
+}
+
+/* The armed timer of kind t of call c, or with c NULL of the newest call
+ * that has one; NULL when none is. */
+static struct fake_timer *timer_armed(const struct call *c, enum call_timer t)
+{
+	struct fake_timer *best = NULL;
+
+	if (c)
+		return timer_slot(c, t);
+	for (size_t i = 0; i < sizeof(tmrs) / sizeof(tmrs[0]); i++)
+		if (tmrs[i].c && tmrs[i].kind == t &&
+		    (!best || call_serial(tmrs[i].c) > call_serial(best->c)))
+			best = &tmrs[i];
+	return best;
+}
+
+/* What timer_armed() finds is set to, 0 when nothing is. */
+static int64_t timer_ms(const struct call *c, enum call_timer t)
+{
+	const struct fake_timer *f = timer_armed(c, t);
+
+	return f ? f->ms : 0;
+}
 
 static void fake_timer_cancel(void *ctx, struct call *c, enum call_timer t)
 {
-	(void)ctx;
-	(void)c;
-	timers[t] = 0;
-	if (timer_call[t]) {
-		struct call *held_call = timer_call[t];
+	struct fake_timer *f = timer_slot(c, t);
 
-		timer_call[t] = NULL;
+	(void)ctx;
+	if (f) {
+		struct call *held_call = f->c;
+
+		memset(f, 0, sizeof(*f));
 		call_unref(held_call);
 	}
 }
 
 static void fake_timer_set(void *ctx, struct call *c, enum call_timer t, int64_t ms)
 {
+	struct fake_timer *f;
+
 	fake_timer_cancel(ctx, c, t);
-	timers[t] = ms;
-	timer_call[t] = call_ref(c);
+	f = timer_slot(NULL, t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	f->c = call_ref(c);
+	f->kind = t;
+	f->ms = ms;
 }
 
-/* Fires an armed timer the way sip_leg.c does. */
-static void fire(enum call_timer t)
+/* Fires the armed timer of kind t of call c (NULL: the newest call's)
+ * the way sip_leg.c does. */
+static void fire_call(struct call *c, enum call_timer t)
 {
-	struct call *c = timer_call[t];
+	struct fake_timer *f = timer_armed(c, t);
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	timer_call[t] = NULL;
-	timers[t] = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	c = f->c;
+	memset(f, 0, sizeof(*f));
 	call_on_timer(c, t);
 	call_unref(c);
+}
+
+static void fire(enum call_timer t)
+{
+	fire_call(NULL, t);
 }
 
 static const struct timer_ops fake_timers = {.set = fake_timer_set, .cancel = fake_timer_cancel};
 
 static int deny_trunk;        /* trunk id over its limits */
-static int channels[8];
+static int channels[16];   /* by trunk id */
 
 static int fake_take(void *ctx, const struct policy_trunk *t)
 {
@@ -411,19 +509,53 @@ static void fake_give(void *ctx, const struct policy_trunk *t)
 
 static const struct call_limits_ops fake_limits = {.take = fake_take, .give = fake_give};
 
-/* ---- CDR sink ---- */
+/* ---- CDR sink ----
+ * cdr and cdr_final are the last event of whichever call sent one (what a
+ * test of one call reads); cdr_of() has the last row of each call. */
 
+struct cdr_seen {
+	uint64_t serial;
+	struct cdr_row row;
+	int final, events;
+};
+
+static struct cdr_seen cdrs[32];
 static struct cdr_row cdr;
 static int cdr_final, cdr_events;
+static uint64_t cdr_serial;   /* whose event the last one was */
+
+static struct cdr_seen *cdr_slot(uint64_t serial)
+{
+	for (size_t i = 0; i < sizeof(cdrs) / sizeof(cdrs[0]); i++)
+		if (cdrs[i].serial == serial || cdrs[i].serial == 0)
+			return &cdrs[i];
+	return NULL;
+}
 
 static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int final)
 {
+	struct cdr_seen *s = cdr_slot(serial);
+
 	(void)ctx;
-	(void)serial;
-	CU_ASSERT_FALSE(cdr_final);   /* nothing after the final event */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_FALSE(s->final);   /* nothing after a call's final event */
+	s->serial = serial;
+	s->row = *row;
+	s->final = final;
+	s->events++;
 	cdr = *row;
 	cdr_final = final;
 	cdr_events++;
+	cdr_serial = serial;
+}
+
+/* What the CDR sink last got for the call of this serial. */
+static const struct cdr_seen *cdr_of(uint64_t serial)
+{
+	const struct cdr_seen *s = cdr_slot(serial);
+
+	CU_ASSERT_FATAL(s && s->serial == serial);
+	return s;
 }
 
 /* ---- the policy fixture ---- */
@@ -431,6 +563,7 @@ static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int 
 /* What the next invite_from() carries besides its number (reset by setup). */
 static const char *inv_display, *inv_pai, *inv_privacy, *inv_to;
 static int inv_body_not_sdp, inv_refuses_sdp, inv_rel100;
+static int inv_sup100;   /* Supported: 100rel (inv_rel100: Require: 100rel) */
 static const char *inv_from_tag, *inv_via_host;
 
 static char db_path[64];
@@ -460,8 +593,26 @@ static const char *fixture_sql =
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
 	" VALUES (1, '1', 2, 1, 100, 1), (1, '1', 3, 2, 100, 1), (1, '2', 3, 1, 100, 1),"
 	" (NULL, '4', 1, 1, 100, 1), (1, '5', 4, 1, 100, 1), (1, '6', 5, 1, 100, 1), (1, '7', 6, 1, 100, 1);"
+	/* Transfers (REFER): the pbx and carrier1 let us carry them out,
+	 * carrier2 keeps the default (reject). A number a transfer dials is
+	 * routed from the transferor's trunk: carrier1's 3... go to carrier2,
+	 * then the pbx; 4... go to the pbx from anywhere (above). */
+	"UPDATE trunks SET refer = 'local' WHERE id IN (1, 2);"
+	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
+	" VALUES (2, '3', 3, 1, 100, 1), (2, '3', 1, 2, 100, 1);"
 	"INSERT INTO rates (prefix, trunk_id, per_minute, increment_s, min_s, connect_fee)"
-	" VALUES ('1', 2, 0.60, 6, 6, 0.0);";
+	" VALUES ('1', 2, 0.60, 6, 6, 0.0);"
+	/* 100rel and session timers per trunk (sql/005_dialog.sql): a PBX
+	 * that requires 100rel (its own session interval), one that has it
+	 * off (no session timer); both call carrier1 with 1..., and the pbx
+	 * reaches the first with 8... */
+	"INSERT INTO trunks (id, name, host, port, transport, register, max_channels, max_cps, codecs, srtp,"
+	" options_ping_s, enabled, rel100, session_expires) VALUES"
+	" (7, 'pbxrel', '127.0.0.8', 5060, 'udp', 0, 0, 0, NULL, 'off', 0, 1, 'required', 120),"
+	" (8, 'pbxoff', '127.0.0.10', 5060, 'udp', 0, 0, 0, NULL, 'off', 0, 1, 'off', 0);"
+	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (7, '127.0.0.8/32'), (8, '127.0.0.10/32');"
+	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
+	" VALUES (7, '1', 2, 1, 100, 1), (8, '1', 2, 1, 100, 1), (1, '8', 7, 1, 100, 1);";
 
 static int suite_init(void)
 {
@@ -516,15 +667,19 @@ static void setup(void)
 
 	memset(legs, 0, sizeof(legs));
 	memset(rq, 0, sizeof(rq));
-	memset(timers, 0, sizeof(timers));
-	memset(timer_call, 0, sizeof(timer_call));
+	memset(tmrs, 0, sizeof(tmrs));
+	memset(cdrs, 0, sizeof(cdrs));
 	memset(channels, 0, sizeof(channels));
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
 	inv_display = inv_pai = inv_privacy = inv_to = NULL;
-	inv_body_not_sdp = inv_refuses_sdp = inv_rel100 = 0;
+	inv_body_not_sdp = inv_refuses_sdp = inv_rel100 = inv_sup100 = 0;
+	last_invite_rel100 = conf_rel100 = -1;
+	last_invite_se = conf_se = -99;
+	conf_calls = 0;
 	inv_from_tag = inv_via_host = NULL;
 	nb = nrq = relay_fail = deny_trunk = cdr_final = cdr_events = 0;
+	cdr_serial = 0;
 	CU_ASSERT_EQUAL_FATAL(policy_load(&p, db_path, err, sizeof(err)), 0);
 	memset(&env, 0, sizeof(env));
 	env.leg = &fake_legs;
@@ -547,8 +702,8 @@ static void teardown(void)
 	CU_ASSERT_EQUAL(nrq, 0);
 	for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
 		CU_ASSERT_FALSE(legs[i].in_use);
-	for (int t = 0; t < TIMER__N; t++)
-		CU_ASSERT_PTR_NULL(timer_call[t]);
+	for (size_t i = 0; i < sizeof(tmrs) / sizeof(tmrs[0]); i++)
+		CU_ASSERT_PTR_NULL(tmrs[i].c);
 	for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++)
 		CU_ASSERT_EQUAL(channels[i], 0);
 	call_core_free(core);
@@ -598,6 +753,7 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	inv.body_not_sdp = inv_body_not_sdp;
 	inv.refuses_sdp = inv_refuses_sdp;
 	inv.requires_100rel = inv_rel100;
+	inv.supports_100rel = inv_sup100;
 	inv.from_tag = inv_from_tag;
 	inv.via_host = inv_via_host;
 	c = call_on_invite(core, a, &inv);
@@ -692,7 +848,7 @@ static void test_answered_call_caller_hangs_up(void)
 	CU_ASSERT(expect("relay answer from B srtp=0"));
 	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
 	CU_ASSERT(never("A 100"));   /* nua sent it; we send no second one */
-	CU_ASSERT(timers[TIMER_MAX_DURATION] == 3600000);
+	CU_ASSERT(timer_ms(NULL, TIMER_MAX_DURATION) == 3600000);
 	CU_ASSERT_EQUAL(channels[2], 1);
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "in_progress");
 	CU_ASSERT(cdr.answer_ms > 0);
@@ -779,7 +935,7 @@ static void test_all_routes_fail_best_code_wins(void)
 
 	relay_reply("offer", 1, "X", 0);
 	/* carrier1 never answers: the trunk timer gives up on it... */
-	CU_ASSERT_EQUAL(timers[TIMER_TRUNK], 2000);
+	CU_ASSERT_EQUAL(timer_ms(NULL, TIMER_TRUNK), 2000);
 	fire(TIMER_TRUNK);
 	CU_ASSERT(expect("B1 CANCEL"));
 	CU_ASSERT(expect("B1 released"));
@@ -795,8 +951,8 @@ static void test_all_routes_fail_best_code_wins(void)
 static void test_trunk_timer_stops_at_first_reply(void)
 {
 	ringing_call();
-	CU_ASSERT_EQUAL(timers[TIMER_TRUNK], 0);   /* cancelled by 100 */
-	CU_ASSERT_PTR_NULL(timer_call[TIMER_TRUNK]);
+	CU_ASSERT_EQUAL(timer_ms(NULL, TIMER_TRUNK), 0);   /* cancelled by 100 */
+	CU_ASSERT_PTR_NULL(timer_armed(NULL, TIMER_TRUNK));
 	call_core_hangup_all(core);
 	CU_ASSERT(expect("A 503 Hung Up By Administrator"));
 	CU_ASSERT(expect("B1 CANCEL"));
@@ -1817,6 +1973,15 @@ static void test_late_offer_without_relay(void)
 }
 
 
+/* A check in a table-driven test: a failure names the row. */
+#define CHECK_ROW(row, cond)                                                  \
+	do {                                                                  \
+		int ok_ = (cond);                                             \
+		if (!ok_)                                                     \
+			fprintf(stderr, "\n[%s] failed: %s\n", (row), #cond); \
+		CU_ASSERT(ok_);                                               \
+	} while (0)
+
 /* ---- 100rel toward the caller (RFC 3262) ---- */
 
 /* A caller that requires 100rel gets our 2xx only once it has PRACKed
@@ -1827,7 +1992,7 @@ static void test_answer_waits_for_callers_prack(void)
 
 	inv_rel100 = 1;
 	c = ringing_call();
-	CU_ASSERT(expect("A 180 Ringing"));
+	CU_ASSERT(expect("A 180 Ringing reliable$"));
 	resp(c, "B1", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	CU_ASSERT(never("A 200"));
@@ -1849,6 +2014,7 @@ static void test_answer_waits_for_every_prack(void)
 	inv_rel100 = 1;
 	c = ringing_call();
 	resp(c, "B1", 180, "Ringing", NULL);
+	CU_ASSERT_EQUAL(count("A 180 Ringing reliable$"), 2);
 	resp(c, "B1", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	call_on_prack(c, leg_named("A"));
@@ -1903,12 +2069,151 @@ static void test_no_100rel_nothing_waits(void)
 {
 	struct call *c = ringing_call();
 
+	CU_ASSERT(expect("A 180 Ringing$"));   /* unreliable */
 	resp(c, "B1", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
 	ack(c);
 	bye(c, "A");
 	relay_reply("delete", 1, NULL, 0);
+}
+
+
+/* RFC 3262 3 by the calling trunk's rel100 and what the caller said:
+ * which 18x go reliably, and whether our 2xx waits for their PRACKs.
+ * The pbx keeps the default (supported), pbxrel requires it, pbxoff has
+ * it off; leg A is told its trunk's policy, leg B (carrier1) its own. */
+static void test_rel100_by_trunk_and_caller(void)
+{
+	static const struct {
+		const char *name;
+		const char *src;
+		int sup, req;          /* the caller's Supported / Require: 100rel */
+		int rel180, rel183;    /* our 180, 183 to it go reliably */
+		int conf_rel100, conf_se;   /* leg A's configure */
+	} cases[] = {
+		{"default trunk, caller supports", "127.0.0.2", 1, 0, 0, 1, POLICY_REL100_SUPPORTED, -1},
+		{"default trunk, caller requires", "127.0.0.2", 0, 1, 1, 1, POLICY_REL100_SUPPORTED, -1},
+		{"default trunk, caller supports and requires", "127.0.0.2", 1, 1, 1, 1, POLICY_REL100_SUPPORTED, -1},
+		{"default trunk, caller without 100rel", "127.0.0.2", 0, 0, 0, 0, POLICY_REL100_SUPPORTED, -1},
+		{"trunk requires, caller supports", "127.0.0.8", 1, 0, 1, 1, POLICY_REL100_REQUIRED, 120},
+		{"trunk requires, caller requires", "127.0.0.8", 0, 1, 1, 1, POLICY_REL100_REQUIRED, 120},
+		{"trunk off, caller supports", "127.0.0.10", 1, 0, 0, 0, POLICY_REL100_OFF, 0},
+		{"trunk off, caller without 100rel", "127.0.0.10", 0, 0, 0, 0, POLICY_REL100_OFF, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		int pracks = cases[i].rel180 + cases[i].rel183;
+		struct call *c;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		inv_sup100 = cases[i].sup;
+		inv_rel100 = cases[i].req;
+		c = invite_from(cases[i].src, "15551234", 70, offer_sdp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		CHECK_ROW(row, conf_calls == 1);
+		CHECK_ROW(row, conf_rel100 == cases[i].conf_rel100 && conf_se == cases[i].conf_se);
+		relay_reply("offer", 1, "SDP-TO-B", 0);
+		CHECK_ROW(row, expect("B1 INVITE carrier1 ruri=15551234"));
+		CHECK_ROW(row, last_invite_rel100 == POLICY_REL100_SUPPORTED && last_invite_se == -1);
+		resp(c, "B1", 100, "Trying", NULL);
+		resp(c, "B1", 180, "Ringing", NULL);
+		CHECK_ROW(row, expect(cases[i].rel180 ? "A 180 Ringing reliable$" : "A 180 Ringing$"));
+		resp(c, "B1", 183, "Session Progress", b_sdp);
+		relay_reply("answer", 1, "EARLY", 0);
+		CHECK_ROW(row, expect(cases[i].rel183 ? "A 183 Session Progress sdp=EARLY reliable$"
+						      : "A 183 Session Progress sdp=EARLY$"));
+		CHECK_ROW(row, never("A 100"));
+		resp(c, "B1", 200, "OK", b_sdp);
+		relay_reply("answer", 1, "SDP-TO-A", 0);
+		/* RFC 3262 3: no 2xx before the last reliable 18x is PRACKed. */
+		for (int p = 0; p < pracks; p++) {
+			CHECK_ROW(row, never("A 200"));
+			CHECK_ROW(row, cdr.answer_ms == 0);
+			call_on_prack(c, leg_named("A"));
+		}
+		CHECK_ROW(row, expect("A 200 OK sdp=SDP-TO-A$"));
+		CHECK_ROW(row, cdr.answer_ms > 0);
+		ack(c);
+		bye(c, "A");
+		CHECK_ROW(row, expect("B1 BYE"));
+		relay_reply("delete", 1, NULL, 0);
+		CHECK_ROW(row, cdr_final && strcmp(cdr.disposition, "answered") == 0);
+	}
+}
+
+/* RFC 3262 3 at admission: a caller without 100rel on a trunk that
+ * requires it gets 421, one that requires it on a trunk that has it off
+ * gets 420; no call, no CDR, nothing toward any trunk or the relay. */
+static void test_rel100_refusals(void)
+{
+	static const struct {
+		const char *name;
+		const char *src;
+		int sup, req;
+		const char *line;
+	} cases[] = {
+		{"trunk requires, caller without 100rel", "127.0.0.8", 0, 0, "A 421 Extension Required$"},
+		{"trunk off, caller requires", "127.0.0.10", 0, 1, "A 420 Bad Extension$"},
+		{"trunk off, caller supports and requires", "127.0.0.10", 1, 1, "A 420 Bad Extension$"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		inv_sup100 = cases[i].sup;
+		inv_rel100 = cases[i].req;
+		CHECK_ROW(row, invite_from(cases[i].src, "15551234", 70, offer_sdp) == NULL);
+		CHECK_ROW(row, expect(cases[i].line));
+		CHECK_ROW(row, expect("A released"));
+		CHECK_ROW(row, never("B1 INVITE") && never("relay"));
+		CHECK_ROW(row, cdr_events == 0);
+		CHECK_ROW(row, call_core_count(core) == 0);
+		CHECK_ROW(row, nrq == 0);
+	}
+}
+
+/* Leg B carries its trunk's dialog policy (the adapter's Require:
+ * 100rel and session interval): pbxrel's 'required' and 120 s, carrier1's
+ * defaults (supported, [call]'s interval). */
+static void test_leg_b_gets_trunks_dialog_policy(void)
+{
+	static const struct {
+		const char *user, *invite;
+		int rel100, se;
+	} cases[] = {
+		{"8000", "B1 INVITE pbxrel ruri=8000", POLICY_REL100_REQUIRED, 120},
+		{"15551234", "B1 INVITE carrier1 ruri=15551234", POLICY_REL100_SUPPORTED, -1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].user;
+		struct call *c;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = invite_from("127.0.0.2", cases[i].user, 70, offer_sdp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		relay_reply("offer", 1, "SDP-TO-B", 0);
+		CHECK_ROW(row, expect(cases[i].invite));
+		CHECK_ROW(row, last_invite_rel100 == cases[i].rel100);
+		CHECK_ROW(row, last_invite_se == cases[i].se);
+		/* The caller's trunk is the pbx: its own defaults for leg A. */
+		CHECK_ROW(row, conf_rel100 == POLICY_REL100_SUPPORTED && conf_se == -1);
+		call_on_cancel(c, leg_named("A"), NULL);
+		CHECK_ROW(row, expect("B1 CANCEL"));
+		relay_reply("delete", 1, NULL, 0);
+	}
 }
 
 
@@ -2070,9 +2375,1115 @@ static void test_q850_of_failure_response_in_cdr(void)
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "busy");
 }
 
+/* ---- transfer (RFC 3515 REFER), carried out here (call_xfer.c) ---- */
+
+/* expect() of a formatted line. */
+static int expectf(const char *fmt, const char *name)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), fmt, name);
+	return expect(line);
+}
+
+static int neverf(const char *fmt, const char *name)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), fmt, name);
+	return never(line);
+}
+
+static void refer(struct call *c, const char *name, const char *user, int replaces)
+{
+	struct leg_refer r = {.user = user, .replaces = replaces};
+
+	call_on_refer(c, leg_named(name), &r);
+}
+
+/* The call leg `name` belongs to now: a transfer's call for its new leg,
+ * and for the remaining party once it moved over. */
+static struct call *call_of(const char *name)
+{
+	struct leg *l = leg_named(name);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l->call);
+	return l->call;
+}
+
+/* Answers every pending relay request (OK, no SDP): what a test has
+ * nothing to say about, late answers included. */
+static void relay_drain(void)
+{
+	while (nrq)
+		relay_reply(rq[0].what, 1, NULL, 0);
+}
+
+/* The session id of our o= in an SDP we sent. */
+static unsigned long long o_id(const char *sdp)
+{
+	const char *o = strstr(sdp, "o=- ");
+	unsigned long long id, v;
+
+	return o && sscanf(o, "o=- %llu %llu", &id, &v) == 2 ? id : 0;
+}
+
+/* An answered call from the pbx to user (carrier1: 1..., carrier2: 2...). */
+static struct call *connected_call(const char *user)
+{
+	struct call *c = invite_from("127.0.0.2", user, 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	ack(c);
+	return c;
+}
+
+/* The transferor holds the other party before it transfers (RFC 5589
+ * 6.1): its offer is sendonly, the answer recvonly or inactive. */
+static const char a_hold[] =
+	"v=0\r\no=pbx 1 2 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+	"m=audio 6000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendonly\r\n";
+static const char a_held[] =
+	"v=0\r\no=pbx 1 2 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+	"m=audio 6002 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=recvonly\r\n";
+static const char b_hold[] =
+	"v=0\r\no=carrier 1 2 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+	"m=audio 7000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendonly\r\n";
+static const char b_held[] =
+	"v=0\r\no=carrier 1 2 IN IP4 127.0.0.3\r\ns=-\r\na=inactive\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\n"
+	"m=audio 7002 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+
+/* Up to a transfer of an answered pbx -> carrier1 call by the callee
+ * (B1) to 3000, the new leg B2 INVITEd toward carrier2. */
+static struct call *transfer_calling(struct call **t)
+{
+	struct call *c = answered_call();
+
+	tr_reset();
+	refer(c, "B1", "3000", 0);
+	relay_reply("offer", 1, "TO-B2", 0);
+	CU_ASSERT(expect("B2 INVITE carrier2 ruri=3000"));
+	*t = call_of("B2");
+	CU_ASSERT_PTR_NOT_EQUAL(*t, c);
+	return c;
+}
+
+/* Blind transfer by either side: the remaining party is offered to the
+ * new leg with its own last SDP made sendrecv, hears nothing until the
+ * new leg answers, then moves over (re-INVITEd, the same o= session one
+ * version on); the transferor hears the progress in NOTIFYs and gets a
+ * BYE; two CDRs, the second naming the first. */
+static void test_transfer_hands_remaining_party_over(void)
+{
+	static const struct {
+		const char *transferor, *remaining;
+		const char *hold, *held;  /* the transferor's hold, the remaining party's answer */
+		const char *held_m;       /* that answer's m= line: what the new leg is offered */
+		const char *refer_to;
+		const char *invite;       /* the new leg's INVITE */
+		const char *latch, *peer; /* the remaining party's trunk, as the relay hears it */
+		const char *from_trunk, *by, *caller, *call_id;
+		const char *reanswer;     /* the remaining party's answer to our re-INVITE */
+	} cases[] = {
+		{"B1", "A", b_hold, a_held, "m=audio 6002 ", "3000",
+		 "B2 INVITE carrier2 ruri=3000 from=100 mf=70 to=3000", "learn", "127.0.0.2",
+		 "carrier1", "callee", "100", "cid-A", a_held},
+		{"A", "B1", a_hold, b_held, "m=audio 7002 ", "2000",
+		 "B2 INVITE carrier2 ruri=2000 from=15551234 mf=70 to=2000", "sdp", "127.0.0.3",
+		 "pbx", "caller", "15551234", "cid-B1", b_held},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].transferor;
+		const char *x = cases[i].transferor, *y = cases[i].remaining;
+		const struct cdr_seen *old, *neu;
+		unsigned long long id, v;
+		uint64_t s1, s2;
+		struct call *c, *t;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = answered_call();
+		s1 = call_serial(c);
+		call_on_request(c, leg_named(x), METHOD_INVITE, "application/sdp", cases[i].hold);
+		relay_reply("offer", 1, "HOLD", 0);
+		CHECK_ROW(row, expectf("%s REQ 1 body=HOLD", y));
+		id = o_id(last_request_body);
+		v = o_version(last_request_body);
+		resp_m(c, y, METHOD_INVITE, 200, "OK", cases[i].held, NULL);
+		relay_reply("answer", 1, "HELD", 0);
+		CHECK_ROW(row, expectf("%s 200 OK sdp=HELD", x));
+
+		tr_reset();
+		refer(c, x, cases[i].refer_to, 0);
+		CHECK_ROW(row, expectf("%s 202 to 4", x));
+		CHECK_ROW(row, expectf("%s NOTIFY 100$", x));
+		CHECK_ROW(row, expect("relay offer from A srtp=0"));
+		CHECK_ROW(row, strstr(last_relay_sdp, cases[i].held_m) != NULL);
+		CHECK_ROW(row, strstr(last_relay_sdp, "a=recvonly") == NULL);
+		CHECK_ROW(row, strstr(last_relay_sdp, "a=inactive") == NULL);
+		CHECK_ROW(row, strstr(last_relay_sdp, "a=sendonly") == NULL);
+		CHECK_ROW(row, strcmp(last_latch, cases[i].latch) == 0);
+		CHECK_ROW(row, strcmp(last_peer, cases[i].peer) == 0);
+		CHECK_ROW(row, call_core_count(core) == 2);
+		relay_reply("offer", 1, "TO-B2", 0);
+		CHECK_ROW(row, expect(cases[i].invite));
+		t = call_of("B2");
+		s2 = call_serial(t);
+		CHECK_ROW(row, s2 != s1);
+		neu = cdr_of(s2);
+		CHECK_ROW(row, !neu->final && strcmp(neu->row.disposition, "in_progress") == 0);
+		CHECK_ROW(row, strcmp(neu->row.transfer_of, "a-call-id") == 0);
+
+		resp(t, "B2", 100, "Trying", NULL);
+		resp(t, "B2", 180, "Ringing", NULL);
+		resp(t, "B2", 180, "Ringing", NULL);
+		CHECK_ROW(row, expectf("%s NOTIFY 180$", x));
+		CHECK_ROW(row, neverf("%s NOTIFY 100 final", x));
+		CHECK_ROW(row, count("A NOTIFY 180") + count("B1 NOTIFY 180") == 1);   /* once a code */
+		CHECK_ROW(row, neverf("%s 180", y));   /* answered long ago */
+		resp(t, "B2", 200, "OK", b_sdp);
+		CHECK_ROW(row, expect("relay answer from B srtp=0"));
+		CHECK_ROW(row, neverf("%s rebound", y));
+		relay_reply("answer", 1, "TO-REMAINING", 0);
+		CHECK_ROW(row, expectf("%s rebound", y));
+		CHECK_ROW(row, expectf("%s NOTIFY 200 final", x));
+		CHECK_ROW(row, expectf("%s BYE", x));
+		CHECK_ROW(row, expectf("%s released", x));
+		CHECK_ROW(row, expect("relay delete"));
+		CHECK_ROW(row, expectf("%s REQ 1 body=TO-REMAINING", y));
+		CHECK_ROW(row, neverf("%s BYE", y));
+		CHECK_ROW(row, neverf("%s released", y));
+		CHECK_ROW(row, call_of(y) == t);
+		/* RFC 3264 8: the same session toward the remaining party, its
+		 * next version. */
+		CHECK_ROW(row, o_id(last_request_body) == id && id != 0);
+		CHECK_ROW(row, o_version(last_request_body) == v + 1);
+		CHECK_ROW(row, timer_ms(t, TIMER_MAX_DURATION) == 3600000);
+		CHECK_ROW(row, timer_armed(t, TIMER_NO_ANSWER) == NULL);
+		CHECK_ROW(row, !cdr_of(s1)->final);   /* waits for its relay totals */
+		relay_reply("delete", 1, NULL, 0);
+		old = cdr_of(s1);
+		CHECK_ROW(row, old->final);
+		CHECK_ROW(row, strcmp(old->row.reason, "Transferred") == 0);
+		CHECK_ROW(row, strcmp(old->row.hangup_by, cases[i].by) == 0);
+		CHECK_ROW(row, strcmp(old->row.disposition, "answered") == 0);
+		CHECK_ROW(row, old->row.sip_code == 200);
+		CHECK_ROW(row, old->row.transfer_of[0] == 0);
+		CHECK_ROW(row, call_core_count(core) == 1);
+		CHECK_ROW(row, channels[3] == 1);
+
+		/* Our re-INVITE's answer goes to the relay and no further. */
+		resp_m(t, y, METHOD_INVITE, 200, "OK", cases[i].reanswer, NULL);
+		CHECK_ROW(row, expect("relay answer from A srtp=0"));
+		relay_reply("answer", 1, "TO-B2-AGAIN", 0);
+		CHECK_ROW(row, never("B2 REQ"));
+		CHECK_ROW(row, neverf("%s 200", y));
+		/* The new call is an ordinary one now: a re-INVITE is relayed. */
+		call_on_request(t, leg_named("B2"), METHOD_INVITE, "application/sdp", b_sdp);
+		relay_reply("offer", 1, "REOFFER", 0);
+		CHECK_ROW(row, expectf("%s REQ 1 body=REOFFER", y));
+		resp_m(t, y, METHOD_INVITE, 200, "OK", cases[i].reanswer, NULL);
+		relay_reply("answer", 1, "REANSWER", 0);
+		CHECK_ROW(row, expect("B2 200 OK sdp=REANSWER"));
+
+		bye(t, y);
+		CHECK_ROW(row, expect("B2 BYE"));
+		relay_reply("delete", 1, NULL, 0);
+		neu = cdr_of(s2);
+		CHECK_ROW(row, neu->final);
+		CHECK_ROW(row, strcmp(neu->row.transfer_of, "a-call-id") == 0);
+		CHECK_ROW(row, strcmp(neu->row.from_trunk, cases[i].from_trunk) == 0);
+		CHECK_ROW(row, strcmp(neu->row.to_trunk, "carrier2") == 0);
+		CHECK_ROW(row, strcmp(neu->row.callee, cases[i].refer_to) == 0);
+		CHECK_ROW(row, strcmp(neu->row.caller, cases[i].caller) == 0);
+		CHECK_ROW(row, strcmp(neu->row.call_id, cases[i].call_id) == 0);
+		CHECK_ROW(row, strcmp(neu->row.b_call_id, "cid-B2") == 0);
+		CHECK_ROW(row, strcmp(neu->row.disposition, "answered") == 0);
+		CHECK_ROW(row, strcmp(neu->row.hangup_by, "caller") == 0);
+		CHECK_ROW(row, neu->row.sip_code == 200 && neu->row.answer_ms > 0);
+	}
+}
+
+/* The new leg is offered the SDP of the remaining party that the relay
+ * last took, wherever it came from (an INVITE, a re-INVITE, a 2xx, an
+ * ACK); one the relay refused is not it. */
+static void test_transfer_offers_sdp_the_relay_took(void)
+{
+	static const char a_moved[] =
+		"v=0\r\no=pbx 1 3 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+		"m=audio 6004 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+	enum { REOFFER, REANSWER, LATE_OFFER };
+	static const struct {
+		const char *name;
+		int how;
+		int relay_ok;      /* the relay takes the remaining party's new SDP */
+		const char *offered;   /* what the new leg's offer must carry */
+	} cases[] = {
+		{"re-INVITE taken", REOFFER, 1, "m=audio 6004 "},
+		{"re-INVITE refused by the relay", REOFFER, 0, "m=audio 6000 "},
+		{"answer to a re-INVITE taken", REANSWER, 1, "m=audio 6004 "},
+		{"answer to a re-INVITE refused by the relay", REANSWER, 0, "m=audio 6000 "},
+		{"late offer: the answer in the ACK", LATE_OFFER, 1, "a=label:A-ANSWER"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		struct call *c;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		switch (cases[i].how) {
+		case REOFFER:
+			c = answered_call();
+			call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", a_moved);
+			relay_reply("offer", cases[i].relay_ok, "MOVED", 0);
+			if (cases[i].relay_ok) {
+				resp_m(c, "B1", METHOD_INVITE, 200, "OK", b_sdp, NULL);
+				relay_reply("answer", 1, "MOVED-ANSWER", 0);
+				CHECK_ROW(row, expect("A 200 OK sdp=MOVED-ANSWER"));
+			} else {
+				CHECK_ROW(row, expect("A 503"));
+			}
+			break;
+		case REANSWER:
+			c = answered_call();
+			call_on_request(c, leg_named("B1"), METHOD_INVITE, "application/sdp", b_sdp);
+			relay_reply("offer", 1, "REOFFER", 0);
+			resp_m(c, "A", METHOD_INVITE, 200, "OK", a_moved, NULL);
+			relay_reply("answer", cases[i].relay_ok, "REANSWER", 0);
+			CHECK_ROW(row, expect(cases[i].relay_ok ? "B1 200 OK sdp=REANSWER" : "B1 503"));
+			break;
+		default:
+			c = late_offer_call("15551234");
+			relay_reply("offer", 1, "OFFER-TO-A", 0);
+			ack_sdp(c, "A", late_a_answer);
+			relay_reply("answer", 1, "ANSWER-TO-B", 0);
+			CHECK_ROW(row, expect("B1 ACK sdp=ANSWER-TO-B"));
+			break;
+		}
+		tr_reset();
+		refer(c, "B1", "3000", 0);
+		CHECK_ROW(row, expect("B1 202 to 4"));
+		CHECK_ROW(row, expect("relay offer from A"));
+		CHECK_ROW(row, strstr(last_relay_sdp, cases[i].offered) != NULL);
+		bye(c, "A");
+		relay_drain();
+		CHECK_ROW(row, call_core_count(core) == 0);
+	}
+}
+
+/* A REFER we do not carry out gets its answer, and the call goes on. */
+static void test_refer_refused(void)
+{
+	static const struct {
+		const char *name;
+		const char *dialled;   /* 1...: carrier1 (refer = local), 2...: carrier2 (reject) */
+		int early;             /* while the callee rings */
+		int reinvite;          /* while a re-INVITE is relayed */
+		const char *user;
+		int replaces;
+		const char *line, *reason;
+	} cases[] = {
+		{"trunk policy reject", "2000", 0, 0, "3000", 0, "B1 403 to 4", "Transfer Not Allowed"},
+		{"attended (Replaces)", "15551234", 0, 0, "3000", 1, "B1 403 to 4", "Attended Transfer Not Supported"},
+		{"no number", "15551234", 0, 0, NULL, 0, "B1 400 to 4", "Refer-To Has No Number"},
+		{"empty number", "15551234", 0, 0, "", 0, "B1 400 to 4", "Refer-To Has No Number"},
+		{"number too long", "15551234", 0, 0,
+		 "3000000000000000000000000000000000000000000000000000000000000000", 0, "B1 400 to 4",
+		 "Refer-To Has No Number"},
+		{"early dialog", "15551234", 1, 0, "3000", 0, "B1 491 to 4", "Request Pending"},
+		{"re-INVITE in flight", "15551234", 0, 1, "3000", 0, "B1 491 to 4", "Request Pending"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		struct call *c;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = cases[i].early ? ringing_call() : connected_call(cases[i].dialled);
+		if (cases[i].reinvite)
+			call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", offer_sdp);
+		tr_reset();
+		refer(c, "B1", cases[i].user, cases[i].replaces);
+		CHECK_ROW(row, expect(cases[i].line));
+		CHECK_ROW(row, strcmp(last_req_reason, cases[i].reason) == 0);
+		CHECK_ROW(row, never("B1 NOTIFY"));
+		CHECK_ROW(row, call_core_count(core) == 1);
+		CHECK_ROW(row, nrq == cases[i].reinvite);
+		if (cases[i].reinvite) {
+			relay_reply("offer", 1, "RE", 0);
+			CHECK_ROW(row, expect("B1 REQ 1 body=RE"));
+			resp_m(c, "B1", METHOD_INVITE, 200, "OK", b_sdp, NULL);
+			relay_reply("answer", 1, "RE-ANSWER", 0);
+			CHECK_ROW(row, expect("A 200 OK sdp=RE-ANSWER"));
+		}
+		if (cases[i].early) {
+			call_on_cancel(c, leg_named("A"), NULL);
+			CHECK_ROW(row, expect("B1 CANCEL"));
+		} else {
+			bye(c, "A");
+			CHECK_ROW(row, expect("B1 BYE"));
+		}
+		relay_reply("delete", 1, NULL, 0);
+		CHECK_ROW(row, cdr_final);
+		CHECK_ROW(row, strcmp(cdr.reason, cases[i].early ? "Request Terminated" : "Caller hung up") == 0);
+		CHECK_ROW(row, cdr.transfer_of[0] == 0);
+		CHECK_ROW(row, never("B2 INVITE"));
+	}
+}
+
+/* While a transfer runs nothing may change the remaining party's media
+ * (it is what the new leg was offered): offers and REFERs get 491, an
+ * INFO still passes. The new call takes no REFER before it is up. */
+static void test_requests_while_transfer_runs(void)
+{
+	struct call *t, *c = transfer_calling(&t);
+
+	refer(c, "B1", "3001", 0);
+	CU_ASSERT(expect("B1 491 to 4"));
+	refer(c, "A", "2000", 0);
+	CU_ASSERT(expect("A 491 to 4"));
+	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", offer_sdp);
+	CU_ASSERT(expect("A 491 Request Pending"));
+	call_on_request(c, leg_named("B1"), METHOD_UPDATE, "application/sdp", b_sdp);
+	CU_ASSERT(expect("B1 491 to 2"));
+	call_on_request(c, leg_named("A"), METHOD_INFO, "application/dtmf-relay", "Signal=5");
+	CU_ASSERT(expect("B1 REQ 3 body=Signal=5"));
+	resp_m(c, "B1", METHOD_INFO, 200, "OK", NULL, NULL);
+	CU_ASSERT(expect("A 200 to 3"));
+	refer(t, "B2", "2000", 0);
+	CU_ASSERT(expect("B2 491 to 4"));
+	CU_ASSERT_EQUAL(count("B2 INVITE"), 1);
+	CU_ASSERT_EQUAL(count("B1 NOTIFY 100"), 1);
+	CU_ASSERT_EQUAL(count("relay offer"), 1);   /* the new leg's */
+	CU_ASSERT_EQUAL(call_core_count(core), 2);
+	bye(c, "A");
+	CU_ASSERT(expect("B2 CANCEL"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_drain();
+}
+
+/* The new leg fails: the transferor hears how (a final NOTIFY), the
+ * call goes on untouched and can be transferred again. */
+static void test_transfer_target_fails_call_goes_on(void)
+{
+	enum { BUSY, NO_ROUTE, RELAY_REFUSES, NO_ANSWER, EVERY_ROUTE_FAILS };
+	static const struct {
+		const char *name;
+		int how;
+		const char *refer_to;
+		const char *notify, *disposition;
+		int code;
+	} cases[] = {
+		{"busy", BUSY, "3000", "B1 NOTIFY 486 final", "busy", 486},
+		{"no route", NO_ROUTE, "9999", "B1 NOTIFY 404 final", "failed", 404},
+		{"relay refuses the new leg", RELAY_REFUSES, "3000", "B1 NOTIFY 503 final", "failed", 503},
+		{"no answer", NO_ANSWER, "3000", "B1 NOTIFY 480 final", "no_answer", 480},
+		{"every route fails", EVERY_ROUTE_FAILS, "3000", "B1 NOTIFY 486 final", "busy", 486},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		const struct cdr_seen *neu;
+		struct call *c, *t;
+		uint64_t s1, s2;
+		char again[32];
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = answered_call();
+		s1 = call_serial(c);
+		tr_reset();
+		refer(c, "B1", cases[i].refer_to, 0);
+		s2 = cdr_serial;
+		CHECK_ROW(row, s2 != s1);
+		CHECK_ROW(row, expect("B1 202 to 4"));
+		CHECK_ROW(row, expect("B1 NOTIFY 100$"));
+		switch (cases[i].how) {
+		case BUSY:
+			relay_reply("offer", 1, "TO-B2", 0);
+			t = call_of("B2");
+			resp(t, "B2", 180, "Ringing", NULL);
+			CHECK_ROW(row, expect("B1 NOTIFY 180$"));
+			resp(t, "B2", 486, "Busy Here", NULL);
+			break;
+		case NO_ROUTE:
+			CHECK_ROW(row, never("relay offer"));
+			break;
+		case RELAY_REFUSES:   /* toward carrier2, then the pbx */
+			relay_reply("offer", 0, NULL, 0);
+			relay_reply("offer", 0, NULL, 0);
+			CHECK_ROW(row, never("B2 INVITE"));
+			break;
+		case NO_ANSWER:
+			relay_reply("offer", 1, "TO-B2", 0);
+			t = call_of("B2");
+			resp(t, "B2", 180, "Ringing", NULL);
+			CHECK_ROW(row, timer_ms(c, TIMER_MAX_DURATION) == 3600000);
+			CHECK_ROW(row, timer_armed(c, TIMER_NO_ANSWER) == NULL);
+			fire_call(t, TIMER_NO_ANSWER);
+			CHECK_ROW(row, count("B2 CANCEL") == 1);
+			break;
+		case EVERY_ROUTE_FAILS:
+			relay_reply("offer", 1, "TO-B2", 0);
+			t = call_of("B2");
+			resp(t, "B2", 180, "Ringing", NULL);
+			resp(t, "B2", 503, "Service Unavailable", NULL);
+			CHECK_ROW(row, never("B1 NOTIFY 503"));
+			relay_reply("offer", 1, "TO-B3", 0);
+			CHECK_ROW(row, expect("B3 INVITE pbx ruri=3000 from=100"));
+			resp(t, "B3", 180, "Ringing", NULL);
+			resp(t, "B3", 486, "Busy Here", NULL);
+			CHECK_ROW(row, count("B1 NOTIFY 180") == 1);
+			break;
+		}
+		CHECK_ROW(row, expect(cases[i].notify));
+		CHECK_ROW(row, count("B1 NOTIFY") == count("B1 NOTIFY 180") + 2);   /* 100, the final */
+		CHECK_ROW(row, never("A BYE") && never("B1 BYE") && never("A rebound"));
+		CHECK_ROW(row, never("A REQ") && never("B1 REQ"));
+		relay_drain();
+		neu = cdr_of(s2);
+		CHECK_ROW(row, neu->final);
+		CHECK_ROW(row, neu->row.sip_code == cases[i].code);
+		CHECK_ROW(row, strcmp(neu->row.disposition, cases[i].disposition) == 0);
+		CHECK_ROW(row, strcmp(neu->row.transfer_of, "a-call-id") == 0);
+		CHECK_ROW(row, strcmp(neu->row.callee, cases[i].refer_to) == 0);
+		CHECK_ROW(row, !cdr_of(s1)->final);
+		CHECK_ROW(row, call_core_count(core) == 1);
+
+		/* The call goes on: a new REFER is taken... */
+		refer(c, "B1", "3000", 0);
+		CHECK_ROW(row, count("B1 202 to 4") == 2);
+		relay_reply("offer", 1, "TO-NEW", 0);
+		snprintf(again, sizeof(again), "B%d CANCEL", nb);
+		/* ...and the caller's BYE ends it and the call, as any other. */
+		bye(c, "A");
+		CHECK_ROW(row, expect(again));
+		CHECK_ROW(row, expect("B1 BYE"));
+		relay_drain();
+		CHECK_ROW(row, cdr_of(s1)->final);
+		CHECK_ROW(row, strcmp(cdr_of(s1)->row.reason, "Caller hung up") == 0);
+		CHECK_ROW(row, strcmp(cdr_of(s1)->row.hangup_by, "caller") == 0);
+	}
+}
+
+/* A blind transferor hangs up (or its dialog dies) after our 202: the
+ * transfer goes on. When the new leg answers, the remaining party moves
+ * over and nothing goes to the gone transferor; when it fails, the
+ * remaining party has nobody left and gets a BYE. */
+static void test_blind_transferor_leaves(void)
+{
+	static const struct {
+		const char *name;
+		int dead;      /* its dialog died rather than a BYE */
+		int answers;   /* the new leg answers rather than fails */
+	} cases[] = {
+		{"BYE, new leg answers", 0, 1},
+		{"BYE, new leg busy", 0, 0},
+		{"dialog dies, new leg answers", 1, 1},
+		{"dialog dies, new leg busy", 1, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		const struct cdr_seen *old, *neu;
+		struct call *c, *t;
+		uint64_t s1, s2;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = transfer_calling(&t);
+		s1 = call_serial(c);
+		s2 = call_serial(t);
+		if (cases[i].dead)
+			call_on_leg_dead(c, leg_named("B1"), 408, "Request Timeout");
+		else
+			bye(c, "B1");
+		CHECK_ROW(row, expect("B1 released"));
+		CHECK_ROW(row, never("A BYE") && never("B2 CANCEL") && never("B1 BYE"));
+		CHECK_ROW(row, call_core_count(core) == 2 && nrq == 0);
+		CHECK_ROW(row, !cdr_of(s1)->final);
+		resp(t, "B2", 180, "Ringing", NULL);
+		CHECK_ROW(row, never("B1 NOTIFY 180"));
+		if (cases[i].answers) {
+			resp(t, "B2", 200, "OK", b_sdp);
+			relay_reply("answer", 1, "TO-A", 0);
+			CHECK_ROW(row, expect("A rebound"));
+			CHECK_ROW(row, expect("relay delete"));
+			CHECK_ROW(row, expect("A REQ 1 body=TO-A"));
+			CHECK_ROW(row, never("B1 NOTIFY 200") && never("B1 BYE") && never("A BYE"));
+			relay_reply("delete", 1, NULL, 0);
+			old = cdr_of(s1);
+			CHECK_ROW(row, old->final && strcmp(old->row.reason, "Transferred") == 0);
+			CHECK_ROW(row, strcmp(old->row.hangup_by, "callee") == 0);
+			CHECK_ROW(row, strcmp(old->row.disposition, "answered") == 0);
+			resp_m(t, "A", METHOD_INVITE, 200, "OK", offer_sdp, NULL);
+			relay_reply("answer", 1, "X", 0);
+			bye(t, "B2");
+			CHECK_ROW(row, expect("A BYE"));
+			relay_reply("delete", 1, NULL, 0);
+			neu = cdr_of(s2);
+			CHECK_ROW(row, neu->final && strcmp(neu->row.hangup_by, "callee") == 0);
+			CHECK_ROW(row, strcmp(neu->row.disposition, "answered") == 0);
+		} else {
+			resp(t, "B2", 486, "Busy Here", NULL);
+			CHECK_ROW(row, expect("A BYE"));
+			CHECK_ROW(row, never("B1 NOTIFY 486") && never("A rebound"));
+			relay_drain();
+			old = cdr_of(s1);
+			CHECK_ROW(row, old->final && strcmp(old->row.reason, "Transfer failed") == 0);
+			CHECK_ROW(row, strcmp(old->row.hangup_by, "b2bua") == 0);
+			CHECK_ROW(row, strcmp(old->row.disposition, "answered") == 0);
+			neu = cdr_of(s2);
+			CHECK_ROW(row, neu->final && strcmp(neu->row.disposition, "busy") == 0);
+		}
+		CHECK_ROW(row, call_core_count(core) == 0);
+	}
+}
+
+/* The remaining party hangs up (or its dialog dies) while the transfer
+ * runs, whatever stage the new leg is at: it is abandoned (CANCEL, or
+ * BYE once it answered) and its CDR says so; the transferor gets its
+ * BYE with the call's end. */
+static void test_remaining_party_leaves_transfer_abandoned(void)
+{
+	enum { ROUTING, CALLING, EARLY, ANSWERING };
+	static const struct {
+		const char *name;
+		int stage;
+		int dead;
+		const char *to_new_leg;   /* what the new leg gets, or NULL */
+		const char *reason;       /* of the old call's CDR */
+	} cases[] = {
+		{"relay offer pending", ROUTING, 0, NULL, "Caller hung up"},
+		{"new leg invited", CALLING, 0, "B2 CANCEL", "Caller hung up"},
+		{"new leg ringing", EARLY, 0, "B2 CANCEL", "Caller hung up"},
+		{"new leg answered, relay pending", ANSWERING, 0, "B2 BYE", "Caller hung up"},
+		{"caller's dialog dies", EARLY, 1, "B2 CANCEL", "Request Timeout"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		const struct cdr_seen *old, *neu;
+		struct call *c, *t = NULL;
+		uint64_t s1, s2;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = answered_call();
+		s1 = call_serial(c);
+		tr_reset();
+		refer(c, "B1", "3000", 0);
+		s2 = cdr_serial;
+		if (cases[i].stage >= CALLING) {
+			relay_reply("offer", 1, "TO-B2", 0);
+			t = call_of("B2");
+		}
+		if (cases[i].stage >= EARLY)
+			resp(t, "B2", 180, "Ringing", NULL);
+		if (cases[i].stage >= ANSWERING)
+			resp(t, "B2", 200, "OK", b_sdp);
+		if (cases[i].dead)
+			call_on_leg_dead(c, leg_named("A"), 408, "Request Timeout");
+		else
+			bye(c, "A");
+		if (cases[i].to_new_leg)
+			CHECK_ROW(row, expect(cases[i].to_new_leg));
+		CHECK_ROW(row, expect("B1 BYE"));
+		relay_drain();   /* late answers included: they change nothing */
+		CHECK_ROW(row, never("B2 INVITE") == (cases[i].stage == ROUTING));
+		CHECK_ROW(row, never("A rebound") && never("A REQ"));
+		CHECK_ROW(row, never("B1 NOTIFY 200"));
+		neu = cdr_of(s2);
+		CHECK_ROW(row, neu->final);
+		CHECK_ROW(row, strcmp(neu->row.disposition, "cancelled") == 0);
+		CHECK_ROW(row, strcmp(neu->row.reason, "Transfer abandoned") == 0);
+		CHECK_ROW(row, strcmp(neu->row.hangup_by, "b2bua") == 0);
+		CHECK_ROW(row, neu->row.sip_code == 487);
+		old = cdr_of(s1);
+		CHECK_ROW(row, old->final && strcmp(old->row.reason, cases[i].reason) == 0);
+		CHECK_ROW(row, strcmp(old->row.disposition, "answered") == 0);
+		CHECK_ROW(row, call_core_count(core) == 0);
+	}
+}
+
+/* Our re-INVITE toward the remaining party, once it moved over, fails:
+ * its media goes nowhere, so the new call ends, BYE both ways. */
+static void test_transfer_reinvite_fails_ends_new_call(void)
+{
+	static const struct {
+		const char *name;
+		int code;
+		const char *sdp;
+		int relay_ok;
+		const char *reason;
+	} cases[] = {
+		{"488", 488, NULL, 1, "Transferee refused the new media"},
+		{"481", 481, NULL, 1, "Transferee gone"},
+		{"2xx without SDP", 200, NULL, 1, "No usable answer from the transferee"},
+		{"relay refuses the answer", 200, a_held, 0, "Media relay refused the transferee's answer"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		const struct cdr_seen *neu;
+		struct call *c, *t;
+		uint64_t s2;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = transfer_calling(&t);
+		(void)c;
+		s2 = call_serial(t);
+		resp(t, "B2", 200, "OK", b_sdp);
+		relay_reply("answer", 1, "TO-A", 0);
+		CHECK_ROW(row, expect("A REQ 1 body=TO-A"));
+		relay_reply("delete", 1, NULL, 0);   /* the old call's */
+		tr_reset();
+		resp_m(t, "A", METHOD_INVITE, cases[i].code, "No", cases[i].sdp, NULL);
+		if (cases[i].sdp)
+			relay_reply("answer", cases[i].relay_ok, "X", 0);
+		CHECK_ROW(row, expect("A BYE"));
+		CHECK_ROW(row, expect("B2 BYE"));
+		relay_reply("delete", 1, NULL, 0);
+		neu = cdr_of(s2);
+		CHECK_ROW(row, neu->final && strcmp(neu->row.reason, cases[i].reason) == 0);
+		CHECK_ROW(row, strcmp(neu->row.disposition, "answered") == 0);
+		CHECK_ROW(row, strcmp(neu->row.hangup_by, "b2bua") == 0);
+		CHECK_ROW(row, call_core_count(core) == 0);
+	}
+}
+
+/* The administrator ends everything while a transfer runs: the transfer
+ * first (the transferor hears it failed), then the call. */
+static void test_hangup_all_during_transfer(void)
+{
+	struct call *t, *c = transfer_calling(&t);
+	uint64_t s1 = call_serial(c), s2 = call_serial(t);
+
+	call_core_hangup_all(core);
+	CU_ASSERT_EQUAL(count("B2 CANCEL"), 1);
+	CU_ASSERT_EQUAL(count("A BYE"), 1);
+	CU_ASSERT_EQUAL(count("B1 BYE"), 1);
+	CU_ASSERT(never("A rebound"));
+	relay_drain();
+	CU_ASSERT_TRUE(cdr_of(s1)->final);
+	CU_ASSERT_TRUE(cdr_of(s2)->final);
+	CU_ASSERT_STRING_EQUAL(cdr_of(s1)->row.reason, "Hung up by administrator");
+	CU_ASSERT_STRING_EQUAL(cdr_of(s2)->row.transfer_of, "a-call-id");
+}
+
+/* The new leg answers 2xx without SDP to the offer we made it: nothing
+ * to re-INVITE the remaining party with, so the transfer fails (the
+ * relay is not asked): the new leg gets its BYE, the transferor a final
+ * NOTIFY 488, and the call goes on untouched until a BYE ends it. */
+static void test_transfer_answer_without_sdp_fails(void)
+{
+	struct call *t, *c = transfer_calling(&t);
+	uint64_t s1 = call_serial(c), s2 = call_serial(t);
+	const struct cdr_seen *neu;
+
+	resp(t, "B2", 180, "Ringing", NULL);
+	CU_ASSERT(expect("B1 NOTIFY 180$"));
+	tr_reset();
+	resp(t, "B2", 200, "OK", NULL);
+	CU_ASSERT(expect("B1 NOTIFY 488 final"));
+	CU_ASSERT_EQUAL(count("B2 BYE"), 1);
+	CU_ASSERT(never("relay answer"));
+	CU_ASSERT(never("A rebound") && never("A REQ") && never("B1 REQ"));
+	CU_ASSERT(never("A BYE") && never("B1 BYE") && never("B2 CANCEL"));
+	CU_ASSERT_EQUAL(count("B1 NOTIFY"), 1);
+	relay_reply("delete", 1, NULL, 0);   /* the new call's */
+	CU_ASSERT_EQUAL(nrq, 0);
+	neu = cdr_of(s2);
+	CU_ASSERT_TRUE(neu->final);
+	CU_ASSERT_EQUAL(neu->row.sip_code, 488);
+	CU_ASSERT_STRING_EQUAL(neu->row.disposition, "failed");
+	CU_ASSERT_STRING_EQUAL(neu->row.reason, "No SDP in the answer");
+	CU_ASSERT_STRING_EQUAL(neu->row.hangup_by, "b2bua");
+	CU_ASSERT_FALSE(cdr_of(s1)->final);
+	CU_ASSERT_EQUAL(call_core_count(core), 1);
+	CU_ASSERT_EQUAL(channels[2], 1);
+	CU_ASSERT_EQUAL(channels[3], 0);
+	CU_ASSERT(call_of("A") == c && call_of("B1") == c);
+
+	/* The call is an ordinary one again: a re-INVITE is relayed... */
+	call_on_request(c, leg_named("A"), METHOD_INVITE, "application/sdp", offer_sdp);
+	CU_ASSERT(expect("relay offer from A"));
+	relay_reply("offer", 1, "RE", 0);
+	CU_ASSERT(expect("B1 REQ 1 body=RE"));
+	resp_m(c, "B1", METHOD_INVITE, 200, "OK", b_sdp, NULL);
+	relay_reply("answer", 1, "RE-ANSWER", 0);
+	CU_ASSERT(expect("A 200 OK sdp=RE-ANSWER"));
+	/* ...and a BYE ends it as any other. */
+	bye(c, "A");
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_TRUE(cdr_of(s1)->final);
+	CU_ASSERT_STRING_EQUAL(cdr_of(s1)->row.reason, "Caller hung up");
+	CU_ASSERT_STRING_EQUAL(cdr_of(s1)->row.hangup_by, "caller");
+	CU_ASSERT_STRING_EQUAL(cdr_of(s1)->row.disposition, "answered");
+	CU_ASSERT_EQUAL(channels[2], 0);
+}
+
+/* A callee transfer (B1 to 3000) up to the hand-over: the caller (A) is
+ * on the new call t, our re-INVITE toward it sent (*first: its body),
+ * the old call's relay delete answered. */
+static struct call *handed_over(char *first, size_t cap)
+{
+	struct call *t, *c = transfer_calling(&t);
+
+	(void)c;
+	resp(t, "B2", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "TO-A", 0);
+	CU_ASSERT(expect("A rebound"));
+	CU_ASSERT(expect("A REQ 1 body=TO-A"));
+	snprintf(first, cap, "%s", last_request_body);
+	relay_reply("delete", 1, NULL, 0);   /* the old call's */
+	CU_ASSERT_EQUAL(call_core_count(core), 1);
+	CU_ASSERT_PTR_EQUAL(call_of("A"), t);
+	tr_reset();
+	return t;
+}
+
+static void glare(struct call *t)
+{
+	resp_m(t, "A", METHOD_INVITE, 491, "Request Pending", NULL, NULL);
+}
+
+/* RFC 3261 14.1: our own re-INVITE toward the remaining party meets
+ * glare (491): nothing ends; it goes again, the same offer, once
+ * TIMER_RETRY fires, and its 2xx completes the hand-over. */
+static void test_transfer_reinvite_glare_retried(void)
+{
+	char first[512];
+	struct call *t = handed_over(first, sizeof(first));
+	uint64_t s2 = call_serial(t);
+
+	glare(t);
+	CU_ASSERT(never("A BYE") && never("B2 BYE") && never("A REQ"));
+	CU_ASSERT_EQUAL(call_core_count(core), 1);
+	CU_ASSERT_EQUAL(timer_ms(t, TIMER_RETRY), 1000);
+	CU_ASSERT_FALSE(cdr_of(s2)->final);
+	fire_call(t, TIMER_RETRY);
+	CU_ASSERT(expect("A REQ 1 body=TO-A"));
+	CU_ASSERT_STRING_EQUAL(last_request_body, first);   /* the same offer */
+	CU_ASSERT_PTR_NULL(timer_armed(t, TIMER_RETRY));
+	resp_m(t, "A", METHOD_INVITE, 200, "OK", a_held, NULL);
+	CU_ASSERT(expect("relay answer from A srtp=0"));
+	relay_reply("answer", 1, "TO-B2-AGAIN", 0);
+	CU_ASSERT(never("B2 REQ") && never("A 200") && never("B2 200"));
+	CU_ASSERT_EQUAL(count("A REQ"), 1);
+	CU_ASSERT_PTR_NULL(timer_armed(t, TIMER_RETRY));
+	/* Done: the new call takes offers again. */
+	call_on_request(t, leg_named("B2"), METHOD_INVITE, "application/sdp", b_sdp);
+	relay_reply("offer", 1, "REOFFER", 0);
+	CU_ASSERT(expect("A REQ 1 body=REOFFER"));
+	resp_m(t, "A", METHOD_INVITE, 200, "OK", a_held, NULL);
+	relay_reply("answer", 1, "REANSWER", 0);
+	CU_ASSERT(expect("B2 200 OK sdp=REANSWER"));
+	bye(t, "A");
+	CU_ASSERT(expect("B2 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_TRUE(cdr_of(s2)->final);
+	CU_ASSERT_STRING_EQUAL(cdr_of(s2)->row.reason, "Caller hung up");
+	CU_ASSERT_STRING_EQUAL(cdr_of(s2)->row.disposition, "answered");
+}
+
+/* Three retries; a fourth 491 ends the new call, BYE both ways. */
+static void test_transfer_reinvite_glare_gives_up(void)
+{
+	char first[512];
+	struct call *t = handed_over(first, sizeof(first));
+	uint64_t s2 = call_serial(t);
+	const struct cdr_seen *neu;
+
+	for (int i = 0; i < 3; i++) {
+		glare(t);
+		CU_ASSERT(never("A BYE") && never("B2 BYE"));
+		CU_ASSERT_EQUAL(timer_ms(t, TIMER_RETRY), 1000);
+		fire_call(t, TIMER_RETRY);
+		CU_ASSERT(expect("A REQ 1 body=TO-A"));
+		CU_ASSERT_STRING_EQUAL(last_request_body, first);
+	}
+	CU_ASSERT_EQUAL(count("A REQ 1"), 3);
+	glare(t);
+	CU_ASSERT(expect("A BYE"));
+	CU_ASSERT(expect("B2 BYE"));
+	CU_ASSERT_EQUAL(count("A REQ 1"), 3);
+	CU_ASSERT_PTR_NULL(timer_armed(t, TIMER_RETRY));
+	relay_reply("delete", 1, NULL, 0);
+	neu = cdr_of(s2);
+	CU_ASSERT_TRUE(neu->final);
+	CU_ASSERT_STRING_EQUAL(neu->row.reason, "Transferee refused the new media");
+	CU_ASSERT_STRING_EQUAL(neu->row.disposition, "answered");
+	CU_ASSERT_STRING_EQUAL(neu->row.hangup_by, "b2bua");
+	CU_ASSERT_EQUAL(call_core_count(core), 0);
+}
+
+/* ---- a test whose core may corrupt memory runs in a child ---- */
+
+static unsigned child_failures;
+
+/* CUnit calls this once the child's test and teardown are done (or a
+ * FATAL assertion cut it short): the child is over, and says how it went. */
+static void child_done(const CU_pTest test, const CU_pSuite suite, const CU_pFailureRecord failures)
+{
+	(void)test;
+	(void)suite;
+	(void)failures;
+	fflush(NULL);
+	_exit(CU_get_number_of_failures() != child_failures);
+}
+
+/* Runs body (with the test's teardown) in a child process, so a core
+ * that frees what it still uses fails this test (the child dies of it)
+ * instead of aborting the whole run; the child's failed assertions fail
+ * it too (their lines are on stderr). */
+static void in_child(void (*body)(void))
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		child_failures = CU_get_number_of_failures();
+		CU_set_test_complete_handler(child_done);
+		body();
+		return;   /* CUnit's teardown, then child_done() */
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "\n[in_child] the test's child died of signal %d\n", WTERMSIG(status));
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The remaining party's own re-INVITE went first after the glare and is
+ * still in flight when TIMER_RETRY fires: our retry waits (the timer
+ * again) and goes, the same offer, once that transaction is over. */
+static void retry_waits_for_other_offer(void)
+{
+	static const char a_moved[] =
+		"v=0\r\no=pbx 1 3 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+		"m=audio 6004 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+	char first[512];
+	struct call *t = handed_over(first, sizeof(first));
+	uint64_t s2 = call_serial(t);
+
+	glare(t);
+	call_on_request(t, leg_named("A"), METHOD_INVITE, "application/sdp", a_moved);
+	CU_ASSERT(expect("relay offer from A"));
+	CU_ASSERT(never("A 491"));
+	fire_call(t, TIMER_RETRY);
+	CU_ASSERT(never("A REQ"));
+	CU_ASSERT_EQUAL(timer_ms(t, TIMER_RETRY), 1000);
+	relay_reply("offer", 1, "MOVED", 0);
+	CU_ASSERT(expect("B2 REQ 1 body=MOVED"));
+	fire_call(t, TIMER_RETRY);   /* still in flight: B2 has not answered */
+	CU_ASSERT(never("A REQ"));
+	CU_ASSERT_EQUAL(timer_ms(t, TIMER_RETRY), 1000);
+	resp_m(t, "B2", METHOD_INVITE, 200, "OK", b_sdp, NULL);
+	relay_reply("answer", 1, "MOVED-ANSWER", 0);
+	CU_ASSERT(expect("A 200 OK sdp=MOVED-ANSWER"));
+	CU_ASSERT(never("A REQ"));
+	fire_call(t, TIMER_RETRY);
+	CU_ASSERT(expect("A REQ 1 body=TO-A"));
+	CU_ASSERT_EQUAL(count("A REQ"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_request_body, "a=label:TO-A"));
+	CU_ASSERT_PTR_NULL(timer_armed(t, TIMER_RETRY));
+	resp_m(t, "A", METHOD_INVITE, 200, "OK", a_moved, NULL);
+	CU_ASSERT(expect("relay answer from A"));
+	relay_reply("answer", 1, "TO-B2-AGAIN", 0);
+	CU_ASSERT_EQUAL(count("A 200"), 1);
+	CU_ASSERT(never("B2 REQ 1 body=TO-B2-AGAIN"));
+	bye(t, "B2");
+	CU_ASSERT(expect("A BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_TRUE(cdr_of(s2)->final);
+	CU_ASSERT_STRING_EQUAL(cdr_of(s2)->row.reason, "Callee hung up");
+}
+
+static void test_transfer_reinvite_retry_waits_for_other_offer(void)
+{
+	in_child(retry_waits_for_other_offer);
+}
+
+/* b2bua-ctl hangup by Call-ID while a transfer runs: the transfer's call
+ * shares the remaining party's Call-ID with the call it came from, and
+ * both end (CANCEL to the ringing new leg, BYE to the others), both
+ * CDRs final. The new leg's own Call-ID ends the transfer alone. */
+static void test_admin_hangup_by_call_id_during_transfer(void)
+{
+	static const struct {
+		const char *name;
+		const char *transferor, *remaining, *refer_to, *invite;
+		const char *cid;   /* what the administrator names */
+		int both;          /* the old call ends too */
+	} cases[] = {
+		{"callee transfers, caller's Call-ID", "B1", "A", "3000", "B2 INVITE carrier2 ruri=3000",
+		 "a-call-id", 1},
+		{"caller transfers, callee's Call-ID", "A", "B1", "2000", "B2 INVITE carrier2 ruri=2000",
+		 "cid-B1", 1},
+		{"callee transfers, new leg's Call-ID", "B1", "A", "3000", "B2 INVITE carrier2 ruri=3000",
+		 "cid-B2", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		const char *x = cases[i].transferor, *y = cases[i].remaining;
+		struct call *c, *t;
+		uint64_t s1, s2;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = answered_call();
+		/* What the adapter reports: leg A's Call-ID is the INVITE's. */
+		snprintf(leg_named("A")->call_id, sizeof(leg_named("A")->call_id), "a-call-id");
+		s1 = call_serial(c);
+		tr_reset();
+		refer(c, x, cases[i].refer_to, 0);
+		relay_reply("offer", 1, "TO-B2", 0);
+		CHECK_ROW(row, expect(cases[i].invite));
+		t = call_of("B2");
+		s2 = call_serial(t);
+		resp(t, "B2", 180, "Ringing", NULL);
+		CHECK_ROW(row, call_core_hangup(core, cases[i].cid) == 0);
+		CHECK_ROW(row, count("B2 CANCEL") == 1);
+		CHECK_ROW(row, never("B2 BYE"));
+		CHECK_ROW(row, neverf("%s rebound", y) && never("A REQ") && never("B1 REQ"));
+		if (cases[i].both) {
+			CHECK_ROW(row, count("A BYE") == 1);
+			CHECK_ROW(row, count("B1 BYE") == 1);
+			relay_drain();
+			CHECK_ROW(row, cdr_of(s1)->final);
+			CHECK_ROW(row, strcmp(cdr_of(s1)->row.reason, "Hung up by administrator") == 0);
+			CHECK_ROW(row, strcmp(cdr_of(s1)->row.hangup_by, "b2bua") == 0);
+			CHECK_ROW(row, cdr_of(s2)->final);
+			CHECK_ROW(row, call_core_count(core) == 0);
+		} else {
+			CHECK_ROW(row, expectf("%s NOTIFY 503 final", x));
+			CHECK_ROW(row, never("A BYE") && never("B1 BYE"));
+			relay_drain();
+			CHECK_ROW(row, cdr_of(s2)->final);
+			CHECK_ROW(row, !cdr_of(s1)->final);
+			CHECK_ROW(row, call_core_count(core) == 1);
+			bye(c, y);
+			CHECK_ROW(row, expectf("%s BYE", x));
+			relay_drain();
+			CHECK_ROW(row, cdr_of(s1)->final);
+		}
+		CHECK_ROW(row, strcmp(cdr_of(s2)->row.transfer_of, "a-call-id") == 0);
+		/* The new call's CDR has the Call-ID named: the remaining
+		 * party's (as the old call's has), or its new leg's. */
+		CHECK_ROW(row, strcmp(cases[i].both ? cdr_of(s2)->row.call_id : cdr_of(s2)->row.b_call_id,
+				      cases[i].cid) == 0);
+		CHECK_ROW(row, channels[2] == 0 && channels[3] == 0);
+	}
+}
+
+/* The trunk channels follow the parties: when the caller transfers, the
+ * remaining party is the callee on carrier1 and its channel moves to the
+ * new call (1 while it lives, 0 once it ends); when the callee
+ * transfers, carrier1's channel goes with the old call. */
+static void test_transfer_channels_follow_remaining_party(void)
+{
+	static const struct {
+		const char *name;
+		const char *transferor, *remaining, *refer_to, *invite;
+		int carrier1_after;   /* channels[2] while the new call lives */
+	} cases[] = {
+		{"caller transfers", "A", "B1", "2000", "B2 INVITE carrier2 ruri=2000", 1},
+		{"callee transfers", "B1", "A", "3000", "B2 INVITE carrier2 ruri=3000", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		const char *x = cases[i].transferor, *y = cases[i].remaining;
+		struct call *c, *t;
+		uint64_t s1, s2;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = answered_call();
+		s1 = call_serial(c);
+		CHECK_ROW(row, channels[1] == 0 && channels[2] == 1 && channels[3] == 0);
+		tr_reset();
+		refer(c, x, cases[i].refer_to, 0);
+		relay_reply("offer", 1, "TO-B2", 0);
+		CHECK_ROW(row, expect(cases[i].invite));
+		t = call_of("B2");
+		s2 = call_serial(t);
+		CHECK_ROW(row, channels[1] == 0 && channels[2] == 1 && channels[3] == 1);
+		resp(t, "B2", 200, "OK", b_sdp);
+		relay_reply("answer", 1, "TO-REMAINING", 0);
+		CHECK_ROW(row, expectf("%s rebound", y));
+		CHECK_ROW(row, expectf("%s BYE", x));
+		relay_reply("delete", 1, NULL, 0);   /* the old call's */
+		CHECK_ROW(row, cdr_of(s1)->final);
+		CHECK_ROW(row, call_core_count(core) == 1);
+		CHECK_ROW(row, channels[1] == 0);
+		CHECK_ROW(row, channels[2] == cases[i].carrier1_after);
+		CHECK_ROW(row, channels[3] == 1);
+		resp_m(t, y, METHOD_INVITE, 200, "OK", y[0] == 'A' ? a_held : b_held, NULL);
+		relay_reply("answer", 1, "TO-B2-AGAIN", 0);
+		CHECK_ROW(row, channels[2] == cases[i].carrier1_after && channels[3] == 1);
+		bye(t, y);
+		CHECK_ROW(row, expect("B2 BYE"));
+		relay_reply("delete", 1, NULL, 0);
+		CHECK_ROW(row, cdr_of(s2)->final);
+		CHECK_ROW(row, channels[1] == 0 && channels[2] == 0 && channels[3] == 0);
+	}
+}
+
+/* Without a relay the new leg could not be given the remaining party's
+ * media: the REFER is refused. */
+static void test_refer_without_relay_is_403(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	resp(c, "B1", 200, "OK", b_sdp);
+	CU_ASSERT(expect("A 200 OK"));
+	refer(c, "B1", "3000", 0);
+	CU_ASSERT(expect("B1 403 to 4"));
+	CU_ASSERT_STRING_EQUAL(last_req_reason, "Transfer Not Allowed");
+	CU_ASSERT(never("B1 NOTIFY"));
+	CU_ASSERT(never("B2 INVITE"));
+	bye(c, "B1");
+	CU_ASSERT(expect("A BYE"));
+	CU_ASSERT_TRUE(cdr_final);
+}
+
 UNIT_SUITE_FIXTURE(call_norelay, suite_init, suite_cleanup, setup_no_relay, teardown,
 	UNIT_TEST(test_without_relay_media_unchanged_sdp_still_ours),
-	UNIT_TEST(test_late_offer_without_relay))
+	UNIT_TEST(test_late_offer_without_relay),
+	UNIT_TEST(test_refer_without_relay_is_403))
 
 UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_answered_call_caller_hangs_up),
@@ -2144,6 +3555,9 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_no_prack_fails_call_and_byes_trunk),
 	UNIT_TEST(test_no_100rel_nothing_waits),
 	UNIT_TEST(test_no_answer_timer_while_answer_held),
+	UNIT_TEST(test_rel100_by_trunk_and_caller),
+	UNIT_TEST(test_rel100_refusals),
+	UNIT_TEST(test_leg_b_gets_trunks_dialog_policy),
 	UNIT_TEST(test_refresh_update_answered_on_its_leg),
 	UNIT_TEST(test_session_expiry_ends_both_legs),
 	UNIT_TEST(test_provisionals_relayed_as_they_are),
@@ -2151,4 +3565,19 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_reason_of_trusted_trunk_passes),
 	UNIT_TEST(test_reason_of_untrusted_trunk_kept_not_passed),
 	UNIT_TEST(test_reason_naming_other_side_not_passed),
-	UNIT_TEST(test_q850_of_failure_response_in_cdr))
+	UNIT_TEST(test_q850_of_failure_response_in_cdr),
+	UNIT_TEST(test_transfer_hands_remaining_party_over),
+	UNIT_TEST(test_transfer_offers_sdp_the_relay_took),
+	UNIT_TEST(test_refer_refused),
+	UNIT_TEST(test_requests_while_transfer_runs),
+	UNIT_TEST(test_transfer_target_fails_call_goes_on),
+	UNIT_TEST(test_blind_transferor_leaves),
+	UNIT_TEST(test_remaining_party_leaves_transfer_abandoned),
+	UNIT_TEST(test_transfer_reinvite_fails_ends_new_call),
+	UNIT_TEST(test_hangup_all_during_transfer),
+	UNIT_TEST(test_transfer_answer_without_sdp_fails),
+	UNIT_TEST(test_transfer_reinvite_glare_retried),
+	UNIT_TEST(test_transfer_reinvite_glare_gives_up),
+	UNIT_TEST(test_transfer_reinvite_retry_waits_for_other_offer),
+	UNIT_TEST(test_admin_hangup_by_call_id_during_transfer),
+	UNIT_TEST(test_transfer_channels_follow_remaining_party))

@@ -25,7 +25,9 @@ static const char *fixture_sql =
 	" (3, 'carrier2', '127.0.0.4', 5080, 'tcp', 1, 0, 0, NULL, 'mandatory', 0, 1),"
 	" (4, 'off', '127.0.0.5', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 0),"
 	" (6, 'carrier3', 'sip.example.com', 0, 'tls', 0, 0, 0, NULL, 'off', 0, 1);"
-	"UPDATE trunks SET refer = 'LOCAL' WHERE id = 3;"
+	"UPDATE trunks SET refer = 'LOCAL', rel100 = 'required', session_expires = 120 WHERE id = 3;"
+	"UPDATE trunks SET rel100 = 'off', session_expires = 0 WHERE id = 4;"
+	"UPDATE trunks SET redirect = 'Follow' WHERE id = 2;"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (1, '::1'),"
 	" (2, '127.0.0.3/32'), (3, '127.0.0.4'), (4, '127.0.0.5/32'),"
 	" (2, '10.0.0.0/8'), (3, '10.1.0.0/16'), (6, '2001:db8::/32');"
@@ -145,14 +147,22 @@ static void test_trunks_loaded_with_every_column(void)
 	CU_ASSERT_EQUAL(t->srtp, POLICY_SRTP_OPTIONAL);
 	CU_ASSERT_EQUAL(t->options_ping_s, 30);
 	CU_ASSERT_EQUAL(t->enabled, 1);
-	CU_ASSERT_EQUAL(t->refer, POLICY_REFER_REJECT);   /* the default */
+	CU_ASSERT_EQUAL(t->refer, POLICY_REFER_REJECT);   /* the defaults */
+	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 1)->redirect, POLICY_REDIRECT_NEXT);
+	CU_ASSERT_EQUAL(t->redirect, POLICY_REDIRECT_FOLLOW);
+	CU_ASSERT_EQUAL(t->rel100, POLICY_REL100_SUPPORTED);
+	CU_ASSERT_EQUAL(t->session_expires, -1);
 	t = policy_trunk_by_id(p, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(t->reg, 1);
 	CU_ASSERT_EQUAL(t->srtp, POLICY_SRTP_MANDATORY);
 	CU_ASSERT_EQUAL(t->refer, POLICY_REFER_LOCAL);
+	CU_ASSERT_EQUAL(t->rel100, POLICY_REL100_REQUIRED);
+	CU_ASSERT_EQUAL(t->session_expires, 120);
 	CU_ASSERT_STRING_EQUAL(t->codecs, "");
 	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 4)->enabled, 0);
+	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 4)->rel100, POLICY_REL100_OFF);
+	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 4)->session_expires, 0);
 	CU_ASSERT_PTR_NULL(policy_trunk_by_id(p, 5));
 	CU_ASSERT_PTR_NULL(policy_trunk_by_name(p, "nope"));
 	policy_unref(p);
@@ -189,6 +199,30 @@ static unsigned zero_rnd(void *arg)
 {
 	(void)arg;
 	return 0;
+}
+
+/* A 3xx Contact's host names a trunk: by trunks.host and port, or by an
+ * address its trunk_sources hold; never a disabled one. */
+static void test_trunk_by_target(void)
+{
+	struct policy *p = load_fixture();
+	const struct policy_trunk *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	t = policy_trunk_by_target(p, "127.0.0.3", 5080);
+	CU_ASSERT(t && strcmp(t->name, "carrier1") == 0);
+	t = policy_trunk_by_target(p, "SIP.example.com", 0);
+	CU_ASSERT(t && strcmp(t->name, "carrier3") == 0);
+	t = policy_trunk_by_target(p, "sip.example.com", 5060);   /* its default port */
+	CU_ASSERT(t && strcmp(t->name, "carrier3") == 0);
+	CU_ASSERT_PTR_NULL(policy_trunk_by_target(p, "sip.example.com", 5070));
+	t = policy_trunk_by_target(p, "10.9.8.7", 5060);             /* carrier1's 10.0.0.0/8 */
+	CU_ASSERT(t && strcmp(t->name, "carrier1") == 0);
+	CU_ASSERT_PTR_NULL(policy_trunk_by_target(p, "127.0.0.5", 5080));   /* disabled */
+	CU_ASSERT_PTR_NULL(policy_trunk_by_target(p, "192.0.2.1", 5060));
+	CU_ASSERT_PTR_NULL(policy_trunk_by_target(p, "", 5060));
+	policy_unref(p);
+	drop_db();
 }
 
 static void test_route_contexts_and_longest_prefix(void)
@@ -348,6 +382,12 @@ static void test_reload_refuses_bad_rows(void)
 		 "trunk_sources rowid 52: trunk_id 9 does not exist"},
 		{"INSERT INTO trunks (id, name, srtp) VALUES (8, 'x', 'maybe')",
 		 "trunks id 8: srtp 'maybe' is not off, optional or mandatory"},
+		{"INSERT INTO trunks (id, name, rel100) VALUES (8, 'x', 'yes')",
+		 "trunks id 8: rel100 'yes' is not supported, required or off"},
+		{"INSERT INTO trunks (id, name, session_expires) VALUES (8, 'x', -5)",
+		 "trunks id 8: session_expires -5 is not 0-86400 or NULL"},
+		{"INSERT INTO trunks (id, name, redirect) VALUES (8, 'x', 'always')",
+		 "trunks id 8: redirect 'always' is not next or follow"},
 		{"INSERT INTO trunks (id, name, refer) VALUES (8, 'x', 'proxy')",
 		 "trunks id 8: refer 'proxy' is not reject or local"},
 		{"INSERT INTO trunks (id, name, transport) VALUES (8, 'x', 'sctp')",
@@ -432,5 +472,6 @@ UNIT_SUITE(policy,
 	   UNIT_TEST(test_route_weights),
 	   UNIT_TEST(test_rules_and_rates_through_snapshot),
 	   UNIT_TEST(test_reload_refuses_bad_rows),
+	   UNIT_TEST(test_trunk_by_target),
 	   UNIT_TEST(test_load_needs_schema),
 	   UNIT_TEST(test_reload_keeps_old_snapshot_intact))

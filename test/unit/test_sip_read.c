@@ -2,7 +2,7 @@
  * test_sip_read.c - what the b2bua takes from received SIP messages
  * (b2bua/sip_read.c), through Sofia's parser with the daemon's message
  * class: here the Reason header (RFC 3326), rebuilt before anything of
- * it is stored or passed on.
+ * it is stored or passed on, and a REFER's Refer-To (RFC 3515).
  */
 #include <string.h>
 #include <sofia-sip/sip_header.h>
@@ -65,6 +65,42 @@ static void test_reason_we_cannot_read_is_none(void)
 	reason_of("Reason: SIP;cause=0\r\n", 0, NULL);
 }
 
+static void refer_of(const char *refer_to, const char *user, int replaces)
+{
+	msg_t *m = parse(refer_to);
+	struct leg_refer r;
+	char buf[16];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	sip_read_refer(sip_object(m), &r, buf, sizeof(buf));
+	if (user) {
+		CU_ASSERT(r.user && strcmp(r.user, user) == 0);
+		if (!r.user || strcmp(r.user, user) != 0)
+			fprintf(stderr, "\nRefer-To '%s': user '%s', want '%s'\n", refer_to, r.user ? r.user : "(null)", user);
+	} else {
+		CU_ASSERT_PTR_NULL(r.user);
+	}
+	CU_ASSERT_EQUAL(r.replaces, replaces);
+	msg_destroy(m);
+}
+
+static void test_refer_to_number(void)
+{
+	refer_of("Refer-To: <sip:+4930123@127.0.0.1>\r\n", "+4930123", 0);
+	refer_of("Refer-To: sip:2000@pbx.example;user=phone\r\n", "2000", 0);
+	refer_of("Refer-To: <sips:*72#@127.0.0.1>\r\n", "*72#", 0);
+	refer_of("Refer-To: <tel:+4930123>\r\n", "+4930123", 0);
+	/* attended transfer: Replaces in the URI's headers */
+	refer_of("Refer-To: <sip:2000@127.0.0.1?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>\r\n", "2000", 1);
+	/* no number we could route: none */
+	refer_of("", NULL, 0);
+	refer_of("Refer-To: <sip:127.0.0.1>\r\n", NULL, 0);
+	refer_of("Refer-To: <http://example.com/2000>\r\n", NULL, 0);
+	refer_of("Refer-To: <sip:20%2000@127.0.0.1>\r\n", NULL, 0);     /* escapes are not digits */
+	refer_of("Refer-To: <sip:0123456789012345@127.0.0.1>\r\n", NULL, 0);   /* over the buffer */
+}
+
 UNIT_SUITE(sip_read,
 	   UNIT_TEST(test_reason_is_rebuilt),
-	   UNIT_TEST(test_reason_we_cannot_read_is_none))
+	   UNIT_TEST(test_reason_we_cannot_read_is_none),
+	   UNIT_TEST(test_refer_to_number))

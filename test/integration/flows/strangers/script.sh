@@ -5,8 +5,9 @@
 # host its Contact named). Methods we serve to nobody (REGISTER, SUBSCRIBE,
 # PUBLISH, MESSAGE, NOTIFY) are dropped by the kernel filter before Sofia,
 # from anyone (a REGISTER flood held 390 MB in nua's 405 transactions);
-# REFER gets Sofia's stateless 405 with our Allow; requests that need a
-# dialog get its 481. With [sip] strangers = drop nothing is answered at
+# REFER outside a call's dialog gets Sofia's stateless 405 with our Allow
+# (only a leg's dialog takes REFER: flow refer_blind); requests that need
+# a dialog get its 481. With [sip] strangers = drop nothing is answered at
 # all (flow strangers_dropped).
 PROBE="python3 $ROOT/test/integration/scenarios/sip_probe.py"
 CTL="$ROOT/$BUILD/b2bua-ctl -s $W/b2bua.sock"
@@ -46,11 +47,14 @@ done
 wait "$VICTIM"
 cat "$W/victim.out"
 grep -qx 'received 0' "$W/victim.out" || { die "the REFER's target heard from us: $(cat "$W/victim.out")"; exit 1; }
-# A trunk gets the same 405 for REFER (transfers are not relayed yet), with Allow.
+# A trunk gets the same 405 for a REFER outside any call, with Allow, and
+# no NOTIFY follows.
 $PROBE 127.0.0.2 127.0.0.1:$SIP_PORT REFER --wait 1 > "$W/trunk_refer.out" 2>&1
 head -1 "$W/trunk_refer.out"
 grep -qx 'REFER 405 Method Not Allowed' "$W/trunk_refer.out" || { die "trunk's REFER: $(head -1 "$W/trunk_refer.out")"; exit 1; }
 grep -q '^Allow: .*INVITE' "$W/trunk_refer.out" || { die "405 without Allow: $(cat "$W/trunk_refer.out")"; exit 1; }
+grep -q '^Allow: .*REFER' "$W/trunk_refer.out" && { die "405 to REFER lists REFER: $(cat "$W/trunk_refer.out")"; exit 1; }
+grep -qx 'extra: 0' "$W/trunk_refer.out" || { die "trunk's REFER got requests back: $(tail -1 "$W/trunk_refer.out")"; exit 1; }
 $PROBE 127.0.0.2 127.0.0.1:$SIP_PORT OPTIONS --wait 1 | grep -qx 'OPTIONS 200 OK' || { die "trunk's OPTIONS not 200"; exit 1; }
 $PROBE 127.0.0.2 127.0.0.1:$SIP_PORT REGISTER --wait 1 | grep -qx 'REGISTER timeout' || { die "trunk's REGISTER answered"; exit 1; }
 # No state was made for any stranger.

@@ -1,0 +1,1 @@
+UPDATE trunks SET rel100 = 'required' WHERE name = 'pbx';

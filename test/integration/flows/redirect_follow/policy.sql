@@ -1,0 +1,1 @@
+UPDATE trunks SET redirect = 'follow' WHERE name = 'carrier1';

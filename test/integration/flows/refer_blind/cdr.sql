@@ -1,0 +1,1 @@
+SELECT from_trunk, to_trunk, callee, disposition, hangup_by, reason, coalesce(transfer_of = (SELECT call_id FROM cdrs c1 WHERE c1.id = cdrs.id - 1), 'none'), a_rtp_pkts >= 200, b_rtp_pkts >= 200 FROM cdrs ORDER BY id

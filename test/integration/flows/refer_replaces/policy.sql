@@ -1,0 +1,1 @@
+UPDATE trunks SET refer = 'local' WHERE name = 'carrier1';
