@@ -251,6 +251,35 @@ static const char *const latch_names[] = {
 	[POLICY_LATCH_LEARN] = "learn", [POLICY_LATCH_SDP] = "sdp", [POLICY_LATCH_FIRST] = "first",
 };
 
+/* The profile an offer from `side` leaves toward the other side with when
+ * to_srtp alone would not say it: a feedback profile (RFC 4585) is kept
+ * toward a trunk whose avpf is keep, and becomes its base profile toward
+ * one whose avpf is off. NULL: as to_srtp says (no feedback offered). */
+static const char *offer_profile(const struct call *c, enum call_side side, const char *sdp, int to_srtp)
+{
+	const struct policy_trunk *t = side == SIDE_A ? c->to : c->from;
+	int keep = t && t->avpf == POLICY_AVPF_KEEP, srtp;
+
+	if (media_policy_is_avpf(sdp) != 1 || (keep && to_srtp < 0))
+		return NULL;
+	srtp = to_srtp >= 0 ? to_srtp : media_policy_is_srtp(sdp) == 1;
+	if (keep)
+		return srtp ? "RTP/SAVPF" : "RTP/AVPF";
+	return srtp ? "RTP/SAVP" : "RTP/AVP";
+}
+
+/* The profile an answer from `side` goes back with: the offer's (RFC 3264
+ * 6). The relay keeps it by itself; a transport-protocol for SRTP alone
+ * would turn the offerer's RTP/AVPF into RTP/AVP. NULL: as to_srtp says. */
+static const char *answer_profile(const struct call *c, enum call_side side, int to_srtp)
+{
+	const char *offer = c->last_sdp[side == SIDE_A ? SIDE_B : SIDE_A];
+
+	if (to_srtp < 0 || !offer || media_policy_is_avpf(offer) != 1)
+		return NULL;
+	return to_srtp ? "RTP/SAVPF" : "RTP/AVPF";
+}
+
 /* One relay request holding a reference on c until its event comes back.
  * The sender's media latch policy and SIP address go with its SDP. */
 static int relay_sdp(struct call *c, relay_sdp_op op, enum call_side side, const char *sdp, int to_srtp,
@@ -264,6 +293,7 @@ static int relay_sdp(struct call *c, relay_sdp_op op, enum call_side side, const
 
 	if (!r.peer[0])
 		r.peer = NULL;
+	r.proto = op == e->relay->offer ? offer_profile(c, side, sdp, to_srtp) : answer_profile(c, side, to_srtp);
 	if (op(e->relay_ctx, call_ref(c), &r, call_relay_done[ev_id]) != 0) {
 		call_unref(c);
 		return -1;

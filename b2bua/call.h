@@ -184,6 +184,8 @@ struct relay_sdp {
 	enum call_side side;      /* who sent it */
 	const char *sdp;
 	int to_srtp;              /* toward the other side: 1 RTP/SAVP, 0 RTP/AVP, -1 keep */
+	const char *proto;        /* the profile toward the other side when to_srtp alone
+				   * would be wrong (RTP/AVPF kept or dropped), or NULL */
 	const char *latch;        /* the sender's trunk policy: "sdp", "learn", "first" */
 	const char *peer;         /* the sender's SIP address (NAT latching), or NULL */
 };

@@ -304,9 +304,10 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 		 * else the next route is tried. */
 		const struct reply *rd = reply_get(RP_REDIRECTED);
 
+		if (call_route_redirect(c, r) == 0)
+			return;
 		call_route_note_failure(c, rd->code, rd->reason, BY_CALLEE);
-		if (call_route_redirect(c, r) != 0)
-			call_route_next(c);
+		call_route_next(c);
 		return;
 	}
 	if (fails_over(r->code)) {

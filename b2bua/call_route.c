@@ -205,15 +205,20 @@ int call_route_redirect(struct call *c, const struct leg_response *r)
 			 from->name, r->contact_host, r->contact_port);
 		return -1;
 	}
+	/* Its number is in the redirecting trunk's format: its "in" rules;
+	 * without one, the number this attempt had. */
+	if (!r->contact_user)
+		call_copy(c->redirect_user, sizeof(c->redirect_user), c->attempt_user[0] ? c->attempt_user : c->ruri_user);
+	else if (policy_number_rewrite(c->policy, from->id, POLICY_IN, POLICY_RURI, r->contact_user, c->redirect_user,
+				       sizeof(c->redirect_user)) < 0) {
+		log_info("call %s: the 3xx of %s names a number too long after its rules: not followed", c->cdr.call_id,
+			 from->name);
+		return -1;
+	}
 	c->redirects++;
 	c->redirect_to = t;
-	/* Its number is in the redirecting trunk's format: its "in" rules. */
-	c->redirect_user[0] = 0;
-	if (r->contact_user)
-		policy_number_rewrite(c->policy, from->id, POLICY_IN, POLICY_RURI, r->contact_user, c->redirect_user,
-				      sizeof(c->redirect_user));
 	log_info("call %s: %s redirected to trunk %s (%s), followed", c->cdr.call_id, from->name, t->name,
-		 c->redirect_user[0] ? c->redirect_user : c->ruri_user);
+		 c->redirect_user);
 	call_route_next(c);
 	return 0;
 }

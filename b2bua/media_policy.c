@@ -302,6 +302,23 @@ int media_policy_is_srtp(const char *sdp)
 	return rc;
 }
 
+int media_policy_is_avpf(const char *sdp)
+{
+	su_home_t home[1] = {SU_HOME_INIT(home)};
+	sdp_parser_t *p;
+	char why[128];
+	sdp_session_t *s = parse(home, sdp, &p, why, sizeof(why));
+	int rc = s ? 0 : -1;
+
+	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next)
+		if (m->m_port && m->m_proto_name && feedback_profile(m->m_proto_name, strlen(m->m_proto_name)))
+			rc = 1;
+	if (p)
+		sdp_parser_free(p);
+	su_home_deinit(home);
+	return rc;
+}
+
 int media_policy_sendrecv(const char *sdp, char **out)
 {
 	static const char *const held[] = {"a=sendonly", "a=recvonly", "a=inactive"};

@@ -24,6 +24,9 @@ int media_policy_is_srtp(const char *sdp);
  * (RFC 3264 6.1: sendrecv, the default): a held party's media offered to
  * a new peer. 0 with *out (malloc'd), or -1 (not SDP, no memory). */
 int media_policy_sendrecv(const char *sdp, char **out);
+/* 1 when some m= line in use is a feedback profile (RTP/AVPF, RTP/SAVPF:
+ * RFC 4585, 5124), 0 when none, -1 when unparsable. */
+int media_policy_is_avpf(const char *sdp);
 /* The first codec of the first audio m= line ("PCMA"), for the CDR. */
 int media_policy_codec(const char *sdp, char *out, size_t cap);
 

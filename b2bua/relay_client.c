@@ -108,7 +108,9 @@ long relay_msg_encode(const struct relay_msg *m, const char *cookie, char *buf, 
 			bencode_list_add(l, bencode_cstr(pool, m->peer));
 			bencode_dict_add(pool, d, "received-from", l);
 		}
-		if (m->to_srtp >= 0)
+		if (m->proto)
+			bencode_dict_add_cstr(pool, d, "transport-protocol", m->proto);
+		else if (m->to_srtp >= 0)
 			bencode_dict_add_cstr(pool, d, "transport-protocol", m->to_srtp ? "RTP/SAVP" : "RTP/AVP");
 	}
 	memcpy(buf, cookie, clen);
@@ -390,7 +392,8 @@ static const char *tag_of(enum call_side s)
 static int op_offer(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done)
 {
 	struct relay_msg m = {.command = "offer", .call_id = call_relay_id(c), .from_tag = tag_of(s->side),
-			      .sdp = s->sdp, .to_srtp = s->to_srtp, .latch = s->latch, .peer = s->peer};
+			      .sdp = s->sdp, .to_srtp = s->to_srtp, .proto = s->proto, .latch = s->latch,
+			      .peer = s->peer};
 
 	return request(ctx, c, &m, done);
 }
@@ -400,7 +403,8 @@ static int op_answer(void *ctx, struct call *c, const struct relay_sdp *s, relay
 	/* side answered: the offer came from the other side (its from-tag). */
 	struct relay_msg m = {.command = "answer", .call_id = call_relay_id(c),
 			      .from_tag = tag_of(s->side == SIDE_A ? SIDE_B : SIDE_A), .to_tag = tag_of(s->side),
-			      .sdp = s->sdp, .to_srtp = s->to_srtp, .latch = s->latch, .peer = s->peer};
+			      .sdp = s->sdp, .to_srtp = s->to_srtp, .proto = s->proto, .latch = s->latch,
+			      .peer = s->peer};
 
 	return request(ctx, c, &m, done);
 }

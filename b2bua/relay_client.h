@@ -38,6 +38,7 @@ struct relay_msg {
 	const char *to_tag;
 	const char *sdp;
 	int to_srtp;              /* -1 keep, 0 RTP/AVP, 1 RTP/SAVP */
+	const char *proto;        /* the transport-protocol itself (wins over to_srtp), or NULL */
 	const char *latch;        /* "latch": sdp, learn, first (with sdp), or NULL */
 	const char *peer;         /* "received-from" address (with sdp), or NULL */
 };

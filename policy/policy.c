@@ -148,12 +148,16 @@ const struct policy_trunk *policy_trunk_by_target(const struct policy *p, const 
 
 	if (!p || !host || !*host)
 		return NULL;
-	for (size_t i = 0; i < p->ntrunks; i++) {
-		t = &p->trunks[i];
-		if (t->enabled && strcasecmp(t->host, host) == 0 &&
-		    (port == 0 || port == (t->port ? t->port : 5060)))
-			return t;
-	}
+	/* No port: 5060 (RFC 3261 19.1.2) first, then the host's only trunk. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->ntrunks; i++) {
+			int want = port ? port : 5060;
+
+			t = &p->trunks[i];
+			if (t->enabled && strcasecmp(t->host, host) == 0 &&
+			    ((pass == 0 && want == (t->port ? t->port : 5060)) || (pass == 1 && !port)))
+				return t;
+		}
 	/* An address one of its sources holds: where that trunk's SIP
 	 * comes from (its INVITE still goes to trunks.host). */
 	memset(&ss, 0, sizeof(ss));
@@ -249,7 +253,8 @@ static int load_trunks(struct loader *l)
 
 	if (prepare(l, T, "SELECT id, name, host, port, transport, username, password, realm,"
 		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled,"
-		    " media_latch, trusted, sdp_keep, refer, rel100, session_expires, redirect FROM trunks ORDER BY id", &st) != 0)
+		    " media_latch, trusted, sdp_keep, refer, rel100, session_expires, redirect, avpf FROM trunks"
+		    " ORDER BY id", &st) != 0)
 		return -1;
 	while ((s = step(l, T, st)) == SQLITE_ROW) {
 		struct policy_trunk *t;
@@ -361,6 +366,15 @@ static int load_trunks(struct loader *l)
 			t->redirect = POLICY_REDIRECT_FOLLOW;
 		else {
 			snprintf(l->err, l->errlen, "trunks id %lld: redirect '%s' is not next or follow", id, v);
+			goto out;
+		}
+		v = text(st, 22);
+		if (!*v || strcasecmp(v, "off") == 0)
+			t->avpf = POLICY_AVPF_OFF;
+		else if (strcasecmp(v, "keep") == 0)
+			t->avpf = POLICY_AVPF_KEEP;
+		else {
+			snprintf(l->err, l->errlen, "trunks id %lld: avpf '%s' is not off or keep", id, v);
 			goto out;
 		}
 		t->session_expires = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 20);

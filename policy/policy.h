@@ -26,6 +26,9 @@ enum policy_refer { POLICY_REFER_REJECT, POLICY_REFER_LOCAL };
 /* Reliable provisional responses on a trunk's legs (sql/005_dialog.sql). */
 enum policy_rel100 { POLICY_REL100_SUPPORTED, POLICY_REL100_REQUIRED, POLICY_REL100_OFF };
 
+/* Feedback profiles in offers toward a trunk (sql/005_dialog.sql). */
+enum policy_avpf { POLICY_AVPF_OFF, POLICY_AVPF_KEEP };
+
 /* What a 3xx from a trunk does (sql/005_dialog.sql). */
 enum policy_redirect { POLICY_REDIRECT_NEXT, POLICY_REDIRECT_FOLLOW };
 
@@ -51,6 +54,7 @@ struct policy_trunk {
 	enum policy_refer refer; /* its REFER: refused 403, or carried out by us */
 	enum policy_rel100 rel100;
 	enum policy_redirect redirect;
+	enum policy_avpf avpf;
 	int session_expires;    /* RFC 4028 interval on its legs; -1 = [call]'s, 0 = none */
 };
 
@@ -71,8 +75,9 @@ const struct policy_trunk *policy_trunk_by_name(const struct policy *p, const ch
 const struct policy_trunk *policy_trunk_by_addr(const struct policy *p,
 						const struct sockaddr *sa);
 /* The enabled trunk reached at host (as written in trunks.host, case
- * insensitive, or an address one of its trunk_sources holds) and port
- * (0 = the trunk's default), or NULL. */
+ * insensitive, or an address one of its trunk_sources holds: any port)
+ * and port (0, none given: one on 5060 first, else any of that host), or
+ * NULL. */
 const struct policy_trunk *policy_trunk_by_target(const struct policy *p, const char *host, int port);
 
 /* Route candidates for the dialled user part, best first: the longest

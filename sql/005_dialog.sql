@@ -19,6 +19,14 @@
 --   enabled trunk (by host and port, or by a trunk_sources address):
 --   that trunk is tried first with the Contact's number, at most 3
 --   redirects per call; otherwise the next route.
+-- trunks.avpf: whether offers toward this trunk may keep a feedback
+-- profile (RTP/AVPF, RTP/SAVPF: RFC 4585, 5124, as WebRTC gateways and
+-- linphone with ICE offer).
+--   'off' (default): an offer toward it is RTP/AVP (or RTP/SAVP) and
+--   loses its a=rtcp-fb lines; an answer to its own offer keeps what
+--   it offered.
+--   'keep': a feedback profile offered by the other side reaches it.
+ALTER TABLE trunks ADD COLUMN avpf TEXT NOT NULL DEFAULT 'off';
 ALTER TABLE trunks ADD COLUMN redirect TEXT NOT NULL DEFAULT 'next';
 ALTER TABLE trunks ADD COLUMN rel100 TEXT NOT NULL DEFAULT 'supported';
 ALTER TABLE trunks ADD COLUMN session_expires INTEGER;

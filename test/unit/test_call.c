@@ -327,7 +327,8 @@ static void relay_note(const char *what, const struct relay_sdp *s)
 	snprintf(last_relay_sdp, sizeof(last_relay_sdp), "%s", s->sdp ? s->sdp : "");
 	snprintf(last_latch, sizeof(last_latch), "%s", s->latch ? s->latch : "");
 	snprintf(last_peer, sizeof(last_peer), "%s", s->peer ? s->peer : "");
-	note("relay %s from %c srtp=%d", what, s->side == SIDE_A ? 'A' : 'B', s->to_srtp);
+	note("relay %s from %c srtp=%d%s%s", what, s->side == SIDE_A ? 'A' : 'B', s->to_srtp, s->proto ? " proto=" : "",
+	     s->proto ? s->proto : "");
 }
 
 static int fake_offer(void *ctx, struct call *c, const struct relay_sdp *s, relay_done_fn done)
@@ -399,6 +400,13 @@ static void relay_result(const char *what, enum relay_err err, const char *sdp, 
 static void relay_reply(const char *what, int ok, const char *sdp, int media_timeout)
 {
 	relay_result(what, ok ? RELAY_OK : RELAY_E_REFUSED, sdp, media_timeout);
+}
+
+/* Answers every pending relay request (OK, no SDP). */
+static void relay_drain(void)
+{
+	while (nrq)
+		relay_reply(rq[0].what, 1, NULL, 0);
 }
 
 /* ---- fake timers and limits ---- */
@@ -585,6 +593,7 @@ static const char *fixture_sql =
 	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
 	" VALUES (6, 'out', 'display', '^(.+)$', '$1', 1);"
 	"UPDATE trunks SET media_latch = 'sdp' WHERE id = 2;"
+	"UPDATE trunks SET avpf = 'keep' WHERE id IN (4, 6);"
 	"UPDATE trunks SET trusted = 1 WHERE id = 3;"
 	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
 	" VALUES (3, 'out', 'display', '^(.+)$', '$1', 1);"
@@ -612,7 +621,25 @@ static const char *fixture_sql =
 	" (8, 'pbxoff', '127.0.0.10', 5060, 'udp', 0, 0, 0, NULL, 'off', 0, 1, 'off', 0);"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (7, '127.0.0.8/32'), (8, '127.0.0.10/32');"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
-	" VALUES (7, '1', 2, 1, 100, 1), (8, '1', 2, 1, 100, 1), (1, '8', 7, 1, 100, 1);";
+	" VALUES (7, '1', 2, 1, 100, 1), (8, '1', 2, 1, 100, 1), (1, '8', 7, 1, 100, 1);"
+	/* 3xx follow (trunks.redirect, sql/005_dialog.sql): redir1 and
+	 * redir2 follow a Contact naming a trunk of ours (redir1 reads its
+	 * numbers with its "in" rules: 00 dropped); target is named by host
+	 * name (trunks.host) or by its source address; dormant is disabled.
+	 * The pbx reaches redir1 with 91... (then carrier2) and 92... (alone).
+	 * carrier1 and carrier2 keep the default: next. */
+	"INSERT INTO trunks (id, name, host, port, transport, register, max_channels, max_cps, codecs, srtp,"
+	" options_ping_s, enabled, redirect) VALUES"
+	" (9, 'redir1', '127.0.0.12', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 1, 'follow'),"
+	" (10, 'redir2', '127.0.0.13', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 1, 'follow'),"
+	" (11, 'target', 'Target.Example', 5070, 'udp', 0, 0, 0, NULL, 'off', 0, 1, 'next'),"
+	" (12, 'dormant', '127.0.0.15', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 0, 'next');"
+	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (9, '127.0.0.12/32'), (10, '127.0.0.13/32'),"
+	" (11, '127.0.0.14/32'), (12, '127.0.0.15/32');"
+	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
+	" VALUES (9, 'in', 'ruri', '^00', '', 1);"
+	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
+	" VALUES (1, '91', 9, 1, 100, 1), (1, '91', 3, 2, 100, 1), (1, '92', 9, 1, 100, 1);";
 
 static int suite_init(void)
 {
@@ -969,6 +996,51 @@ static void test_no_route_is_404(void)
 	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
 	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
 	CU_ASSERT_EQUAL(cdr.sip_code, 404);
+}
+
+/* A feedback profile (RFC 4585) offered toward a trunk: its avpf says
+ * whether it stays; SRTP changes come on top. */
+static void test_avpf_offer_by_trunk_policy(void)
+{
+	static const char avpf_sdp[] = "v=0\r\no=pbx 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\n"
+				       "t=0 0\r\nm=audio 4000 RTP/AVPF 8 0\r\na=rtcp-fb:* nack\r\n";
+	static const struct {
+		const char *number, *sdp, *want;
+	} cases[] = {
+		{"15551234", avpf_sdp, "relay offer from A srtp=0 proto=RTP/AVP$"},   /* carrier1: off */
+		{"5123", avpf_sdp, "relay offer from A srtp=1 proto=RTP/SAVPF$"},    /* secure: keep, SRTP */
+		{"7123", avpf_sdp, "relay offer from A srtp=0 proto=RTP/AVPF$"},     /* open: keep */
+		{"15551234", NULL, "relay offer from A srtp=0$"},                    /* no feedback offered */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		CU_ASSERT_PTR_NOT_NULL(invite_from("127.0.0.2", cases[i].number, 70,
+						   cases[i].sdp ? cases[i].sdp : offer_sdp));
+		CU_ASSERT(expect(cases[i].want));
+		call_core_hangup_all(core);
+		relay_drain();
+	}
+}
+
+/* The answer to an RTP/AVPF offer goes back as RTP/AVPF (RFC 3264 6),
+ * also when the trunk got it as RTP/AVP. */
+static void test_answer_to_avpf_offer_keeps_profile(void)
+{
+	static const char avpf_sdp[] = "v=0\r\no=pbx 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\n"
+				       "t=0 0\r\nm=audio 4000 RTP/AVPF 8 0\r\na=rtcp-fb:* nack\r\n";
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, avpf_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(expect("relay offer from A srtp=0 proto=RTP/AVP$"));
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	CU_ASSERT(expect("relay answer from B srtp=0 proto=RTP/AVPF$"));
+	call_core_hangup_all(core);
+	relay_drain();
 }
 
 static void test_unknown_source_is_403_without_cdr(void)
@@ -2285,6 +2357,87 @@ static void test_provisionals_relayed_as_they_are(void)
 
 /* ---- 3xx from a trunk ---- */
 
+static int expectf(const char *fmt, const char *name);   /* below, with the transfers */
+static int neverf(const char *fmt, const char *name);
+/* A 3xx on leg name whose first Contact is sip:cuser@chost:cport (what
+ * sip_read_contact() gives: NULL user or host when absent, port 0). */
+static void resp_contact(struct call *c, const char *name, int code, const char *reason, const char *cuser,
+			 const char *chost, int cport)
+{
+	struct leg_response r = {.method = METHOD_INVITE, .code = code, .reason = reason, .realm = "",
+				 .contact_user = cuser, .contact_host = chost, .contact_port = cport};
+
+	call_on_response(c, leg_named(name), &r);
+}
+
+/* A line "name INVITE trunk ruri=user from=..." in the transcript, after
+ * what was matched before (fake_invite()'s format). */
+static int expect_invite(const char *name, const char *trunk, const char *user)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "%s INVITE %s ruri=%s from=100", name, trunk, user);
+	return expect(line);
+}
+
+/* No line of the transcript is a 3xx to the caller. */
+static int no_3xx_to_caller(void)
+{
+	char pat[16];
+
+	for (int code = 300; code < 400; code++) {
+		snprintf(pat, sizeof(pat), "A %d", code);
+		if (!never(pat))
+			return 0;
+	}
+	return 1;
+}
+
+/* How many final responses (3xx-6xx) the caller got. */
+static int caller_finals(void)
+{
+	int n = 0, code;
+
+	for (const char *l = tr; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (sscanf(l, "A %3d ", &code) == 1 && code >= 300)
+			n++;
+	return n;
+}
+
+/* A new call from the pbx to user, up to its first INVITE ringing at
+ * leg B1 (a row of a table test starts one: B legs count from 1). */
+static struct call *row_call(const char *user)
+{
+	struct call *c;
+
+	tr_reset();
+	nb = 0;
+	c = invite_from("127.0.0.2", user, 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "TO-B1", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(leg_named("B1"));
+	resp(c, "B1", 100, "Trying", NULL);
+	resp(c, "B1", 180, "Ringing", NULL);
+	return c;
+}
+
+/* Answers on leg name, hangs up from the caller: the final CDR is there. */
+static void row_answer_and_hang_up(struct call *c, const char *name)
+{
+	resp(c, name, 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	ack(c);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* The caller cancels, the relay forgets the call. */
+static void row_cancel(struct call *c)
+{
+	call_on_cancel(c, leg_named("A"), NULL);
+	relay_drain();
+}
+
 /* A redirect never reaches the caller: the next route is tried, and with
  * none left the caller gets 480. */
 static void test_redirect_tries_next_route_never_reaches_caller(void)
@@ -2298,10 +2451,270 @@ static void test_redirect_tries_next_route_never_reaches_caller(void)
 	CU_ASSERT(expect("B2 INVITE carrier2"));
 	resp(c, "B2", 301, "Moved Permanently", NULL);
 	CU_ASSERT(expect("A 480 Redirection Not Followed"));
-	CU_ASSERT(never("A 30"));
+	CU_ASSERT(no_3xx_to_caller());
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_STRING_EQUAL(cdr.reason, "Redirection Not Followed");
 	CU_ASSERT_EQUAL(cdr.sip_code, 480);
+}
+
+/* ---- 3xx followed by policy (trunks.redirect = follow) ---- */
+
+/* redir1 (follow) answers 302 whose Contact names a trunk of ours: that
+ * trunk gets the next INVITE, with the Contact's number after redir1's
+ * "in" rules (or the dialled one when the Contact has none); the caller
+ * never sees the 3xx; the CDR names the followed trunk and number. */
+static void test_redirect_follow_tries_named_trunk(void)
+{
+	static const struct {
+		const char *row, *cuser, *chost;
+		int cport;
+		const char *trunk, *ruri;
+		int tid;
+	} rows[] = {
+		{"trunks.host and port", "2000", "127.0.0.3", 5080, "carrier1", "2000", 2},
+		{"trunks.host, Contact without port", "2000", "127.0.0.3", 0, "carrier1", "2000", 2},
+		{"host name in another case", "2000", "target.EXAMPLE", 5070, "target", "2000", 11},
+		{"address of its trunk_sources", "2000", "127.0.0.14", 5060, "target", "2000", 11},
+		{"address of its trunk_sources, any port", "2000", "127.0.0.3", 5099, "carrier1", "2000", 2},
+		{"redirecting trunk's in rules", "002000", "127.0.0.3", 5080, "carrier1", "2000", 2},
+		{"Contact without user: dialled number", NULL, "127.0.0.3", 5080, "carrier1", "9123", 2},
+		{"the next route itself, with the new number", "2000", "127.0.0.4", 5080, "carrier2", "2000", 3},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *row = rows[i].row;
+		struct call *c = row_call("9123");
+
+		CHECK_ROW(row, expect_invite("B1", "redir1", "9123"));
+		resp_contact(c, "B1", 302, "Moved Temporarily", rows[i].cuser, rows[i].chost, rows[i].cport);
+		CHECK_ROW(row, expect("B1 released"));
+		CHECK_ROW(row, expect("relay offer from A"));
+		relay_reply("offer", 1, "TO-B2", 0);
+		CHECK_ROW(row, expect_invite("B2", rows[i].trunk, rows[i].ruri));
+		CHECK_ROW(row, channels[rows[i].tid] == 1);
+		CHECK_ROW(row, channels[9] == 0);
+		row_answer_and_hang_up(c, "B2");
+		CHECK_ROW(row, expect("A 200 OK"));
+		CHECK_ROW(row, no_3xx_to_caller());
+		CHECK_ROW(row, count("B3 INVITE") == 0);
+		CHECK_ROW(row, cdr_final);
+		CHECK_ROW(row, strcmp(cdr.disposition, "answered") == 0);
+		CHECK_ROW(row, strcmp(cdr.from_trunk, "pbx") == 0);
+		CHECK_ROW(row, strcmp(cdr.to_trunk, rows[i].trunk) == 0);
+		CHECK_ROW(row, strcmp(cdr.routed_to, rows[i].ruri) == 0);
+		CHECK_ROW(row, strcmp(cdr.b_call_id, "cid-B2") == 0);
+		CHECK_ROW(row, channels[rows[i].tid] == 0);
+	}
+}
+
+/* A 3xx of a follow trunk whose Contact names no enabled trunk of ours:
+ * the next route, with the dialled number. */
+static void test_redirect_follow_not_our_trunk_next_route(void)
+{
+	static const struct {
+		const char *row, *cuser, *chost;
+		int cport;
+	} rows[] = {
+		{"address of no trunk", "2000", "10.99.0.7", 5060},
+		{"host name of no trunk", "2000", "elsewhere.example", 5070},
+		{"trunk's host name, another port", "2000", "target.example", 5071},
+		{"trunk's host name, default port", "2000", "target.example", 5060},
+		{"disabled trunk's host and port", "2000", "127.0.0.15", 5080},
+		{"disabled trunk's host, no port", "2000", "127.0.0.15", 0},
+		{"no usable Contact", NULL, NULL, 0},
+		{"Contact with a user only", "2000", NULL, 0},
+		{"empty host", "2000", "", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *row = rows[i].row;
+		struct call *c = row_call("9123");
+
+		resp_contact(c, "B1", 302, "Moved Temporarily", rows[i].cuser, rows[i].chost, rows[i].cport);
+		CHECK_ROW(row, expect("B1 released"));
+		relay_reply("offer", 1, "TO-B2", 0);
+		CHECK_ROW(row, expect_invite("B2", "carrier2", "9123"));
+		CHECK_ROW(row, count("B2 INVITE") == 1);
+		CHECK_ROW(row, never("B2 INVITE target") && never("B2 INVITE dormant"));
+		CHECK_ROW(row, no_3xx_to_caller());
+		row_cancel(c);
+		CHECK_ROW(row, cdr_final);
+		CHECK_ROW(row, strcmp(cdr.to_trunk, "carrier2") == 0);
+		CHECK_ROW(row, strcmp(cdr.routed_to, "9123") == 0);
+	}
+}
+
+/* The followed trunk fails too: the routes left of the original list are
+ * tried with the dialled number, never the redirect's. */
+static void test_redirect_follow_failed_rest_gets_dialled_number(void)
+{
+	static const struct {
+		const char *row, *chost;
+		int code;                /* the followed trunk's answer; 0: none (trunk timer) */
+		const char *trunk;       /* the trunk the Contact names */
+		int last_answers;        /* the last route answers, else 503 */
+	} rows[] = {
+		{"503 from the followed trunk", "127.0.0.3", 503, "carrier1", 1},
+		{"500 from the followed trunk", "127.0.0.3", 500, "carrier1", 1},
+		{"no reply from the followed trunk", "127.0.0.3", 0, "carrier1", 1},
+		{"302 from the followed trunk (next)", "127.0.0.3", 302, "carrier1", 1},
+		{"503 from the followed trunk, the next route itself", "127.0.0.4", 503, "carrier2", 1},
+		{"503 from the followed trunk, 503 from the last route", "127.0.0.3", 503, "carrier1", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *row = rows[i].row;
+		struct call *c = row_call("9123");
+
+		resp_contact(c, "B1", 302, "Moved Temporarily", "2000", rows[i].chost, 5080);
+		relay_reply("offer", 1, "TO-B2", 0);
+		CHECK_ROW(row, expect_invite("B2", rows[i].trunk, "2000"));
+		if (rows[i].code) {
+			/* a 3xx of a "next" trunk naming a follow trunk: not followed */
+			resp_contact(c, "B2", rows[i].code, "Failed", "3000", "127.0.0.12", 5080);
+		} else {
+			CHECK_ROW(row, timer_ms(c, TIMER_TRUNK) == 2000);
+			fire_call(c, TIMER_TRUNK);
+			CHECK_ROW(row, expect("B2 CANCEL"));
+		}
+		CHECK_ROW(row, expect("B2 released"));
+		relay_reply("offer", 1, "TO-B3", 0);
+		CHECK_ROW(row, expect_invite("B3", "carrier2", "9123"));
+		CHECK_ROW(row, count("B3 INVITE") == 1 && count("B4 INVITE") == 0);
+		if (rows[i].last_answers) {
+			row_answer_and_hang_up(c, "B3");
+			CHECK_ROW(row, expect("A 200 OK"));
+			CHECK_ROW(row, strcmp(cdr.disposition, "answered") == 0);
+		} else {
+			resp(c, "B3", 503, "Service Unavailable", NULL);
+			CHECK_ROW(row, caller_finals() == 1);
+			relay_drain();
+		}
+		CHECK_ROW(row, no_3xx_to_caller());
+		CHECK_ROW(row, cdr_final);
+		CHECK_ROW(row, strcmp(cdr.to_trunk, "carrier2") == 0);
+		CHECK_ROW(row, strcmp(cdr.routed_to, "9123") == 0);
+	}
+}
+
+/* Two follow trunks naming each other: three redirects are followed,
+ * the fourth is not (the next route, or with none the caller's final
+ * response): never an endless loop. */
+static void test_redirect_follow_loop_stops_after_three(void)
+{
+	static const struct {
+		const char *row, *dialled;
+		int fallback;            /* carrier2 is the next route */
+	} rows[] = {
+		{"next route after the loop", "9123", 1},
+		{"no route after the loop", "9223", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *row = rows[i].row;
+		struct call *c = row_call(rows[i].dialled);
+		char name[8], user[16], prev[16];
+
+		snprintf(prev, sizeof(prev), "%s", rows[i].dialled);
+		/* B1, B3 at redir1 name redir2; B2, B4 at redir2 name redir1. */
+		for (int hop = 1; hop <= 4; hop++) {
+			int odd = hop % 2;
+
+			snprintf(name, sizeof(name), "B%d", hop);
+			snprintf(user, sizeof(user), "500%d", hop);
+			CHECK_ROW(row, expect_invite(name, odd ? "redir1" : "redir2", prev));
+			resp_contact(c, name, 302, "Moved Temporarily", user, odd ? "127.0.0.13" : "127.0.0.12", 5080);
+			CHECK_ROW(row, expectf("%s released", name));
+			if (hop < 4)
+				relay_reply("offer", 1, "TO-B", 0);
+			snprintf(prev, sizeof(prev), "%s", user);
+		}
+		CHECK_ROW(row, count("B5 INVITE redir1") == 0 && count("B5 INVITE redir2") == 0);
+		if (rows[i].fallback) {
+			relay_reply("offer", 1, "TO-B5", 0);
+			CHECK_ROW(row, expect_invite("B5", "carrier2", rows[i].dialled));
+			row_cancel(c);
+		} else {
+			CHECK_ROW(row, count("B5 INVITE") == 0);
+			CHECK_ROW(row, expect("A 480 Redirection Not Followed"));
+			relay_drain();
+			CHECK_ROW(row, cdr.sip_code == 480 && strcmp(cdr.disposition, "no_answer") == 0);
+		}
+		CHECK_ROW(row, no_3xx_to_caller());
+		CHECK_ROW(row, cdr_final);
+		CHECK_ROW(row, call_core_count(core) == 0);
+	}
+}
+
+/* A trunk with the default policy (next): a Contact naming a trunk of
+ * ours is not followed; the next route gets the dialled number. */
+static void test_redirect_next_policy_does_not_follow(void)
+{
+	static const struct {
+		const char *row, *chost;
+		int cport;
+	} rows[] = {
+		{"Contact naming the next route's trunk", "127.0.0.4", 5080},
+		{"Contact naming another trunk by host name", "target.example", 5070},
+		{"Contact naming another trunk by source address", "127.0.0.14", 0},
+		{"Contact naming a follow trunk", "127.0.0.12", 5080},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *row = rows[i].row;
+		struct call *c = row_call("15551234");
+
+		CHECK_ROW(row, expect_invite("B1", "carrier1", "15551234"));
+		resp_contact(c, "B1", 302, "Moved Temporarily", "2000", rows[i].chost, rows[i].cport);
+		relay_reply("offer", 1, "TO-B2", 0);
+		CHECK_ROW(row, expect_invite("B2", "carrier2", "15551234"));
+		CHECK_ROW(row, count("B2 INVITE") == 1);
+		row_answer_and_hang_up(c, "B2");
+		CHECK_ROW(row, no_3xx_to_caller());
+		CHECK_ROW(row, strcmp(cdr.to_trunk, "carrier2") == 0);
+		CHECK_ROW(row, strcmp(cdr.routed_to, "15551234") == 0);
+	}
+}
+
+/* The trunk a 3xx names is over its limits: skipped like any route,
+ * the routes left get the dialled number. */
+static void test_redirect_follow_trunk_over_limits_skipped(void)
+{
+	static const struct {
+		const char *row, *chost;
+		int cport, deny;         /* deny: the trunk over its limits */
+		const char *denied;      /* its name */
+		const char *next;        /* the next INVITE's trunk, or NULL: the caller's final */
+	} rows[] = {
+		{"followed trunk full, next route free", "127.0.0.3", 5080, 2, "carrier1", "carrier2"},
+		{"followed trunk by name full", "target.example", 5070, 11, "target", "carrier2"},
+		{"followed trunk is the next route, full", "127.0.0.4", 5080, 3, "carrier2", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *row = rows[i].row;
+		struct call *c;
+
+		deny_trunk = 0;
+		c = row_call("9123");
+		deny_trunk = rows[i].deny;
+		resp_contact(c, "B1", 302, "Moved Temporarily", "2000", rows[i].chost, rows[i].cport);
+		CHECK_ROW(row, count("B2 INVITE") == 0);
+		if (rows[i].next) {
+			relay_reply("offer", 1, "TO-B2", 0);
+			CHECK_ROW(row, expect_invite("B2", rows[i].next, "9123"));
+			CHECK_ROW(row, count("B2 INVITE") == 1);
+			row_cancel(c);
+		} else {
+			CHECK_ROW(row, caller_finals() == 1);
+			relay_drain();
+		}
+		CHECK_ROW(row, neverf("B2 INVITE %s", rows[i].denied));
+		CHECK_ROW(row, no_3xx_to_caller());
+		CHECK_ROW(row, channels[rows[i].deny] == 0);
+		CHECK_ROW(row, cdr_final);
+	}
+	deny_trunk = 0;
 }
 
 /* ---- Reason (RFC 3326) ---- */
@@ -2414,12 +2827,6 @@ static struct call *call_of(const char *name)
 
 /* Answers every pending relay request (OK, no SDP): what a test has
  * nothing to say about, late answers included. */
-static void relay_drain(void)
-{
-	while (nrq)
-		relay_reply(rq[0].what, 1, NULL, 0);
-}
-
 /* The session id of our o= in an SDP we sent. */
 static unsigned long long o_id(const char *sdp)
 {
@@ -3493,6 +3900,8 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_all_routes_fail_best_code_wins),
 	UNIT_TEST(test_trunk_timer_stops_at_first_reply),
 	UNIT_TEST(test_no_route_is_404),
+	UNIT_TEST(test_avpf_offer_by_trunk_policy),
+	UNIT_TEST(test_answer_to_avpf_offer_keeps_profile),
 	UNIT_TEST(test_unknown_source_is_403_without_cdr),
 	UNIT_TEST(test_max_forwards_zero_is_483),
 	UNIT_TEST(test_cancel_while_ringing),
@@ -3562,6 +3971,12 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_session_expiry_ends_both_legs),
 	UNIT_TEST(test_provisionals_relayed_as_they_are),
 	UNIT_TEST(test_redirect_tries_next_route_never_reaches_caller),
+	UNIT_TEST(test_redirect_follow_tries_named_trunk),
+	UNIT_TEST(test_redirect_follow_not_our_trunk_next_route),
+	UNIT_TEST(test_redirect_follow_failed_rest_gets_dialled_number),
+	UNIT_TEST(test_redirect_follow_loop_stops_after_three),
+	UNIT_TEST(test_redirect_next_policy_does_not_follow),
+	UNIT_TEST(test_redirect_follow_trunk_over_limits_skipped),
 	UNIT_TEST(test_reason_of_trusted_trunk_passes),
 	UNIT_TEST(test_reason_of_untrusted_trunk_kept_not_passed),
 	UNIT_TEST(test_reason_naming_other_side_not_passed),

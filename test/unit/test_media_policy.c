@@ -136,6 +136,10 @@ static void test_avpf_offer_meets_codec_list(void)
 	CU_ASSERT_EQUAL(media_policy_codec(avpf_offer, codec, sizeof(codec)), 0);
 	CU_ASSERT_STRING_EQUAL(codec, "opus");
 	CU_ASSERT_EQUAL(media_policy_is_srtp(avpf_offer), 0);
+	CU_ASSERT_EQUAL(media_policy_is_avpf(avpf_offer), 1);
+	CU_ASSERT_EQUAL(media_policy_is_avpf("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
+					     "m=audio 5000 RTP/AVP 0\r\nm=audio 0 RTP/AVPF 0\r\n"), 0);   /* port 0: not in use */
+	CU_ASSERT_EQUAL(media_policy_is_avpf("m=audio"), -1);
 	CU_ASSERT_EQUAL(media_policy_is_srtp("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n"
 					     "m=audio 5000 RTP/SAVPF 0\r\n"
 					     "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"),

@@ -27,7 +27,7 @@ static const char *fixture_sql =
 	" (6, 'carrier3', 'sip.example.com', 0, 'tls', 0, 0, 0, NULL, 'off', 0, 1);"
 	"UPDATE trunks SET refer = 'LOCAL', rel100 = 'required', session_expires = 120 WHERE id = 3;"
 	"UPDATE trunks SET rel100 = 'off', session_expires = 0 WHERE id = 4;"
-	"UPDATE trunks SET redirect = 'Follow' WHERE id = 2;"
+	"UPDATE trunks SET redirect = 'Follow', avpf = 'keep' WHERE id = 2;"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (1, '::1'),"
 	" (2, '127.0.0.3/32'), (3, '127.0.0.4'), (4, '127.0.0.5/32'),"
 	" (2, '10.0.0.0/8'), (3, '10.1.0.0/16'), (6, '2001:db8::/32');"
@@ -150,6 +150,8 @@ static void test_trunks_loaded_with_every_column(void)
 	CU_ASSERT_EQUAL(t->refer, POLICY_REFER_REJECT);   /* the defaults */
 	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 1)->redirect, POLICY_REDIRECT_NEXT);
 	CU_ASSERT_EQUAL(t->redirect, POLICY_REDIRECT_FOLLOW);
+	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 1)->avpf, POLICY_AVPF_OFF);
+	CU_ASSERT_EQUAL(t->avpf, POLICY_AVPF_KEEP);
 	CU_ASSERT_EQUAL(t->rel100, POLICY_REL100_SUPPORTED);
 	CU_ASSERT_EQUAL(t->session_expires, -1);
 	t = policy_trunk_by_id(p, 3);
@@ -207,6 +209,7 @@ static void test_trunk_by_target(void)
 {
 	struct policy *p = load_fixture();
 	const struct policy_trunk *t;
+	char err[256] = "";
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	t = policy_trunk_by_target(p, "127.0.0.3", 5080);
@@ -221,6 +224,17 @@ static void test_trunk_by_target(void)
 	CU_ASSERT_PTR_NULL(policy_trunk_by_target(p, "127.0.0.5", 5080));   /* disabled */
 	CU_ASSERT_PTR_NULL(policy_trunk_by_target(p, "192.0.2.1", 5060));
 	CU_ASSERT_PTR_NULL(policy_trunk_by_target(p, "", 5060));
+	policy_unref(p);
+	drop_db();
+	/* Two trunks on one host: a Contact without port means 5060. */
+	p = NULL;
+	CU_ASSERT_EQUAL_FATAL(make_db(fixture_sql, "INSERT INTO trunks (id, name, host, port) VALUES"
+				      " (20, 'same5080', 'same.example', 5080), (21, 'same5060', 'same.example', 5060)"), 0);
+	CU_ASSERT_EQUAL_FATAL(policy_load(&p, db_path, err, sizeof(err)), 0);
+	t = policy_trunk_by_target(p, "same.example", 0);
+	CU_ASSERT(t && strcmp(t->name, "same5060") == 0);
+	t = policy_trunk_by_target(p, "same.example", 5080);
+	CU_ASSERT(t && strcmp(t->name, "same5080") == 0);
 	policy_unref(p);
 	drop_db();
 }
@@ -386,6 +400,8 @@ static void test_reload_refuses_bad_rows(void)
 		 "trunks id 8: rel100 'yes' is not supported, required or off"},
 		{"INSERT INTO trunks (id, name, session_expires) VALUES (8, 'x', -5)",
 		 "trunks id 8: session_expires -5 is not 0-86400 or NULL"},
+		{"INSERT INTO trunks (id, name, avpf) VALUES (8, 'x', 'yes')",
+		 "trunks id 8: avpf 'yes' is not off or keep"},
 		{"INSERT INTO trunks (id, name, redirect) VALUES (8, 'x', 'always')",
 		 "trunks id 8: redirect 'always' is not next or follow"},
 		{"INSERT INTO trunks (id, name, refer) VALUES (8, 'x', 'proxy')",

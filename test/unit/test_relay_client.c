@@ -82,6 +82,31 @@ static void test_keep_transport_sends_no_protocol(void)
 	bencode_pool_free(pool);
 }
 
+/* A feedback profile kept or dropped: the profile itself wins. */
+static void test_offer_profile_wins_over_to_srtp(void)
+{
+	static const struct {
+		int to_srtp;
+		const char *proto, *want;
+	} cases[] = {
+		{0, "RTP/AVPF", "RTP/AVPF"}, {1, "RTP/SAVPF", "RTP/SAVPF"}, {-1, "RTP/AVP", "RTP/AVP"},
+		{1, NULL, "RTP/SAVP"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct relay_msg m = {.command = "offer", .call_id = "c", .from_tag = "a", .sdp = "v=0\r\n",
+				      .to_srtp = cases[i].to_srtp, .proto = cases[i].proto};
+		struct bencode_pool *pool = bencode_pool_new();
+		char buf[1024];
+		long n = relay_msg_encode(&m, "1", buf, sizeof(buf));
+		struct bencode *d = decode_request(pool, buf, n, "1");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_STRING_EQUAL(bencode_dict_cstr(pool, d, "transport-protocol"), cases[i].want);
+		bencode_pool_free(pool);
+	}
+}
+
 static void test_delete_has_no_sdp_keys(void)
 {
 	struct relay_msg m = {.command = "delete", .call_id = "c", .from_tag = "a", .to_srtp = -1};
@@ -227,6 +252,7 @@ UNIT_SUITE(relay_client,
 	UNIT_TEST(test_offer_carries_topology_hiding_flags),
 	UNIT_TEST(test_offer_carries_latch_and_received_from),
 	UNIT_TEST(test_keep_transport_sends_no_protocol),
+	   UNIT_TEST(test_offer_profile_wins_over_to_srtp),
 	UNIT_TEST(test_delete_has_no_sdp_keys),
 	UNIT_TEST(test_encode_refuses_small_buffer),
 	UNIT_TEST(test_parse_offer_reply),

@@ -1,0 +1,1 @@
+UPDATE trunks SET codecs = 'PCMA,PCMU,telephone-event' WHERE name = 'carrier1';
