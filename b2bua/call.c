@@ -183,6 +183,7 @@ int call_respond_a(struct call *c, int code, const char *reason, const char *sdp
 		c->a_answered = sc_success(code);
 	} else if ((reliable = reliable_to_a(c, code))) {
 		c->a_unpracked++;   /* nua sends it reliably (RFC 3262) */
+		c->a_rel_sdp |= sdp != NULL;
 	}
 	c->core->env.leg->respond(c->a, code, call_phrase_to(c, SIDE_A, reason), sdp, retry_after, reliable);
 	return 0;
@@ -208,7 +209,7 @@ const char *call_reason_pass(struct call *c, enum call_side from, const struct l
 	const struct policy_trunk *t = from == SIDE_A ? c->from : c->to;
 	enum call_side to = from == SIDE_A ? SIDE_B : SIDE_A;
 
-	if (!why || !why->value || !t || !t->trusted)
+	if (!why || !why->value || !t || !t->trust_reason)
 		return NULL;
 	if (call_leak_check(c, to, "Reason", why->value) != 0) {
 		c->leak_stopped = 0;   /* the BYE or CANCEL goes, without it */
@@ -616,6 +617,7 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	c->savp[SIDE_A] = srtp == 1;
 	c->a_rel_req = inv->requires_100rel != 0;
 	c->a_rel_sup = inv->supports_100rel != 0;
+	c->a_update = inv->allows_update != 0;
 	copy_headers(c, inv);
 	normalise(c, inv);
 

@@ -55,6 +55,7 @@ struct call_invite {
 	int refuses_sdp;          /* an Accept without application/sdp (RFC 3261 21.4.7: 406) */
 	int requires_100rel;      /* Require: 100rel: every 18x to it is reliable (RFC 3262) */
 	int supports_100rel;      /* Supported: 100rel: an 18x to it may be reliable */
+	int allows_update;        /* its Allow lists UPDATE (RFC 3311) */
 	/* What names the caller's side (the leak guard keeps it from the
 	 * trunk): its From tag, and the hosts of its Via, Contact and first
 	 * Record-Route (never From or To: they may name us); NULL when absent. */
@@ -108,6 +109,8 @@ struct leg_response {
 	const char *sdp;          /* body when it is application/sdp, or NULL */
 	const char *realm;        /* 401/407: the Digest challenge's realm ("" none) */
 	int q850;                 /* Reason: Q.850;cause= of the response (RFC 6432), or 0 */
+	int reliable;             /* a reliable provisional response (RSeq, RFC 3262) */
+	int allows_update;        /* its Allow lists UPDATE (RFC 3311) */
 	/* 3xx: its first Contact's number, host and port (0: none), or NULL */
 	const char *contact_user, *contact_host;
 	int contact_port;

@@ -88,6 +88,8 @@ static void act_b_progress(struct call *c, const struct ev *ev)
 
 	act_b_trying(c, ev);
 	c->state = CS_EARLY;
+	c->b_update = r->allows_update != 0;
+	c->b_rel_sdp |= r->reliable && r->sdp;
 	if (!sdp_ok(c, r->sdp, "the trunk's early answer")) {
 		call_respond_a(c, r->code, r->reason, NULL, 0);
 		return;
@@ -513,6 +515,24 @@ static void act_refuse_request(struct call *c, const struct ev *ev)
 	call_dialog_refuse(c, ev);
 }
 
+/* RFC 3311 5.1: an UPDATE with SDP in the early dialog changes early
+ * media when the other side can take one: its early offer/answer done
+ * in a reliable 18x (PRACKed) and UPDATE in its Allow. Anything else
+ * before the answer gets 491, as before. */
+static void act_early_request(struct call *c, const struct ev *ev)
+{
+	int from_a = ev->leg == c->a;
+	int other_ready = from_a ? c->b_rel_sdp && c->b_update
+				 : c->a_rel_sdp && c->a_unpracked == 0 && c->a_update;
+	int own_ready = from_a ? c->a_rel_sdp && c->a_unpracked == 0 : c->b_rel_sdp;
+
+	if (ev->method == METHOD_UPDATE && ev->body && c->relayed && other_ready && own_ready) {
+		call_dialog_request(c, ev);
+		return;
+	}
+	call_dialog_refuse(c, ev);
+}
+
 static void act_retry(struct call *c, const struct ev *ev)
 {
 	call_dialog_retry(c, ev);
@@ -574,13 +594,17 @@ static const action_fn fsm[CS__N][EV__N] = {
 		[EV_B_PROGRESS] = act_b_progress, [EV_B_ANSWER] = act_b_answer,
 		[EV_B_CHALLENGE] = act_b_challenge, [EV_B_FAILURE] = act_b_failure,
 		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
-		[EV_REQUEST] = act_refuse_request, [EV_R_EARLY] = act_r_early,
+		[EV_REQUEST] = act_early_request, [EV_R_EARLY] = act_r_early,
+		[EV_TX_RESPONSE] = act_tx_response, [EV_R_TX_OFFER] = act_r_tx_offer,
+		[EV_R_TX_ANSWER] = act_r_tx_answer,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_ANSWERING] = {
 		[EV_REFER] = act_refuse_refer, [EV_XFER_ABANDON] = act_xfer_abandon,
 		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
 		[EV_REQUEST] = act_refuse_request, [EV_R_ANSWER] = act_r_answer,
+		[EV_TX_RESPONSE] = act_tx_response, [EV_R_TX_OFFER] = act_r_tx_offer,
+		[EV_R_TX_ANSWER] = act_r_tx_answer,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
 	},
 	[CS_CONNECTED] = {

@@ -141,6 +141,12 @@ struct call {
 	unsigned relayed : 1;    /* the relay holds state for this call */
 	unsigned a_rel_req : 1;  /* A required 100rel: our 18x to it are reliable */
 	unsigned a_rel_sup : 1;  /* A supports 100rel: a 183 to it is reliable */
+	/* Early offer/answer (RFC 3311 5.1): an UPDATE may change early
+	 * media once a side's early dialog has had SDP in a reliable 18x
+	 * (PRACKed) and its Allow lists UPDATE. */
+	unsigned a_update : 1, b_update : 1;
+	unsigned a_rel_sdp : 1;  /* a reliable 18x with SDP went to A */
+	unsigned b_rel_sdp : 1;  /* B sent a reliable 18x with SDP (nua PRACKed it) */
 	unsigned answer_held : 1; /* our 2xx waits for A's PRACKs (held_sdp) */
 	int a_unpracked;         /* reliable 18x sent to A and not yet PRACKed */
 	char *held_sdp;
@@ -208,8 +214,9 @@ struct call_core {
 };
 
 /* The Reason header from side `from` as it may go to the other side:
- * only from a trusted trunk (policy trusted: our trust domain), and never
- * naming the other side (leak_guard.h); else NULL. */
+ * only from a trunk whose Reason is trusted (trunks.trust_reason, by
+ * default its trusted), and never naming the other side (leak_guard.h);
+ * else NULL. */
 const char *call_reason_pass(struct call *c, enum call_side from, const struct leg_reason *why);
 
 /* call_fsm.c */

@@ -51,9 +51,42 @@ static void refer_reply(struct call *c, struct leg *l, enum reply_id id)
 	c->core->env.leg->respond_req(l, METHOD_REFER, r->code, r->reason, NULL, NULL);
 }
 
+/* Why a REFER on c from side x cannot be carried out, or RP__N. The
+ * trunk's policy and the Refer-To come first: their answer does not
+ * depend on when the REFER comes. */
+static enum reply_id refer_check(const struct call *c, enum call_side x, const struct leg_refer *r)
+{
+	const struct policy_trunk *tx = x == SIDE_A ? c->from : c->to;
+
+	if (!tx || tx->refer != POLICY_REFER_LOCAL)
+		return RP_REFER_REFUSED;
+	if (r->replaces)
+		return RP_REFER_REPLACES;
+	if (!r->user || !*r->user || strlen(r->user) >= CALL_MAX_USER)
+		return RP_BAD_REFER_TO;
+	if (c->state != CS_CONNECTED || c->xfer || c->tx.active)
+		return RP_PENDING;
+	if (!c->core->env.relay || !c->last_sdp[x == SIDE_A ? SIDE_B : SIDE_A])
+		return RP_REFER_REFUSED;   /* the new leg needs media anchored here */
+	return RP__N;
+}
+
+static void refuse(struct call *c, struct leg *l, enum reply_id no)
+{
+	const struct policy_trunk *tx = l == c->a ? c->from : c->to;
+
+	log_info("call %s: REFER from %s refused: %d %s", c->cdr.call_id, tx ? tx->name : "?",
+		 reply_get(no)->code, reply_get(no)->reason);
+	refer_reply(c, l, no);
+}
+
+/* A REFER before the call is up: refused (491 when only the moment is
+ * wrong). */
 void call_xfer_refuse(struct call *c, const struct ev *ev)
 {
-	refer_reply(c, ev->leg, RP_PENDING);
+	enum reply_id no = refer_check(c, ev->leg == c->a ? SIDE_A : SIDE_B, ev->refer);
+
+	refuse(c, ev->leg, no == RP__N ? RP_PENDING : no);
 }
 
 /* The transferor's leg of c (NULL once it left). */
@@ -135,22 +168,10 @@ void call_xfer_refer(struct call *c, const struct ev *ev)
 	enum call_side x = ev->leg == c->a ? SIDE_A : SIDE_B;
 	const struct policy_trunk *tx = trunk_of(c, x);
 	struct call *t;
-	enum reply_id no = RP__N;
+	enum reply_id no = refer_check(c, x, r);
 
-	if (c->xfer || c->tx.active)
-		no = RP_PENDING;
-	else if (tx->refer != POLICY_REFER_LOCAL)
-		no = RP_REFER_REFUSED;
-	else if (r->replaces)
-		no = RP_REFER_REPLACES;
-	else if (!r->user || !*r->user || strlen(r->user) >= CALL_MAX_USER)
-		no = RP_BAD_REFER_TO;
-	else if (!c->core->env.relay || !c->last_sdp[other(x)])
-		no = RP_REFER_REFUSED;   /* the new leg needs media anchored here */
 	if (no != RP__N) {
-		log_info("call %s: REFER from %s refused: %d %s", c->cdr.call_id, tx->name, reply_get(no)->code,
-			 reply_get(no)->reason);
-		refer_reply(c, ev->leg, no);
+		refuse(c, ev->leg, no);
 		return;
 	}
 	t = new_transfer(c, x, r->user);

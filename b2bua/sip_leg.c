@@ -297,7 +297,7 @@ static void leg_sent_sdp(struct leg *l, const char *sdp)
  * the session, issue 10's baresip call). */
 static void leg_learn_allow(struct leg *l, const sip_t *sip)
 {
-	int update = sip && sip->sip_allow && sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
+	int update = sip_read_allows_update(sip);
 
 	if (!l->nh || !sip || !sip->sip_allow || update == (int)l->peer_update)
 		return;
@@ -777,6 +777,8 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	r.body = body;
 	r.sdp = sip_read_is_sdp(sip) ? body : NULL;
 	r.realm = realm;
+	r.reliable = sip && sip->sip_rseq != NULL;
+	r.allows_update = sip_read_allows_update(sip);
 	if (sc_redirect(status))
 		sip_read_contact(sip, &r, cuser, sizeof(cuser), chost, sizeof(chost));
 	if (sc_failure(status)) {

@@ -130,6 +130,7 @@ int sip_read_invite(struct sip_read_invite *r, const sip_t *sip, const struct so
 	inv->refuses_sdp = sip->sip_accept && !accepts_sdp(sip->sip_accept);
 	inv->requires_100rel = sip_has_feature(sip->sip_require, "100rel");
 	inv->supports_100rel = sip_has_feature(sip->sip_supported, "100rel");
+	inv->allows_update = sip_read_allows_update(sip);
 	inv->from_tag = sip->sip_from ? sip->sip_from->a_tag : NULL;
 	inv->via_host = sip->sip_via ? sip->sip_via->v_host : NULL;
 	inv->contact_host = sip->sip_contact ? sip->sip_contact->m_url->url_host : NULL;
@@ -173,6 +174,11 @@ static const char *dial_string(const char *user, char *buf, size_t cap)
 		return NULL;
 	memcpy(buf, user, n + 1);
 	return buf;
+}
+
+int sip_read_allows_update(const sip_t *sip)
+{
+	return sip && sip->sip_allow && sip_is_allowed(sip->sip_allow, sip_method_update, "UPDATE");
 }
 
 void sip_read_contact(const sip_t *sip, struct leg_response *r, char *user, size_t ucap, char *host,

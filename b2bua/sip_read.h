@@ -54,6 +54,8 @@ void sip_read_reason(const sip_t *sip, struct leg_reason *out, char *buf, size_t
  * the REFER gets 400); out->replaces when its headers carry Replaces
  * (RFC 3891: attended transfer). */
 void sip_read_refer(const sip_t *sip, struct leg_refer *out, char *buf, size_t cap);
+/* 1 when the message's Allow lists UPDATE (RFC 3311 5.1), else 0. */
+int sip_read_allows_update(const sip_t *sip);
 /* A 3xx's first Contact (RFC 3261 21.3), when it is a sip: or sips: URI
  * with a host of host-name or address characters (brackets of an IPv6
  * address dropped) and a port 1-65535 or none (0): r->contact_host and

@@ -55,6 +55,7 @@ struct policy_trunk {
 	enum policy_rel100 rel100;
 	enum policy_redirect redirect;
 	enum policy_avpf avpf;
+	int trust_reason;       /* its Reason headers pass to the other leg (default: trusted) */
 	int session_expires;    /* RFC 4028 interval on its legs; -1 = [call]'s, 0 = none */
 };
 

@@ -26,6 +26,11 @@
 --   loses its a=rtcp-fb lines; an answer to its own offer keeps what
 --   it offered.
 --   'keep': a feedback profile offered by the other side reaches it.
+-- trunks.trust_reason: whether the Reason header (RFC 3326) of this
+-- trunk's BYE and CANCEL is passed to the other leg: 1 yes, 0 no, NULL
+-- (default) as trunks.trusted says. Its Q.850 cause is recorded either
+-- way.
+ALTER TABLE trunks ADD COLUMN trust_reason INTEGER;
 ALTER TABLE trunks ADD COLUMN avpf TEXT NOT NULL DEFAULT 'off';
 ALTER TABLE trunks ADD COLUMN redirect TEXT NOT NULL DEFAULT 'next';
 ALTER TABLE trunks ADD COLUMN rel100 TEXT NOT NULL DEFAULT 'supported';

@@ -572,6 +572,7 @@ static const struct cdr_seen *cdr_of(uint64_t serial)
 static const char *inv_display, *inv_pai, *inv_privacy, *inv_to;
 static int inv_body_not_sdp, inv_refuses_sdp, inv_rel100;
 static int inv_sup100;   /* Supported: 100rel (inv_rel100: Require: 100rel) */
+static int inv_update;   /* Allow: UPDATE */
 static const char *inv_from_tag, *inv_via_host;
 
 static char db_path[64];
@@ -594,6 +595,7 @@ static const char *fixture_sql =
 	" VALUES (6, 'out', 'display', '^(.+)$', '$1', 1);"
 	"UPDATE trunks SET media_latch = 'sdp' WHERE id = 2;"
 	"UPDATE trunks SET avpf = 'keep' WHERE id IN (4, 6);"
+	"UPDATE trunks SET trust_reason = 0 WHERE id = 6;"
 	"UPDATE trunks SET trusted = 1 WHERE id = 3;"
 	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
 	" VALUES (3, 'out', 'display', '^(.+)$', '$1', 1);"
@@ -700,7 +702,7 @@ static void setup(void)
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
 	inv_display = inv_pai = inv_privacy = inv_to = NULL;
-	inv_body_not_sdp = inv_refuses_sdp = inv_rel100 = inv_sup100 = 0;
+	inv_body_not_sdp = inv_refuses_sdp = inv_rel100 = inv_sup100 = inv_update = 0;
 	last_invite_rel100 = conf_rel100 = -1;
 	last_invite_se = conf_se = -99;
 	conf_calls = 0;
@@ -781,6 +783,7 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	inv.refuses_sdp = inv_refuses_sdp;
 	inv.requires_100rel = inv_rel100;
 	inv.supports_100rel = inv_sup100;
+	inv.allows_update = inv_update;
 	inv.from_tag = inv_from_tag;
 	inv.via_host = inv_via_host;
 	c = call_on_invite(core, a, &inv);
@@ -2079,6 +2082,58 @@ static void test_answer_waits_for_callers_prack(void)
 }
 
 /* Two reliable 18x: the 2xx waits for both PRACKs. */
+/* RFC 3311 5.1: an UPDATE with SDP before the answer goes to the other
+ * side when that side's early offer/answer is done (a reliable 18x with
+ * SDP, PRACKed) and its Allow lists UPDATE; otherwise 491, as before. */
+static void test_early_update_relayed_when_both_ready(void)
+{
+	static const struct {
+		const char *name, *from;
+		int a_req, a_upd, prack, b_rel, b_upd;
+		const char *line, *line2;
+	} cases[] = {
+		{"trunk's UPDATE, caller ready", "B1", 1, 1, 1, 1, 0, "relay offer from B", "A REQ 2 body=SDP-NEW"},
+		{"trunk's UPDATE, caller takes no UPDATE", "B1", 1, 0, 1, 1, 0, "B1 491 to 2", NULL},
+		{"trunk's UPDATE, caller's 183 not PRACKed", "B1", 1, 1, 0, 1, 0, "B1 491 to 2", NULL},
+		{"trunk's UPDATE, caller's 183 unreliable", "B1", 0, 1, 0, 1, 0, "B1 491 to 2", NULL},
+		{"trunk's UPDATE, its own 183 unreliable", "B1", 1, 1, 1, 0, 0, "B1 491 to 2", NULL},
+		{"caller's UPDATE, trunk ready", "A", 1, 1, 1, 1, 1, "relay offer from A", "B1 REQ 2 body=SDP-NEW"},
+		{"caller's UPDATE, trunk takes no UPDATE", "A", 1, 1, 1, 1, 0, "A 491 to 2", NULL},
+		{"caller's UPDATE, trunk's 183 unreliable", "A", 1, 1, 1, 0, 1, "A 491 to 2", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		struct leg_response r183 = {.method = METHOD_INVITE, .code = 183, .reason = "Session Progress",
+					    .body = b_sdp, .sdp = b_sdp, .ctype = "application/sdp", .realm = "",
+					    .reliable = cases[i].b_rel, .allows_update = cases[i].b_upd};
+		struct call *c;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		inv_rel100 = cases[i].a_req;
+		inv_update = cases[i].a_upd;
+		c = ringing_call();
+		call_on_response(c, leg_named("B1"), &r183);
+		relay_reply("answer", 1, "SDP-TO-A", 0);
+		CHECK_ROW(row, expect("A 183 Session Progress"));
+		if (cases[i].prack) {   /* ringing_call's 180, then the 183 */
+			call_on_prack(c, leg_named("A"));
+			call_on_prack(c, leg_named("A"));
+		}
+		call_on_request(c, leg_named(cases[i].from), METHOD_UPDATE, "application/sdp", b_sdp);
+		CHECK_ROW(row, expect(cases[i].line));
+		if (cases[i].line2) {
+			relay_reply("offer", 1, "SDP-NEW", 0);
+			CHECK_ROW(row, expect(cases[i].line2));
+		}
+		call_core_hangup_all(core);
+		relay_drain();
+	}
+}
+
 static void test_answer_waits_for_every_prack(void)
 {
 	struct call *c;
@@ -2739,6 +2794,23 @@ static void test_reason_of_trusted_trunk_passes(void)
 }
 
 /* carrier1 and the pbx are not: the cause is kept, the header stays. */
+/* trust_reason overrides trusted: the trusted 'open' trunk's Reason is
+ * not passed (0), its Q.850 cause still recorded. */
+static void test_reason_not_passed_when_trust_reason_off(void)
+{
+	struct call *c = invite_from("127.0.0.2", "7000", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "X", 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "Y", 0);
+	ack(c);
+	call_on_bye(c, leg_named("B1"), &normal_clearing);
+	CU_ASSERT(expect("A BYE$"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.q850_cause, 16);
+}
+
 static void test_reason_of_untrusted_trunk_kept_not_passed(void)
 {
 	static const struct leg_reason elsewhere = {0, "SIP;cause=200;text=\"Call completed elsewhere\""};
@@ -3170,8 +3242,8 @@ static void test_requests_while_transfer_runs(void)
 	CU_ASSERT(expect("B1 REQ 3 body=Signal=5"));
 	resp_m(c, "B1", METHOD_INFO, 200, "OK", NULL, NULL);
 	CU_ASSERT(expect("A 200 to 3"));
-	refer(t, "B2", "2000", 0);
-	CU_ASSERT(expect("B2 491 to 4"));
+	refer(t, "B2", "2000", 0);   /* carrier2's policy (reject) answers first */
+	CU_ASSERT(expect("B2 403 to 4"));
 	CU_ASSERT_EQUAL(count("B2 INVITE"), 1);
 	CU_ASSERT_EQUAL(count("B1 NOTIFY 100"), 1);
 	CU_ASSERT_EQUAL(count("relay offer"), 1);   /* the new leg's */
@@ -3960,6 +4032,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_late_offer_reinvite_from_trunk),
 	UNIT_TEST(test_late_offer_reinvite_answered_without_sdp),
 	UNIT_TEST(test_answer_waits_for_callers_prack),
+	UNIT_TEST(test_early_update_relayed_when_both_ready),
 	UNIT_TEST(test_answer_waits_for_every_prack),
 	UNIT_TEST(test_no_prack_fails_call_and_byes_trunk),
 	UNIT_TEST(test_no_100rel_nothing_waits),
@@ -3979,6 +4052,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_redirect_follow_trunk_over_limits_skipped),
 	UNIT_TEST(test_reason_of_trusted_trunk_passes),
 	UNIT_TEST(test_reason_of_untrusted_trunk_kept_not_passed),
+	UNIT_TEST(test_reason_not_passed_when_trust_reason_off),
 	UNIT_TEST(test_reason_naming_other_side_not_passed),
 	UNIT_TEST(test_q850_of_failure_response_in_cdr),
 	UNIT_TEST(test_transfer_hands_remaining_party_over),

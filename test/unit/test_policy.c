@@ -27,7 +27,8 @@ static const char *fixture_sql =
 	" (6, 'carrier3', 'sip.example.com', 0, 'tls', 0, 0, 0, NULL, 'off', 0, 1);"
 	"UPDATE trunks SET refer = 'LOCAL', rel100 = 'required', session_expires = 120 WHERE id = 3;"
 	"UPDATE trunks SET rel100 = 'off', session_expires = 0 WHERE id = 4;"
-	"UPDATE trunks SET redirect = 'Follow', avpf = 'keep' WHERE id = 2;"
+	"UPDATE trunks SET redirect = 'Follow', avpf = 'keep', trusted = 1, trust_reason = 0 WHERE id = 2;"
+	"UPDATE trunks SET trust_reason = 1 WHERE id = 1;"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (1, '::1'),"
 	" (2, '127.0.0.3/32'), (3, '127.0.0.4'), (4, '127.0.0.5/32'),"
 	" (2, '10.0.0.0/8'), (3, '10.1.0.0/16'), (6, '2001:db8::/32');"
@@ -152,6 +153,9 @@ static void test_trunks_loaded_with_every_column(void)
 	CU_ASSERT_EQUAL(t->redirect, POLICY_REDIRECT_FOLLOW);
 	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 1)->avpf, POLICY_AVPF_OFF);
 	CU_ASSERT_EQUAL(t->avpf, POLICY_AVPF_KEEP);
+	CU_ASSERT_EQUAL(t->trust_reason, 0);   /* trusted, but not its Reason */
+	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 1)->trust_reason, 1);   /* untrusted, its Reason is */
+	CU_ASSERT_EQUAL(policy_trunk_by_id(p, 3)->trust_reason, 0);   /* NULL: as trusted (0) */
 	CU_ASSERT_EQUAL(t->rel100, POLICY_REL100_SUPPORTED);
 	CU_ASSERT_EQUAL(t->session_expires, -1);
 	t = policy_trunk_by_id(p, 3);
