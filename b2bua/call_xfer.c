@@ -112,9 +112,10 @@ void call_xfer_unlink(struct call *c)
 		unlink_pair(c->parent, c);
 }
 
-/* The new call for a transfer of c by side x to the number `user`, its
+/* The new call for a transfer of c by side x to the number `user` (as
+ * the REFER gave it; number, after the transferor's "in" rules), its
  * routes found; NULL without memory. */
-static struct call *new_transfer(struct call *c, enum call_side x, const char *user)
+static struct call *new_transfer(struct call *c, enum call_side x, const char *user, const char *number)
 {
 	const struct call_env *e = &c->core->env;
 	enum call_side y = other(x);
@@ -129,6 +130,9 @@ static struct call *new_transfer(struct call *c, enum call_side x, const char *u
 		free(sendrecv);
 		return NULL;
 	}
+	/* The snapshot c started with: the trunks named below are its. */
+	policy_unref(t->policy);
+	t->policy = policy_ref(c->policy);
 	/* Side A of the new call is the remaining party, on its own trunk;
 	 * nothing answers it (its INVITE was answered long ago). */
 	t->from = trunk_of(c, y);
@@ -140,8 +144,7 @@ static struct call *new_transfer(struct call *c, enum call_side x, const char *u
 	t->max_forwards = 70;
 	/* Routed as a call from the transferor's trunk (RFC 5589: the
 	 * transferor asked for it): its "in" number rules and routes. */
-	policy_number_rewrite(t->policy, tx->id, POLICY_IN, POLICY_RURI, user, t->ruri_user,
-			      sizeof(t->ruri_user));
+	call_copy(t->ruri_user, sizeof(t->ruri_user), number);
 	call_copy(t->from_user, sizeof(t->from_user), y == SIDE_A ? c->from_user : c->ruri_user);
 	call_copy(t->to_user, sizeof(t->to_user), t->ruri_user);
 	t->ncand = policy_route(t->policy, tx->id, t->ruri_user, t->cand, CALL_MAX_CANDIDATES, e->rnd,
@@ -169,12 +172,16 @@ void call_xfer_refer(struct call *c, const struct ev *ev)
 	const struct policy_trunk *tx = trunk_of(c, x);
 	struct call *t;
 	enum reply_id no = refer_check(c, x, r);
+	char number[CALL_MAX_USER];
 
+	if (no == RP__N && policy_number_rewrite(c->policy, tx->id, POLICY_IN, POLICY_RURI, r->user, number,
+						 sizeof(number)) < 0)
+		no = RP_BAD_REFER_TO;   /* longer than a number may be, once rewritten */
 	if (no != RP__N) {
 		refuse(c, ev->leg, no);
 		return;
 	}
-	t = new_transfer(c, x, r->user);
+	t = new_transfer(c, x, r->user, number);
 	if (!t) {
 		refer_reply(c, ev->leg, RP_INTERNAL);
 		return;

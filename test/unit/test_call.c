@@ -596,6 +596,8 @@ static const char *fixture_sql =
 	"UPDATE trunks SET media_latch = 'sdp' WHERE id = 2;"
 	"UPDATE trunks SET avpf = 'keep' WHERE id IN (4, 6);"
 	"UPDATE trunks SET trust_reason = 0 WHERE id = 6;"
+	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
+	" VALUES (2, 'in', 'ruri', '^778(.*)$', '0123456789012345678901234567890123456789012345678901234567$1', 1);"
 	"UPDATE trunks SET trusted = 1 WHERE id = 3;"
 	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
 	" VALUES (3, 'out', 'display', '^(.+)$', '$1', 1);"
@@ -2909,6 +2911,22 @@ static unsigned long long o_id(const char *sdp)
 }
 
 /* An answered call from the pbx to user (carrier1: 1..., carrier2: 2...). */
+static struct call *connected_call(const char *user);
+
+/* A Refer-To number that carrier1's "in" rules make longer than a number
+ * may be: 400, no new call (it was routed as "" before). */
+static void test_refer_number_too_long_after_rules(void)
+{
+	struct call *c = connected_call("15551234");
+
+	refer(c, "B1", "7781234567", 0);
+	CU_ASSERT(expect("B1 400 to 4"));
+	CU_ASSERT(never("B1 202"));
+	CU_ASSERT_EQUAL(call_core_count(core), 1);
+	call_core_hangup_all(core);
+	relay_drain();
+}
+
 static struct call *connected_call(const char *user)
 {
 	struct call *c = invite_from("127.0.0.2", user, 70, offer_sdp);
@@ -4058,6 +4076,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_transfer_hands_remaining_party_over),
 	UNIT_TEST(test_transfer_offers_sdp_the_relay_took),
 	UNIT_TEST(test_refer_refused),
+	UNIT_TEST(test_refer_number_too_long_after_rules),
 	UNIT_TEST(test_requests_while_transfer_runs),
 	UNIT_TEST(test_transfer_target_fails_call_goes_on),
 	UNIT_TEST(test_blind_transferor_leaves),
