@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <CUnit/TestRun.h>
 #include "unit.h"
@@ -3738,49 +3737,10 @@ static void test_transfer_reinvite_glare_gives_up(void)
 	CU_ASSERT_EQUAL(call_core_count(core), 0);
 }
 
-/* ---- a test whose core may corrupt memory runs in a child ---- */
-
-static unsigned child_failures;
-
-/* CUnit calls this once the child's test and teardown are done (or a
- * FATAL assertion cut it short): the child is over, and says how it went. */
-static void child_done(const CU_pTest test, const CU_pSuite suite, const CU_pFailureRecord failures)
-{
-	(void)test;
-	(void)suite;
-	(void)failures;
-	fflush(NULL);
-	_exit(CU_get_number_of_failures() != child_failures);
-}
-
-/* Runs body (with the test's teardown) in a child process, so a core
- * that frees what it still uses fails this test (the child dies of it)
- * instead of aborting the whole run; the child's failed assertions fail
- * it too (their lines are on stderr). */
-static void in_child(void (*body)(void))
-{
-	int status = 0;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	CU_ASSERT_FATAL(pid >= 0);
-	if (pid == 0) {
-		child_failures = CU_get_number_of_failures();
-		CU_set_test_complete_handler(child_done);
-		body();
-		return;   /* CUnit's teardown, then child_done() */
-	}
-	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fprintf(stderr, "\n[in_child] the test's child died of signal %d\n", WTERMSIG(status));
-	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
 /* The remaining party's own re-INVITE went first after the glare and is
  * still in flight when TIMER_RETRY fires: our retry waits (the timer
  * again) and goes, the same offer, once that transaction is over. */
-static void retry_waits_for_other_offer(void)
+static void test_transfer_reinvite_retry_waits_for_other_offer(void)
 {
 	static const char a_moved[] =
 		"v=0\r\no=pbx 1 3 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
@@ -3820,11 +3780,6 @@ static void retry_waits_for_other_offer(void)
 	relay_reply("delete", 1, NULL, 0);
 	CU_ASSERT_TRUE(cdr_of(s2)->final);
 	CU_ASSERT_STRING_EQUAL(cdr_of(s2)->row.reason, "Callee hung up");
-}
-
-static void test_transfer_reinvite_retry_waits_for_other_offer(void)
-{
-	in_child(retry_waits_for_other_offer);
 }
 
 /* b2bua-ctl hangup by Call-ID while a transfer runs: the transfer's call
