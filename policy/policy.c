@@ -244,6 +244,26 @@ static int trunk_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* A text column that must be one of names (any case; "" or NULL means
+ * the first): its index in *out; -1 with the error set otherwise. */
+static int enum_col(struct loader *l, sqlite3_stmt *st, int col, long long id, const char *what,
+		    const char *const *names, int n, int *out)
+{
+	const char *v = text(st, col);
+	size_t len;
+
+	for (int i = 0; i < n; i++)
+		if ((!*v && i == 0) || strcasecmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	len = (size_t)snprintf(l->err, l->errlen, "trunks id %lld: %s '%s' is not ", id, what, v);
+	for (int i = 0; i < n && len < l->errlen; i++)
+		len += (size_t)snprintf(l->err + len, l->errlen - len, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+					names[i]);
+	return -1;
+}
+
 static int load_trunks(struct loader *l)
 {
 	static const char *const T = "trunks";
@@ -339,44 +359,23 @@ static int load_trunks(struct loader *l)
 		t->trusted = sqlite3_column_int(st, 16) != 0;
 		if (copy_col(l, st, 17, t->sdp_keep, sizeof(t->sdp_keep), T, "sdp_keep", id))
 			goto out;
-		v = text(st, 18);
-		if (!*v || strcasecmp(v, "reject") == 0)
-			t->refer = POLICY_REFER_REJECT;
-		else if (strcasecmp(v, "local") == 0)
-			t->refer = POLICY_REFER_LOCAL;
-		else {
-			snprintf(l->err, l->errlen, "trunks id %lld: refer '%s' is not reject or local", id, v);
-			goto out;
-		}
-		v = text(st, 19);
-		if (!*v || strcasecmp(v, "supported") == 0)
-			t->rel100 = POLICY_REL100_SUPPORTED;
-		else if (strcasecmp(v, "required") == 0)
-			t->rel100 = POLICY_REL100_REQUIRED;
-		else if (strcasecmp(v, "off") == 0)
-			t->rel100 = POLICY_REL100_OFF;
-		else {
-			snprintf(l->err, l->errlen, "trunks id %lld: rel100 '%s' is not supported, required or off", id,
-				 v);
-			goto out;
-		}
-		v = text(st, 21);
-		if (!*v || strcasecmp(v, "next") == 0)
-			t->redirect = POLICY_REDIRECT_NEXT;
-		else if (strcasecmp(v, "follow") == 0)
-			t->redirect = POLICY_REDIRECT_FOLLOW;
-		else {
-			snprintf(l->err, l->errlen, "trunks id %lld: redirect '%s' is not next or follow", id, v);
-			goto out;
-		}
-		v = text(st, 22);
-		if (!*v || strcasecmp(v, "off") == 0)
-			t->avpf = POLICY_AVPF_OFF;
-		else if (strcasecmp(v, "keep") == 0)
-			t->avpf = POLICY_AVPF_KEEP;
-		else {
-			snprintf(l->err, l->errlen, "trunks id %lld: avpf '%s' is not off or keep", id, v);
-			goto out;
+		{
+			/* in the order of their enums (policy.h) */
+			static const char *const refer[] = {"reject", "local"};
+			static const char *const rel100[] = {"supported", "required", "off"};
+			static const char *const redirect[] = {"next", "follow"};
+			static const char *const avpf[] = {"off", "keep"};
+			int e1, e2, e3, e4;
+
+			if (enum_col(l, st, 18, id, "refer", refer, 2, &e1) ||
+			    enum_col(l, st, 19, id, "rel100", rel100, 3, &e2) ||
+			    enum_col(l, st, 21, id, "redirect", redirect, 2, &e3) ||
+			    enum_col(l, st, 22, id, "avpf", avpf, 2, &e4))
+				goto out;
+			t->refer = (enum policy_refer)e1;
+			t->rel100 = (enum policy_rel100)e2;
+			t->redirect = (enum policy_redirect)e3;
+			t->avpf = (enum policy_avpf)e4;
 		}
 		t->session_expires = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 20);
 		t->trust_reason = sqlite3_column_type(st, 23) == SQLITE_NULL ? t->trusted
