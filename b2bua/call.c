@@ -779,11 +779,14 @@ void call_core_drain(struct call_core *core)
 	core->draining = 1;
 }
 
-/* Visits every call with ev_id; a call may end (and unlink) meanwhile. */
-static void each_call(struct call_core *core, enum cevent ev_id)
+/* Visits every call with ev_id, or only those with Call-ID cid (A or B
+ * leg) when it is not NULL; a call may end (and unlink) meanwhile. How
+ * many were visited. */
+static int each_call(struct call_core *core, enum cevent ev_id, const char *cid)
 {
 	struct ev ev = {0};
 	struct call *c = core->head;
+	int n = 0;
 
 	if (c)
 		call_ref(c);
@@ -792,21 +795,25 @@ static void each_call(struct call_core *core, enum cevent ev_id)
 
 		if (next)
 			call_ref(next);
-		call_dispatch(c, ev_id, &ev);
+		if (!cid || strcmp(c->cdr.call_id, cid) == 0 || strcmp(c->cdr.b_call_id, cid) == 0) {
+			call_dispatch(c, ev_id, &ev);
+			n++;
+		}
 		call_unref(c);
 		c = next;
 	}
+	return n;
 }
 
 void call_core_hangup_all(struct call_core *core)
 {
-	each_call(core, EV_ADMIN_HANGUP);
+	each_call(core, EV_ADMIN_HANGUP, NULL);
 }
 
 void call_core_check_media(struct call_core *core)
 {
 	if (core->env.relay)
-		each_call(core, EV_MEDIA_POLL);
+		each_call(core, EV_MEDIA_POLL, NULL);
 }
 
 size_t call_core_count(struct call_core *core)
@@ -823,25 +830,7 @@ void call_core_stats(struct call_core *core, struct call_stats *st)
  * Call-ID of the call it came from, and both go. */
 int call_core_hangup(struct call_core *core, const char *cid)
 {
-	struct ev ev = {0};
-	struct call *c = core->head;
-	int found = 0;
-
-	if (c)
-		call_ref(c);
-	while (c) {
-		struct call *next = c->next;
-
-		if (next)
-			call_ref(next);
-		if (strcmp(c->cdr.call_id, cid) == 0 || strcmp(c->cdr.b_call_id, cid) == 0) {
-			call_dispatch(c, EV_ADMIN_HANGUP, &ev);
-			found = 1;
-		}
-		call_unref(c);
-		c = next;
-	}
-	return found ? 0 : -1;
+	return each_call(core, EV_ADMIN_HANGUP, cid) ? 0 : -1;
 }
 
 size_t call_core_list(struct call_core *core, char *buf, size_t cap)

@@ -285,38 +285,40 @@ out:
 	return rc;
 }
 
-int media_policy_is_srtp(const char *sdp)
+/* What the m= lines in use speak: 1 in *srtp when one is RTP/SAVP(F),
+ * in *avpf when one is a feedback profile. -1 when unparsable. */
+static int profiles(const char *sdp, int *srtp, int *avpf)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sdp_parser_t *p;
 	char why[128];
 	sdp_session_t *s = parse(home, sdp, &p, why, sizeof(why));
-	int rc = s ? 0 : -1;
 
-	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next)
-		if (m->m_port && m->m_proto == sdp_proto_srtp)
-			rc = 1;
+	*srtp = *avpf = 0;
+	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next) {
+		if (!m->m_port)
+			continue;
+		*srtp |= m->m_proto == sdp_proto_srtp;
+		*avpf |= m->m_proto_name && feedback_profile(m->m_proto_name, strlen(m->m_proto_name));
+	}
 	if (p)
 		sdp_parser_free(p);
 	su_home_deinit(home);
-	return rc;
+	return s ? 0 : -1;
+}
+
+int media_policy_is_srtp(const char *sdp)
+{
+	int srtp, avpf;
+
+	return profiles(sdp, &srtp, &avpf) ? -1 : srtp;
 }
 
 int media_policy_is_avpf(const char *sdp)
 {
-	su_home_t home[1] = {SU_HOME_INIT(home)};
-	sdp_parser_t *p;
-	char why[128];
-	sdp_session_t *s = parse(home, sdp, &p, why, sizeof(why));
-	int rc = s ? 0 : -1;
+	int srtp, avpf;
 
-	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next)
-		if (m->m_port && m->m_proto_name && feedback_profile(m->m_proto_name, strlen(m->m_proto_name)))
-			rc = 1;
-	if (p)
-		sdp_parser_free(p);
-	su_home_deinit(home);
-	return rc;
+	return profiles(sdp, &srtp, &avpf) ? -1 : avpf;
 }
 
 int media_policy_sendrecv(const char *sdp, char **out)
