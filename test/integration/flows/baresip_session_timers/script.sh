@@ -164,39 +164,6 @@ for c in sorted(refresh, key=lambda c: int(c.split()[0])):
     print("refresh", c.split()[0], refresh[c], "2xx" if c in ok_rx else "no-2xx")
 PY
 
-# wav.py FILE HZ MIN_SECS: FILE (8 kHz 16-bit mono, the samples after
-# "data": the header's size is not trusted) holds >= MIN_SECS s, and each
-# whole 10 s window is loud (rms >= 1000) and the HZ tone (zero
-# crossings within 5 %).
-cat > "$W/wav.py" <<'PY'
-import array, sys
-name, hz, min_secs = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-raw = open(name, "rb").read()
-i = raw.find(b"data")
-if raw[:4] != b"RIFF" or i < 0:
-    sys.exit("%s: not a wav file" % name)
-a = array.array("h")
-a.frombytes(raw[i + 8:len(raw) - (len(raw) - i - 8) % 2])
-rate = 8000
-secs = len(a) / rate
-w = 10 * rate
-bad, stats = [], []
-for k in range(0, len(a) - w + 1, w):
-    x = a[k:k + w]
-    rms = (sum(v * v for v in x) / len(x)) ** 0.5
-    f = sum(1 for j in range(1, len(x)) if (x[j - 1] < 0) != (x[j] < 0)) / 2 / 10.0
-    stats.append((rms, f))
-    if rms < 1000 or abs(f - hz) > hz * 0.05:
-        bad.append("%d-%d s: rms %.0f, %.0f Hz" % (k // rate, (k + w) // rate, rms, f))
-if stats:
-    print("%.1f s, %d windows of 10 s: rms %.0f-%.0f, %.0f-%.0f Hz" % (secs, len(stats), min(r for r, _ in stats),
-          max(r for r, _ in stats), min(f for _, f in stats), max(f for _, f in stats)))
-if secs < min_secs:
-    sys.exit("%.1f s of audio, expected >= %.0f s" % (secs, min_secs))
-if bad:
-    sys.exit("%d windows are not the %.0f Hz tone: %s" % (len(bad), hz, "; ".join(bad[:5])))
-PY
-
 # ---- the parties
 start_relay || exit 1
 start_b2bua || exit 1
@@ -320,7 +287,7 @@ for side in caller:660 callee:440; do
 	s=${side%%:*} hz=${side#*:}
 	set -- "$W/bs_$s"/dump-*-dec.wav
 	[ $# = 1 ] && [ -f "$1" ] || { die "$s: expected one received-audio dump, found: $*"; continue; }
-	python3 "$W/wav.py" "$1" "$hz" "$MIN_SECS" > "$W/$s.wav.out" 2>&1
+	python3 "$ROOT/test/integration/scenarios/wav_tone.py" "$1" "$hz" "$MIN_SECS" --window 10 > "$W/$s.wav.out" 2>&1
 	rc=$?
 	echo "$s received ($(basename "$1")): $(head -1 "$W/$s.wav.out")"
 	[ "$rc" = 0 ] || die "$s's received audio: $(tail -1 "$W/$s.wav.out")"

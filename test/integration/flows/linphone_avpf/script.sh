@@ -118,40 +118,6 @@ print("responses", ",".join(codes) or "-")
 print("answer", answer or "- - -")
 PY
 
-# wav.py FILE HZ MIN_SECS: FILE (a 16-bit mono wav; the samples after
-# "data", the header's size is not trusted) holds >= MIN_SECS s, and each
-# whole second but the first is loud (rms >= 1000) and the HZ tone (zero
-# crossings within 5 %).
-cat > "$W/wav.py" <<'PY'
-import array, struct, sys
-name, hz, min_secs = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-raw = open(name, "rb").read()
-i, f = raw.find(b"data"), raw.find(b"fmt ")
-if raw[:4] != b"RIFF" or i < 0 or f < 0:
-    sys.exit("%s: not a wav file" % name)
-fmt, channels, rate, _, _, bits = struct.unpack("<HHIIHH", raw[f + 8:f + 24])
-if fmt != 1 or channels != 1 or bits != 16:
-    sys.exit("%s: format %d, %d channels, %d bits" % (name, fmt, channels, bits))
-a = array.array("h")
-a.frombytes(raw[i + 8:len(raw) - (len(raw) - i - 8) % 2])
-secs = len(a) / rate
-bad, stats = [], []
-for k in range(rate, len(a) - rate + 1, rate):
-    x = a[k:k + rate]
-    rms = (sum(v * v for v in x) / len(x)) ** 0.5
-    f = sum(1 for j in range(1, len(x)) if (x[j - 1] < 0) != (x[j] < 0)) / 2.0
-    stats.append((rms, f))
-    if rms < 1000 or abs(f - hz) > hz * 0.05:
-        bad.append("%d-%d s: rms %.0f, %.0f Hz" % (k // rate, k // rate + 1, rms, f))
-if stats:
-    print("%.1f s at %d Hz, %d windows of 1 s: rms %.0f-%.0f, %.0f-%.0f Hz" % (secs, rate, len(stats),
-          min(r for r, _ in stats), max(r for r, _ in stats), min(f for _, f in stats), max(f for _, f in stats)))
-if secs < min_secs:
-    sys.exit("%.1f s of audio, expected >= %.0f s" % (secs, min_secs))
-if bad:
-    sys.exit("%d windows are not the %.0f Hz tone: %s" % (len(bad), hz, "; ".join(bad[:5])))
-PY
-
 # ---- the parties
 start_relay || exit 1
 start_b2bua || exit 1
@@ -320,7 +286,7 @@ for side in "linphone:660:$W/lp/received.wav" "callee:440:$1"; do
 	s=${side%%:*} rest=${side#*:}
 	hz=${rest%%:*} f=${rest#*:}
 	[ -f "$f" ] || { die "$s recorded nothing ($f)"; continue; }
-	python3 "$W/wav.py" "$f" "$hz" $((CALL_SECS * 6 / 10)) > "$W/$s.wav.out" 2>&1
+	python3 "$ROOT/test/integration/scenarios/wav_tone.py" "$f" "$hz" $((CALL_SECS * 6 / 10)) --window 1 --skip 1 > "$W/$s.wav.out" 2>&1
 	rc=$?
 	echo "$s received ($(basename "$f")): $(head -1 "$W/$s.wav.out")"
 	[ "$rc" = 0 ] || die "$s's received audio: $(tail -1 "$W/$s.wav.out")"
