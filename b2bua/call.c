@@ -256,14 +256,17 @@ static const char *const latch_names[] = {
  * to_srtp alone would not say it: a feedback profile (RFC 4585) is kept
  * toward a trunk whose avpf is keep, and becomes its base profile toward
  * one whose avpf is off. NULL: as to_srtp says (no feedback offered). */
-static const char *offer_profile(const struct call *c, enum call_side side, const char *sdp, int to_srtp)
+static const char *offer_profile(struct call *c, enum call_side side, const char *sdp, int to_srtp)
 {
 	const struct policy_trunk *t = side == SIDE_A ? c->to : c->from;
-	int keep = t && t->avpf == POLICY_AVPF_KEEP, srtp;
+	int keep = t && t->avpf == POLICY_AVPF_KEEP, srtp, fb;
 
-	if (media_policy_is_avpf(sdp) != 1 || (keep && to_srtp < 0))
+	media_policy_profiles(sdp, &srtp, &fb);   /* both 0 when unparsable */
+	c->offer_fb[side] = fb != 0;   /* the answer to it goes back with it */
+	if (!fb || (keep && to_srtp < 0))
 		return NULL;
-	srtp = to_srtp >= 0 ? to_srtp : media_policy_is_srtp(sdp) == 1;
+	if (to_srtp >= 0)
+		srtp = to_srtp;
 	if (keep)
 		return srtp ? "RTP/SAVPF" : "RTP/AVPF";
 	return srtp ? "RTP/SAVP" : "RTP/AVP";
@@ -274,9 +277,7 @@ static const char *offer_profile(const struct call *c, enum call_side side, cons
  * would turn the offerer's RTP/AVPF into RTP/AVP. NULL: as to_srtp says. */
 static const char *answer_profile(const struct call *c, enum call_side side, int to_srtp)
 {
-	const char *offer = c->last_sdp[side == SIDE_A ? SIDE_B : SIDE_A];
-
-	if (to_srtp < 0 || !offer || media_policy_is_avpf(offer) != 1)
+	if (to_srtp < 0 || !c->offer_fb[side == SIDE_A ? SIDE_B : SIDE_A])
 		return NULL;
 	return to_srtp ? "RTP/SAVPF" : "RTP/AVPF";
 }

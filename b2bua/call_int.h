@@ -189,6 +189,7 @@ struct call {
 	 * flight to the relay. */
 	char *last_sdp[2];
 	char *own_sdp;           /* our own re-INVITE's offer (relay's), kept for a retry */
+	unsigned offer_fb[2];    /* the last offer from side A / B had a feedback profile */
 	int own_tries;
 	char *sdp_sent;
 	enum call_side sdp_sent_side;

@@ -285,9 +285,7 @@ out:
 	return rc;
 }
 
-/* What the m= lines in use speak: 1 in *srtp when one is RTP/SAVP(F),
- * in *avpf when one is a feedback profile. -1 when unparsable. */
-static int profiles(const char *sdp, int *srtp, int *avpf)
+int media_policy_profiles(const char *sdp, int *srtp, int *avpf)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
 	sdp_parser_t *p;
@@ -311,14 +309,14 @@ int media_policy_is_srtp(const char *sdp)
 {
 	int srtp, avpf;
 
-	return profiles(sdp, &srtp, &avpf) ? -1 : srtp;
+	return media_policy_profiles(sdp, &srtp, &avpf) ? -1 : srtp;
 }
 
 int media_policy_is_avpf(const char *sdp)
 {
 	int srtp, avpf;
 
-	return profiles(sdp, &srtp, &avpf) ? -1 : avpf;
+	return media_policy_profiles(sdp, &srtp, &avpf) ? -1 : avpf;
 }
 
 int media_policy_sendrecv(const char *sdp, char **out)

@@ -24,6 +24,10 @@ int media_policy_is_srtp(const char *sdp);
  * (RFC 3264 6.1: sendrecv, the default): a held party's media offered to
  * a new peer. 0 with *out (malloc'd), or -1 (not SDP, no memory). */
 int media_policy_sendrecv(const char *sdp, char **out);
+/* Both in one parse: *srtp 1 when an m= line in use is RTP/SAVP(F), *avpf
+ * 1 when one is a feedback profile; 0 each otherwise. 0, or -1 (both 0)
+ * when unparsable. */
+int media_policy_profiles(const char *sdp, int *srtp, int *avpf);
 /* 1 when some m= line in use is a feedback profile (RTP/AVPF, RTP/SAVPF:
  * RFC 4585, 5124), 0 when none, -1 when unparsable. */
 int media_policy_is_avpf(const char *sdp);
