@@ -158,14 +158,22 @@ const char *call_sdp_to(struct call *c, enum call_side to, const char *sdp)
 
 /* RFC 3262 3 by the calling trunk's rel100: reliable when the caller
  * requires it; when it only supports it, a 183 (early media must not be
- * lost), or every 18x where the trunk's policy requires it. */
-static int reliable_to_a(const struct call *c, int code)
+ * lost), an 18x that offers (RFC 3262 5: its answer comes in the PRACK),
+ * or every 18x where the trunk's policy requires it. */
+static int reliable_to_a(const struct call *c, int code, const char *sdp)
 {
 	enum policy_rel100 p = c->from ? c->from->rel100 : POLICY_REL100_SUPPORTED;
 
 	if (!sc_provisional(code) || code == SC_TRYING || p == POLICY_REL100_OFF)
 		return 0;
+	if (sdp && c->early_oa == EOA_OFFERED)
+		return c->a_rel_req || c->a_rel_sup;
 	return c->a_rel_req || (c->a_rel_sup && (code == SC_PROGRESS || p == POLICY_REL100_REQUIRED));
+}
+
+int call_a_takes_early_offer(const struct call *c)
+{
+	return (c->a_rel_req || c->a_rel_sup) && (!c->from || c->from->rel100 != POLICY_REL100_OFF);
 }
 
 int call_respond_a(struct call *c, int code, const char *reason, const char *sdp, int retry_after)
@@ -181,7 +189,7 @@ int call_respond_a(struct call *c, int code, const char *reason, const char *sdp
 	if (sc_final(code)) {
 		c->a_final = 1;
 		c->a_answered = sc_success(code);
-	} else if ((reliable = reliable_to_a(c, code))) {
+	} else if ((reliable = reliable_to_a(c, code, sdp))) {
 		c->a_unpracked++;   /* nua sends it reliably (RFC 3262) */
 		c->a_rel_sdp |= sdp != NULL;
 	}
@@ -671,9 +679,9 @@ void call_on_ack(struct call *c, struct leg *l, const char *sdp)
 	call_dispatch(c, EV_ACK, &ev);
 }
 
-void call_on_prack(struct call *c, struct leg *l)
+void call_on_prack(struct call *c, struct leg *l, const char *sdp)
 {
-	struct ev ev = {.leg = l};
+	struct ev ev = {.leg = l, .body = sdp};
 
 	call_dispatch(c, EV_PRACK, &ev);
 }

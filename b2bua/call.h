@@ -110,6 +110,8 @@ struct leg_response {
 	const char *realm;        /* 401/407: the Digest challenge's realm ("" none) */
 	int q850;                 /* Reason: Q.850;cause= of the response (RFC 6432), or 0 */
 	int reliable;             /* a reliable provisional response (RSeq, RFC 3262) */
+	int offers_early;         /* a reliable 18x whose SDP is the offer (our INVITE had
+				   * none): its PRACK waits for leg_ops.prack's answer */
 	int allows_update;        /* its Allow lists UPDATE (RFC 3311) */
 	/* 3xx: its first Contact's number, host and port (0: none), or NULL */
 	const char *contact_user, *contact_host;
@@ -140,6 +142,10 @@ struct leg_ops {
 	 * had none): sdp is the answer, or NULL. The adapter ACKs every
 	 * other 2xx itself; a BYE on l sends an owed ACK first. */
 	void (*ack)(struct leg *l, const char *sdp);
+	/* Sends the PRACK of the reliable 18x on l that offered
+	 * (offers_early): sdp is the answer (RFC 3262 5). The adapter PRACKs
+	 * every other reliable 18x itself. */
+	void (*prack)(struct leg *l, const char *sdp);
 	void (*bye)(struct leg *l, const char *reason);
 	/* Sends a re-INVITE / UPDATE / INFO within the dialog of l. */
 	void (*request)(struct leg *l, int method, const char *ctype, const char *body);
@@ -272,8 +278,9 @@ void call_on_ack(struct call *c, struct leg *l, const char *sdp);
 /* why: the request's Reason header, or NULL. */
 void call_on_cancel(struct call *c, struct leg *l, const struct leg_reason *why);
 /* A PRACK on l acknowledged one of our reliable provisional responses
- * (the adapter answered it). */
-void call_on_prack(struct call *c, struct leg *l);
+ * (the adapter answered it); sdp: its body when that is SDP (the answer
+ * to an offer our reliable 18x carried), else NULL. */
+void call_on_prack(struct call *c, struct leg *l, const char *sdp);
 void call_on_bye(struct call *c, struct leg *l, const struct leg_reason *why);
 /* A REFER on l: the core answers it (leg_ops.respond_req, METHOD_REFER). */
 void call_on_refer(struct call *c, struct leg *l, const struct leg_refer *r);

@@ -23,7 +23,8 @@ static const char *const state_names[CS__N] = {"routing", "calling", "early", "a
 					       "connected", "ending"};
 static const char *const event_names[EV__N] = {
 	"b-trying", "b-progress", "b-answer", "b-challenge", "b-failure", "ack", "prack", "cancel", "bye",
-	"request", "refer", "tx-response", "dead", "relay-route", "relay-early", "relay-answer",
+	"request", "refer", "tx-response", "dead", "relay-route", "relay-early", "relay-early-offer",
+	"relay-early-answer", "relay-answer",
 	"relay-tx-offer", "relay-tx-answer", "relay-query", "relay-delete", "trunk-timeout",
 	"no-answer", "max-duration", "retry", "admin-hangup", "media-poll", "xfer-abandon",
 };
@@ -53,13 +54,14 @@ static void end_reply(struct call *c, enum reply_id id, const char *disposition,
 	call_end(c, &o);
 }
 
-/* RFC 3264 6: an answer keeps the offer's transport; RTP/AVP back to our
- * RTP/SAVP offer (or the reverse) would leave media undecodable. */
-static int answer_fits(const struct call *c, const char *sdp)
+/* RFC 3264 6: an answer from `side` keeps the offer's transport; RTP/AVP
+ * back to our RTP/SAVP offer (or the reverse) would leave media
+ * undecodable. */
+static int answer_fits(const struct call *c, enum call_side side, const char *sdp)
 {
 	int srtp = media_policy_is_srtp(sdp);
 
-	return srtp < 0 || srtp == c->savp[SIDE_B];
+	return srtp < 0 || srtp == c->savp[side];
 }
 
 /* ---- leg B's INVITE ---- */
@@ -82,6 +84,163 @@ static int sdp_ok(const struct call *c, const char *sdp, const char *what)
 	return 0;
 }
 
+/* The trunk's offer met with both trunks' codec lists, and the SRTP
+ * each side speaks set: a copy to free, or NULL (logged) when it is not
+ * usable. */
+static char *trunk_offer(struct call *c, const char *sdp)
+{
+	char *to_b = NULL, *both = NULL, why[128] = "out of memory";
+	int srtp = media_policy_is_srtp(sdp), want = call_srtp_wanted(c->from);
+
+	if (srtp < 0 || media_policy_filter(sdp, c->to->codecs, &to_b, why, sizeof(why)) != 0 ||
+	    media_policy_filter(to_b ? to_b : sdp, c->from->codecs, &both, why, sizeof(why)) != 0 ||
+	    (!both && !to_b && !(to_b = strdup(sdp)))) {
+		log_warn("call %s: the offer of trunk %s is not usable: %s", c->cdr.call_id, c->to->name,
+			 srtp < 0 ? "unparsable" : why);
+		free(to_b);
+		return NULL;
+	}
+	c->savp[SIDE_B] = srtp;
+	c->savp[SIDE_A] = want >= 0 ? want : srtp;
+	if (!both)
+		return to_b;
+	free(to_b);
+	return both;
+}
+
+/* ---- late offer in the early dialog (RFC 3262 5) ---- */
+
+/* The early offer/answer cannot be completed: the caller has no final
+ * response yet, so it gets one (488), and the trunk its CANCEL (or BYE). */
+static void early_failed(struct call *c, const char *why)
+{
+	struct outcome o = call_outcome_reply(RP_MEDIA, "failed", BY_B2BUA);
+
+	log_warn("call %s: early offer/answer failed: %s", c->cdr.call_id, why);
+	o.reason = why;
+	call_end(c, &o);
+}
+
+/* The trunk's offer (relayed) goes to the caller in a reliable 18x. */
+static void early_offer_to_a(struct call *c, const char *sdp)
+{
+	c->early_oa = EOA_OFFERED;
+	if (call_respond_a(c, c->early_code, c->early_reason, sdp, 0) != 0)
+		early_failed(c, c->leak_stopped ? "Topology leak stopped" : "Offer cannot be rebuilt");
+}
+
+/*
+ * The trunk's reliable 18x answers our INVITE without SDP with the offer
+ * (RFC 3262 5); its PRACK must carry the answer. The offer meets both
+ * trunks' codec lists and goes through the relay as the offer from side
+ * B; the caller gets it in a reliable 18x of ours and answers in its
+ * PRACK (act_prack), whose answer, relayed, goes in our PRACK to the
+ * trunk. A caller that does no 100rel cannot answer before the 2xx: the
+ * trunk (offered 100rel only because its policy requires it) is given up
+ * for the next route.
+ */
+static void b_offered_early(struct call *c, const struct leg_response *r)
+{
+	char *offer;
+	int rc;
+
+	c->early_code = r->code;
+	call_copy(c->early_reason, sizeof(c->early_reason), r->reason);
+	if (!call_a_takes_early_offer(c)) {
+		const struct reply *m = reply_get(RP_MEDIA);
+
+		log_info("call %s: trunk %s offers in a reliable %d; the caller cannot answer before the 2xx",
+			 c->cdr.call_id, c->to->name, r->code);
+		call_route_note_failure(c, m->code, "Early offer the caller cannot answer", BY_B2BUA);
+		c->core->env.leg->cancel(c->b, NULL);
+		call_release_leg(c, SIDE_B);
+		call_release_chan(c);
+		call_route_next(c);
+		return;
+	}
+	if (!(offer = trunk_offer(c, r->sdp))) {
+		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
+		return;
+	}
+	if (!c->core->env.relay) {
+		early_offer_to_a(c, offer);
+		free(offer);
+		return;
+	}
+	c->early_oa = EOA_OFFER_RELAY;
+	rc = call_relay_offer(c, SIDE_B, offer, call_srtp_wanted(c->from), EV_R_EARLY_OFFER);
+	free(offer);
+	if (rc != 0)
+		end_reply(c, RP_RELAY, "failed", BY_B2BUA);
+}
+
+static void act_r_early_offer(struct call *c, const struct ev *ev)
+{
+	const struct relay_result *r = ev->relay;
+
+	if (c->early_oa != EOA_OFFER_RELAY)
+		return;
+	if (r->err != RELAY_OK) {
+		log_warn("call %s: relay refused the trunk's early offer: %s", c->cdr.call_id,
+			 r->detail ? r->detail : "?");
+		end_reply(c, call_relay_reply(r->err), "failed", BY_B2BUA);
+		return;
+	}
+	early_offer_to_a(c, r->sdp);
+}
+
+/* The answer, relayed or as it came, goes in the trunk's PRACK. */
+static void early_answer_to_b(struct call *c, const char *answer)
+{
+	const char *sdp = call_sdp_to(c, SIDE_B, answer);
+
+	if (!sdp) {
+		early_failed(c, c->leak_stopped ? "Topology leak stopped" : "Answer cannot be rebuilt");
+		return;
+	}
+	c->early_oa = EOA_DONE;
+	c->core->env.leg->prack(c->b, sdp);
+}
+
+/* The caller's PRACK answered our reliable 18x's offer. */
+static void a_answered_early(struct call *c, const char *sdp)
+{
+	char why[128];
+
+	if (media_policy_check(sdp, why, sizeof(why)) != 0) {
+		log_warn("call %s: malformed SDP in a PRACK: %s", c->cdr.call_id, why);
+		early_failed(c, "Malformed answer in PRACK");
+		return;
+	}
+	if (c->relayed && !answer_fits(c, SIDE_A, sdp)) {
+		early_failed(c, "Answer changes the offered transport");
+		return;
+	}
+	media_policy_codec(sdp, c->cdr.codec, sizeof(c->cdr.codec));
+	if (!c->relayed) {
+		early_answer_to_b(c, sdp);
+		return;
+	}
+	c->early_oa = EOA_ANSWER_RELAY;
+	if (call_relay_answer(c, SIDE_A, sdp, c->savp[SIDE_B], EV_R_EARLY_ANSWER) != 0)
+		early_failed(c, "Media relay unavailable");
+}
+
+static void act_r_early_answer(struct call *c, const struct ev *ev)
+{
+	const struct relay_result *r = ev->relay;
+
+	if (c->early_oa != EOA_ANSWER_RELAY)
+		return;
+	if (r->err != RELAY_OK) {
+		log_warn("call %s: relay refused the answer in a PRACK: %s", c->cdr.call_id,
+			 r->detail ? r->detail : "?");
+		early_failed(c, "Media relay refused the answer in a PRACK");
+		return;
+	}
+	early_answer_to_b(c, r->sdp);
+}
+
 static void act_b_progress(struct call *c, const struct ev *ev)
 {
 	const struct leg_response *r = ev->resp;
@@ -91,7 +250,14 @@ static void act_b_progress(struct call *c, const struct ev *ev)
 	c->b_update = r->allows_update != 0;
 	c->b_rel_sdp |= r->reliable && r->sdp;
 	if (!sdp_ok(c, r->sdp, "the trunk's early answer")) {
-		call_respond_a(c, r->code, r->reason, NULL, 0);
+		if (r->offers_early)
+			end_reply(c, RP_MEDIA, "failed", BY_B2BUA);   /* its PRACK would have no answer */
+		else
+			call_respond_a(c, r->code, r->reason, NULL, 0);
+		return;
+	}
+	if (r->offers_early) {
+		b_offered_early(c, r);
 		return;
 	}
 	if (r->sdp && !c->sdp_a && c->core->env.relay) {
@@ -102,7 +268,7 @@ static void act_b_progress(struct call *c, const struct ev *ev)
 		return;
 	}
 	if (r->sdp && c->relayed) {
-		if (!answer_fits(c, r->sdp)) {
+		if (!answer_fits(c, SIDE_B, r->sdp)) {
 			log_warn("call %s: early media of %s does not keep the offered transport: not relayed",
 				 c->cdr.call_id, c->to->name);
 		} else if (call_relay_answer(c, SIDE_B, r->sdp, c->savp[SIDE_A], EV_R_EARLY) == 0) {
@@ -176,8 +342,8 @@ static void connected(struct call *c, const char *sdp)
  */
 static void b_offered(struct call *c, const char *sdp)
 {
-	char *to_b = NULL, *both = NULL, why[128];
-	int srtp, want = call_srtp_wanted(c->from), rc;
+	char *offer;
+	int rc;
 
 	if (!sdp) {
 		log_warn("call %s: trunk %s answered an INVITE without SDP with no offer", c->cdr.call_id,
@@ -185,28 +351,18 @@ static void b_offered(struct call *c, const char *sdp)
 		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
 		return;
 	}
-	srtp = media_policy_is_srtp(sdp);
-	if (srtp < 0 || media_policy_filter(sdp, c->to->codecs, &to_b, why, sizeof(why)) != 0 ||
-	    media_policy_filter(to_b ? to_b : sdp, c->from->codecs, &both, why, sizeof(why)) != 0) {
-		log_warn("call %s: the offer in trunk %s's answer is not usable: %s", c->cdr.call_id, c->to->name,
-			 srtp < 0 ? "unparsable" : why);
-		free(to_b);
+	if (!(offer = trunk_offer(c, sdp))) {
 		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
 		return;
 	}
-	sdp = both ? both : to_b ? to_b : sdp;
 	if (!c->core->env.relay) {
-		connected(c, sdp);
-		free(to_b);
-		free(both);
+		connected(c, offer);
+		free(offer);
 		return;
 	}
-	c->savp[SIDE_B] = srtp;
-	c->savp[SIDE_A] = want >= 0 ? want : srtp;
 	c->state = CS_ANSWERING;
-	rc = call_relay_offer(c, SIDE_B, sdp, want, EV_R_ANSWER);
-	free(to_b);
-	free(both);
+	rc = call_relay_offer(c, SIDE_B, offer, call_srtp_wanted(c->from), EV_R_ANSWER);
+	free(offer);
 	if (rc != 0)
 		end_reply(c, RP_RELAY, "failed", BY_B2BUA);
 }
@@ -221,6 +377,14 @@ static void act_b_answer(struct call *c, const struct ev *ev)
 		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
 		return;
 	}
+	if (!c->sdp_a && c->early_oa == EOA_DONE) {
+		connected(c, NULL);   /* offer and answer were in the 18x and PRACKs */
+		return;
+	}
+	if (!c->sdp_a && c->early_oa != EOA_NONE) {
+		early_failed(c, "Trunk answered before its early offer was");   /* RFC 3262 3 */
+		return;
+	}
 	if (!c->sdp_a) {
 		b_offered(c, r->sdp);
 		return;
@@ -231,7 +395,7 @@ static void act_b_answer(struct call *c, const struct ev *ev)
 		connected(c, r->sdp);
 		return;
 	}
-	if (!answer_fits(c, r->sdp)) {
+	if (!answer_fits(c, SIDE_B, r->sdp)) {
 		log_warn("call %s: trunk %s answered %s where %s was offered", c->cdr.call_id, c->to->name,
 			 c->savp[SIDE_B] ? "RTP/AVP" : "RTP/SAVP", c->savp[SIDE_B] ? "RTP/SAVP" : "RTP/AVP");
 		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
@@ -299,6 +463,15 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 		 r->reason ? r->reason : "");
 	call_release_leg(c, SIDE_B);
 	call_release_chan(c);
+	if (c->early_oa != EOA_NONE) {
+		/* The caller's early dialog has its offer/answer: no other
+		 * trunk's media can take its place there. */
+		o = sc_redirect(r->code) ? call_outcome_reply(RP_REDIRECTED, "failed", BY_CALLEE)
+					 : outcome(r->code, r->reason, call_disposition_of(r->code), BY_CALLEE);
+		o.q850 = r->q850;
+		call_end(c, &o);
+		return;
+	}
 	if (sc_redirect(r->code)) {
 		/* A 3xx is the trunk's business, never the caller's (it would
 		 * name hosts behind the trunk): its Contact is followed when
@@ -349,7 +522,16 @@ static void act_prack(struct call *c, const struct ev *ev)
 
 	if (ev->leg != c->a || c->a_unpracked == 0)
 		return;
-	if (--c->a_unpracked > 0 || !c->answer_held)
+	c->a_unpracked--;
+	if (c->early_oa == EOA_OFFERED) {
+		/* RFC 3262 5: the PRACK of the 18x that offered answers. */
+		if (ev->body)
+			a_answered_early(c, ev->body);
+		else if (c->a_unpracked == 0)
+			early_failed(c, "No answer in PRACK");
+		return;
+	}
+	if (c->a_unpracked > 0 || !c->answer_held)
 		return;
 	c->answer_held = 0;
 	sdp = c->held_sdp;
@@ -419,7 +601,7 @@ static void act_dead(struct call *c, const struct ev *ev)
 		/* RFC 3261 13.3.1.4: no ACK for 64*T1 ends the dialog. */
 		if (c->a_answered && !c->a_acked)
 			why = "No ACK from caller";
-		else if (c->answer_held)
+		else if (c->answer_held || c->early_oa == EOA_OFFERED)
 			why = "No PRACK from caller";   /* RFC 3262 3: 5xx after 64*T1 */
 	} else {
 		c->b_final = 1;
@@ -525,8 +707,9 @@ static void act_early_request(struct call *c, const struct ev *ev)
 	int other_ready = from_a ? c->b_rel_sdp && c->b_update
 				 : c->a_rel_sdp && c->a_unpracked == 0 && c->a_update;
 	int own_ready = from_a ? c->a_rel_sdp && c->a_unpracked == 0 : c->b_rel_sdp;
+	int settled = c->early_oa == EOA_NONE || c->early_oa == EOA_DONE;
 
-	if (ev->method == METHOD_UPDATE && ev->body && c->relayed && other_ready && own_ready) {
+	if (ev->method == METHOD_UPDATE && ev->body && c->relayed && other_ready && own_ready && settled) {
 		call_dialog_request(c, ev);
 		return;
 	}
@@ -595,6 +778,7 @@ static const action_fn fsm[CS__N][EV__N] = {
 		[EV_B_CHALLENGE] = act_b_challenge, [EV_B_FAILURE] = act_b_failure,
 		[EV_PRACK] = act_prack, [EV_CANCEL] = act_cancel, [EV_BYE] = act_bye, [EV_DEAD] = act_dead,
 		[EV_REQUEST] = act_early_request, [EV_R_EARLY] = act_r_early,
+		[EV_R_EARLY_OFFER] = act_r_early_offer, [EV_R_EARLY_ANSWER] = act_r_early_answer,
 		[EV_TX_RESPONSE] = act_tx_response, [EV_R_TX_OFFER] = act_r_tx_offer,
 		[EV_R_TX_ANSWER] = act_r_tx_answer,
 		[EV_NO_ANSWER] = act_no_answer, [EV_ADMIN_HANGUP] = act_admin_hangup,
@@ -648,6 +832,8 @@ void call_dispatch(struct call *c, enum cevent ev_id, const struct ev *ev)
 	}
 RELAY_DONE(done_route, EV_R_ROUTE)
 RELAY_DONE(done_early, EV_R_EARLY)
+RELAY_DONE(done_early_offer, EV_R_EARLY_OFFER)
+RELAY_DONE(done_early_answer, EV_R_EARLY_ANSWER)
 RELAY_DONE(done_answer, EV_R_ANSWER)
 RELAY_DONE(done_tx_offer, EV_R_TX_OFFER)
 RELAY_DONE(done_tx_answer, EV_R_TX_ANSWER)
@@ -656,6 +842,7 @@ RELAY_DONE(done_delete, EV_R_DELETE)
 
 const relay_done_fn call_relay_done[EV__N] = {
 	[EV_R_ROUTE] = done_route, [EV_R_EARLY] = done_early, [EV_R_ANSWER] = done_answer,
+	[EV_R_EARLY_OFFER] = done_early_offer, [EV_R_EARLY_ANSWER] = done_early_answer,
 	[EV_R_TX_OFFER] = done_tx_offer, [EV_R_TX_ANSWER] = done_tx_answer,
 	[EV_R_QUERY] = done_query, [EV_R_DELETE] = done_delete,
 };

@@ -51,6 +51,8 @@ enum cevent {
 	/* relay completions */
 	EV_R_ROUTE,        /* offer toward the trunk being tried */
 	EV_R_EARLY,        /* answer in a 18x from the trunk */
+	EV_R_EARLY_OFFER,  /* offer in the trunk's reliable 18x (late offer) */
+	EV_R_EARLY_ANSWER, /* the caller's answer to it, in its PRACK */
 	EV_R_ANSWER,       /* answer in the trunk's 2xx */
 	EV_R_TX_OFFER,     /* offer of an in-dialog transaction */
 	EV_R_TX_ANSWER,    /* answer of an in-dialog transaction */
@@ -75,7 +77,7 @@ struct ev {
 	int code;                          /* EV_DEAD */
 	const char *reason;                /* EV_DEAD */
 	int method;                        /* EV_REQUEST */
-	const char *ctype, *body;          /* EV_REQUEST; body: EV_ACK's SDP */
+	const char *ctype, *body;          /* EV_REQUEST; body: EV_ACK's, EV_PRACK's SDP */
 	const struct leg_reason *why;      /* EV_BYE, EV_CANCEL: its Reason, or NULL */
 	const struct leg_refer *refer;     /* EV_REFER */
 };
@@ -93,6 +95,17 @@ struct outcome {
 	int retry_after;
 	int q850;                /* the Q.850 cause the network gave, or 0 */
 	const char *pass_reason; /* Reason for the other leg's BYE/CANCEL, or NULL */
+};
+
+/* A late-offer call's offer/answer in the early dialog (RFC 3262 5): the
+ * trunk's reliable 18x offers, the caller gets it (relayed) in a reliable
+ * 18x of ours and answers in its PRACK, which answers the trunk's PRACK. */
+enum early_oa {
+	EOA_NONE,
+	EOA_OFFER_RELAY,    /* the trunk's offer is at the relay */
+	EOA_OFFERED,        /* our reliable 18x offered to the caller */
+	EOA_ANSWER_RELAY,   /* the caller's answer (its PRACK) is at the relay */
+	EOA_DONE,           /* the trunk has its answer: the 2xx offers nothing */
 };
 
 /* Where a relayed transaction stands. An INVITE without an offer (late
@@ -149,6 +162,7 @@ struct call {
 	unsigned b_rel_sdp : 1;  /* B sent a reliable 18x with SDP (nua PRACKed it) */
 	unsigned answer_held : 1; /* our 2xx waits for A's PRACKs (held_sdp) */
 	int a_unpracked;         /* reliable 18x sent to A and not yet PRACKed */
+	enum early_oa early_oa;
 	char *held_sdp;
 	int savp[2];             /* RTP/SAVP is spoken toward side A / side B */
 	struct sdp_origin origin[2]; /* our o= toward side A / side B */
@@ -245,6 +259,9 @@ int call_leak_check(struct call *c, enum call_side to, const char *where, const 
  * it would name that side. */
 const char *call_phrase_to(struct call *c, enum call_side to, const char *reason);
 void call_reply_a(struct call *c, enum reply_id id);
+/* The caller can take an offer in our reliable 18x and answer it in its
+ * PRACK: it does 100rel and its trunk's policy lets us use it. */
+int call_a_takes_early_offer(const struct call *c);
 void call_timer_set(struct call *c, enum call_timer t, int64_t ms);
 void call_timer_cancel(struct call *c, enum call_timer t);
 void call_cdr_emit(struct call *c, int final);

@@ -161,6 +161,12 @@ static int send_invite(struct call *c, const char *sdp)
 	inv.hdrs = hdrs;
 	inv.nhdrs = n;
 	inv.rel100 = t->rel100;
+	/* A trunk's reliable 18x answering an INVITE without SDP offers
+	 * (RFC 3262 5), and only a caller that does 100rel can answer that
+	 * before the 2xx: the trunk is offered 100rel only then, unless its
+	 * policy requires it (call_fsm.c then tries the next route). */
+	if (!sdp && t->rel100 == POLICY_REL100_SUPPORTED && !call_a_takes_early_offer(c))
+		inv.rel100 = POLICY_REL100_OFF;
 	inv.session_expires = t->session_expires;
 	c->b_final = c->b_answered = c->b_provisional = c->b_auth_tried = 0;
 	c->b = e->leg->invite(e->leg_ctx, c, &inv);

@@ -65,6 +65,13 @@ struct leg {
 	unsigned offerless : 1;     /* our last INVITE on it had no SDP */
 	unsigned nua_bye : 1;       /* nua sent a BYE of its own (session expired) */
 	unsigned ack_owed : 1;      /* its 2xx offered: the core sends the ACK */
+	/* RFC 3262 5: an offerless INVITE's handle PRACKs by our hand (nua
+	 * would send every PRACK bodyless): a reliable 18x that offers is
+	 * PRACKed with the core's answer (prack_owed, rack), any other at once. */
+	unsigned own_prack : 1;
+	unsigned prack_owed : 1;
+	unsigned answered : 1;      /* our first INVITE had its 2xx */
+	char rack[40];              /* RAck of the owed PRACK: "RSeq CSeq INVITE" */
 	int core_reqs[METHOD_REFER + 1]; /* requests the core sent and not yet answered, by method */
 	char refer_event[48];       /* Event of the last REFER's subscription ("refer;id=N") */
 	/* Session refreshes (RFC 4028) nua sends by itself: with UPDATE only
@@ -371,6 +378,10 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	l->invite_had_sdp = inv->sdp != NULL;
 	leg_sent_sdp(l, inv->sdp);
 	leg_allow_refer(l->nh);
+	if (!inv->sdp) {
+		l->own_prack = 1;
+		nua_set_hparams(l->nh, NUTAG_APPL_METHOD("PRACK"), TAG_END());
+	}
 	leg_dialog_params(l, inv->rel100, inv->session_expires);
 	l->core_reqs[METHOD_INVITE] = 1;
 	nua_invite(l->nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mf),
@@ -450,6 +461,19 @@ static void op_ack(struct leg *l, const char *sdp)
 	leg_sent_sdp(l, sdp);
 	nua_ack(l->nh, TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+}
+
+/* The PRACK of the reliable 18x whose SDP offered (RFC 3262 5): sdp is
+ * the answer. Offer and answer are done: the 2xx offers nothing more. */
+static void op_prack(struct leg *l, const char *sdp)
+{
+	if (!l->nh || l->terminated || !l->prack_owed)
+		return;
+	l->prack_owed = 0;
+	l->offerless = 0;
+	leg_sent_sdp(l, sdp);
+	nua_prack(l->nh, SIPTAG_RACK_STR(l->rack), TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		  TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
 }
 
 /* An owed ACK goes first (without AUTOACK, nua_bye does not send it:
@@ -557,6 +581,7 @@ static const struct leg_ops leg_ops = {
 	.authenticate = op_authenticate,
 	.cancel = op_cancel,
 	.ack = op_ack,
+	.prack = op_prack,
 	.bye = op_bye,
 	.request = op_request,
 	.notify = op_notify,
@@ -725,12 +750,32 @@ static void on_released_response(struct leg *l, nua_event_t event, int status)
 	leg_settle(l);
 }
 
+/* A reliable 18x on a handle that PRACKs by our hand: one whose SDP is
+ * the first offer (our INVITE had none) waits for the core's answer (1),
+ * any other is PRACKed now, without a body. */
+static int reliable_provisional(struct leg *l, int mine, const sip_t *sip)
+{
+	char rack[sizeof(l->rack)];
+
+	if (!l->own_prack || !sip || !sip->sip_rseq || !sip->sip_cseq)
+		return 0;
+	snprintf(rack, sizeof(rack), "%u %u INVITE", (unsigned)sip->sip_rseq->rs_response,
+		 (unsigned)sip->sip_cseq->cs_seq);
+	if (mine && l->offerless && !l->answered && !l->prack_owed && sip_read_is_sdp(sip)) {
+		l->prack_owed = 1;
+		memcpy(l->rack, rack, sizeof(rack));
+		return 1;
+	}
+	nua_prack(l->nh, SIPTAG_RACK_STR(rack), TAG_END());
+	return 0;
+}
+
 static void on_response(struct leg *l, nua_event_t event, int status, const char *phrase, const sip_t *sip)
 {
 	struct leg_response r;
 	char realm[128] = "", cuser[CALL_MAX_USER], chost[256];
 	char *body;
-	int m, mine;
+	int m, mine, offers_early = 0;
 
 	if (!l->call) {
 		on_released_response(l, event, status);
@@ -743,6 +788,7 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 		 * ACK answers (the core sends it); any other 2xx is ACKed now,
 		 * nua's own refresh included (a refresh re-INVITE is nua's
 		 * only when a peer takes no UPDATE). */
+		l->answered = 1;
 		if (mine && l->offerless && sip_read_is_sdp(sip))
 			l->ack_owed = 1;
 		else if (!mine && !l->invite_had_sdp && sip_read_is_sdp(sip) && l->sent_sdp)
@@ -753,6 +799,8 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	}
 	if (event == nua_r_invite && mine && status > SC_TRYING)
 		leg_learn_allow(l, sip);
+	if (event == nua_r_invite && sc_provisional(status) && status > SC_TRYING)
+		offers_early = reliable_provisional(l, mine, sip);
 	/* Only answers to what the core sent are the core's; nua's own
 	 * session refreshes (RFC 4028) are nua's. A challenge keeps the
 	 * request alive (nua sends it again with credentials). */
@@ -778,6 +826,7 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	r.sdp = sip_read_is_sdp(sip) ? body : NULL;
 	r.realm = realm;
 	r.reliable = sip && sip->sip_rseq != NULL;
+	r.offers_early = offers_early;
 	r.allows_update = sip_read_allows_update(sip);
 	if (sc_redirect(status))
 		sip_read_contact(sip, &r, cuser, sizeof(cuser), chost, sizeof(chost));
@@ -929,9 +978,14 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		}
 		return;
 	case nua_i_prack:
-		/* nua answered it (PRACK is not an application method). */
-		if (l && l->call && sc_success(status))
-			call_on_prack(l->call, l);
+		/* nua answered it (PRACK is not an application method on
+		 * leg A); its SDP answers our reliable 18x's offer. */
+		if (l && l->call && sc_success(status)) {
+			char *body = sip_read_is_sdp(sip) ? sip_read_body(sip) : NULL;
+
+			call_on_prack(l->call, l, body);
+			free(body);
+		}
 		return;
 	case nua_i_cancel:
 	case nua_i_bye:

@@ -231,6 +231,14 @@ static void fake_ack(struct leg *l, const char *sdp)
 	note("%s ACK%s%s", l->name, sdp ? " sdp=" : "", sdp_name(sdp, name, sizeof(name)));
 }
 
+static void fake_prack(struct leg *l, const char *sdp)
+{
+	char name[64];
+
+	held(l);
+	note("%s PRACK%s%s", l->name, sdp ? " sdp=" : "", sdp_name(sdp, name, sizeof(name)));
+}
+
 static void fake_bye(struct leg *l, const char *reason)
 {
 	held(l);
@@ -288,7 +296,7 @@ static void fake_release(struct leg *l)
 
 static const struct leg_ops fake_legs = {
 	.invite = fake_invite, .respond = fake_respond, .configure = fake_configure, .respond_req = fake_respond_req,
-	.authenticate = fake_authenticate, .cancel = fake_cancel, .ack = fake_ack, .bye = fake_bye,
+	.authenticate = fake_authenticate, .cancel = fake_cancel, .ack = fake_ack, .prack = fake_prack, .bye = fake_bye,
 	.request = fake_request, .notify = fake_notify, .rebind = fake_rebind, .call_id = fake_call_id,
 	.release = fake_release,
 };
@@ -825,6 +833,17 @@ static void resp_m(struct call *c, const char *name, int method, int code, const
 static void resp(struct call *c, const char *name, int code, const char *reason, const char *sdp)
 {
 	resp_m(c, name, METHOD_INVITE, code, reason, sdp, NULL);
+}
+
+/* A reliable 18x on leg name; offers: its SDP is the offer our INVITE
+ * did not carry (the adapter leaves that PRACK to the core). */
+static void resp_rel(struct call *c, const char *name, int code, const char *reason, const char *sdp, int offers)
+{
+	struct leg_response r = {.method = METHOD_INVITE, .code = code, .reason = reason, .body = sdp,
+				 .sdp = sdp, .ctype = sdp ? "application/sdp" : NULL, .realm = "",
+				 .reliable = 1, .offers_early = offers};
+
+	call_on_response(c, leg_named(name), &r);
 }
 
 static void ack(struct call *c)
@@ -2058,6 +2077,186 @@ static void test_late_offer_without_relay(void)
 		CU_ASSERT(ok_);                                               \
 	} while (0)
 
+/* ---- late offer answered in the early dialog (RFC 3262 5) ---- */
+
+/* A late-offer caller that does 100rel: the trunk's reliable 183 offers,
+ * the caller gets the relayed offer in a reliable 183 and answers in its
+ * PRACK, whose relayed answer goes in our PRACK to the trunk. The 2xx
+ * then offers nothing, each way. */
+static struct call *early_offer_call(void)
+{
+	struct call *c;
+
+	inv_sup100 = 1;
+	c = invite_from("127.0.0.2", "15551234", 70, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(expect("B1 INVITE carrier1"));
+	CU_ASSERT_EQUAL(last_invite_rel100, POLICY_REL100_SUPPORTED);
+	resp_rel(c, "B1", 180, "Ringing", late_b_offer, 1);   /* a 180 too goes reliably then */
+	CU_ASSERT(expect("relay offer from B srtp=0"));
+	relay_reply("offer", 1, "OFFER-TO-A", 0);
+	CU_ASSERT(expect("A 180 Ringing sdp=OFFER-TO-A reliable$"));
+	CU_ASSERT(never("B1 PRACK"));
+	return c;
+}
+
+static void test_late_offer_answered_in_prack(void)
+{
+	struct call *c = early_offer_call();
+
+	call_on_prack(c, leg_named("A"), late_a_answer);
+	CU_ASSERT(expect("relay answer from A srtp=0"));
+	CU_ASSERT(strstr(last_relay_sdp, "A-ANSWER") != NULL);
+	CU_ASSERT(never("B1 PRACK"));
+	relay_reply("answer", 1, "ANSWER-TO-B", 0);
+	CU_ASSERT(expect("B1 PRACK sdp=ANSWER-TO-B$"));
+	resp(c, "B1", 180, "Ringing", late_b_offer);   /* o/a is done: no SDP goes on */
+	CU_ASSERT(expect("A 180 Ringing$"));
+	CU_ASSERT(cdr.answer_ms == 0);
+	resp(c, "B1", 200, "OK", NULL);
+	CU_ASSERT(expect("A 200 OK$"));
+	CU_ASSERT(cdr.answer_ms > 0);
+	CU_ASSERT_STRING_EQUAL(cdr.codec, "PCMA");
+	ack(c);
+	CU_ASSERT(never("B1 ACK"));   /* the adapter ACKs a 2xx that did not offer */
+	CU_ASSERT(never("relay offer from B srtp=0\n.*relay offer"));
+	bye(c, "A");
+	CU_ASSERT(expect("B1 BYE"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "answered");
+}
+
+/* Whatever stops the early answer ends the call before any 2xx: the
+ * caller gets 488, the trunk its CANCEL, the CDR the reason. */
+static void test_late_offer_prack_failures(void)
+{
+	static const struct {
+		const char *name;
+		const char *prack_sdp;   /* what the caller's PRACK carries */
+		int relay_ok;            /* the relay takes the answer */
+		const char *reason;
+	} cases[] = {
+		{"relay refuses the answer", NULL, 0, "Media relay refused the answer in a PRACK"},
+		{"PRACK without answer", "", 1, "No answer in PRACK"},
+		{"malformed answer", "v=0\r\nm=audio 1 RT@/AVP 8\r\n", 1, "Malformed answer in PRACK"},
+		{"answer in SRTP to a plain offer",
+		 "v=0\r\no=pbx 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\n"
+		 "m=audio 6000 RTP/SAVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
+		 "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n",
+		 1, "Answer changes the offered transport"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		const char *sdp = cases[i].prack_sdp ? cases[i].prack_sdp : late_a_answer;
+		struct call *c;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		c = early_offer_call();
+		call_on_prack(c, leg_named("A"), *sdp ? sdp : NULL);
+		if (!cases[i].relay_ok)
+			relay_reply("answer", 0, NULL, 0);
+		CHECK_ROW(row, expect("A 488"));
+		CHECK_ROW(row, expect("B1 CANCEL"));
+		CHECK_ROW(row, never("B1 PRACK"));
+		CHECK_ROW(row, never("A 200"));
+		relay_drain();
+		CHECK_ROW(row, cdr_final && strcmp(cdr.reason, cases[i].reason) == 0);
+		CHECK_ROW(row, strcmp(cdr.hangup_by, "b2bua") == 0 && strcmp(cdr.disposition, "failed") == 0);
+		CHECK_ROW(row, cdr.answer_ms == 0);
+	}
+}
+
+/* The caller never PRACKs the offer (nua gives up on it after 64*T1). */
+static void test_late_offer_never_pracked(void)
+{
+	struct call *c = early_offer_call();
+
+	call_on_leg_dead(c, leg_named("A"), 504, "Gateway Time-out");
+	CU_ASSERT(expect("B1 CANCEL"));
+	relay_drain();
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "No PRACK from caller");
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+}
+
+/* RFC 3262 3: a trunk must not answer before its offer was PRACKed. */
+static void test_late_offer_trunk_answers_before_prack(void)
+{
+	struct call *c = early_offer_call();
+
+	resp(c, "B1", 200, "OK", late_b_offer);
+	CU_ASSERT(expect("A 488"));
+	CU_ASSERT(expect("B1 BYE"));
+	relay_drain();
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Trunk answered before its early offer was");
+}
+
+/* Once the caller has answered in its early dialog, no other trunk's
+ * media can take that answer's place: a failure goes back as it is. */
+static void test_late_offer_no_failover_after_early_answer(void)
+{
+	struct call *c = early_offer_call();
+
+	call_on_prack(c, leg_named("A"), late_a_answer);
+	relay_reply("answer", 1, "ANSWER-TO-B", 0);
+	resp(c, "B1", 503, "Service Unavailable", NULL);
+	CU_ASSERT(expect("A 503"));
+	CU_ASSERT(never("B2 INVITE"));
+	relay_drain();
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	CU_ASSERT_EQUAL(cdr.sip_code, 503);
+}
+
+/* A late-offer caller without 100rel: the trunk is not offered 100rel;
+ * a trunk whose policy requires it and still offers in a reliable 18x
+ * is given up (CANCEL) for the next route, here none: 488. */
+static void test_late_offer_caller_without_100rel(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(last_invite_rel100, POLICY_REL100_OFF);
+	call_on_cancel(c, leg_named("A"), NULL);
+	relay_drain();
+	teardown();
+	setup_relay();
+	c = invite_from("127.0.0.2", "8123", 70, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(expect("B1 INVITE pbxrel"));
+	CU_ASSERT_EQUAL(last_invite_rel100, POLICY_REL100_REQUIRED);
+	resp_rel(c, "B1", 183, "Session Progress", late_b_offer, 1);
+	CU_ASSERT(expect("B1 CANCEL"));
+	CU_ASSERT(expect("A 488"));
+	CU_ASSERT(never("relay offer"));
+	CU_ASSERT(never("A 183"));
+	relay_drain();
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Early offer the caller cannot answer");
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
+/* Without a relay the offer and the answer go as they came (rebuilt). */
+static void test_late_offer_prack_without_relay(void)
+{
+	struct call *c;
+
+	inv_sup100 = 1;
+	c = invite_from("127.0.0.2", "15551234", 70, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	resp_rel(c, "B1", 183, "Session Progress", late_b_offer, 1);
+	CU_ASSERT(expect("A 183 Session Progress sdp=B-OFFER reliable$"));
+	CU_ASSERT_PTR_NULL(strstr(last_respond_sdp, "o=carrier"));
+	call_on_prack(c, leg_named("A"), late_a_answer);
+	CU_ASSERT(expect("B1 PRACK sdp=A-ANSWER$"));
+	resp(c, "B1", 200, "OK", NULL);
+	CU_ASSERT(expect("A 200 OK$"));
+	ack(c);
+	bye(c, "B1");
+	CU_ASSERT(expect("A BYE"));
+}
+
 /* ---- 100rel toward the caller (RFC 3262) ---- */
 
 /* A caller that requires 100rel gets our 2xx only once it has PRACKed
@@ -2073,7 +2272,7 @@ static void test_answer_waits_for_callers_prack(void)
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	CU_ASSERT(never("A 200"));
 	CU_ASSERT(cdr.answer_ms == 0);
-	call_on_prack(c, leg_named("A"));
+	call_on_prack(c, leg_named("A"), NULL);
 	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
 	CU_ASSERT(cdr.answer_ms > 0);
 	ack(c);
@@ -2121,8 +2320,8 @@ static void test_early_update_relayed_when_both_ready(void)
 		relay_reply("answer", 1, "SDP-TO-A", 0);
 		CHECK_ROW(row, expect("A 183 Session Progress"));
 		if (cases[i].prack) {   /* ringing_call's 180, then the 183 */
-			call_on_prack(c, leg_named("A"));
-			call_on_prack(c, leg_named("A"));
+			call_on_prack(c, leg_named("A"), NULL);
+			call_on_prack(c, leg_named("A"), NULL);
 		}
 		call_on_request(c, leg_named(cases[i].from), METHOD_UPDATE, "application/sdp", b_sdp);
 		CHECK_ROW(row, expect(cases[i].line));
@@ -2145,9 +2344,9 @@ static void test_answer_waits_for_every_prack(void)
 	CU_ASSERT_EQUAL(count("A 180 Ringing reliable$"), 2);
 	resp(c, "B1", 200, "OK", b_sdp);
 	relay_reply("answer", 1, "SDP-TO-A", 0);
-	call_on_prack(c, leg_named("A"));
+	call_on_prack(c, leg_named("A"), NULL);
 	CU_ASSERT(never("A 200"));
-	call_on_prack(c, leg_named("A"));
+	call_on_prack(c, leg_named("A"), NULL);
 	CU_ASSERT(expect("A 200 OK sdp=SDP-TO-A"));
 	ack(c);
 	bye(c, "B1");
@@ -2262,7 +2461,7 @@ static void test_rel100_by_trunk_and_caller(void)
 		for (int p = 0; p < pracks; p++) {
 			CHECK_ROW(row, never("A 200"));
 			CHECK_ROW(row, cdr.answer_ms == 0);
-			call_on_prack(c, leg_named("A"));
+			call_on_prack(c, leg_named("A"), NULL);
 		}
 		CHECK_ROW(row, expect("A 200 OK sdp=SDP-TO-A$"));
 		CHECK_ROW(row, cdr.answer_ms > 0);
@@ -3935,6 +4134,7 @@ static void test_refer_without_relay_is_403(void)
 UNIT_SUITE_FIXTURE(call_norelay, suite_init, suite_cleanup, setup_no_relay, teardown,
 	UNIT_TEST(test_without_relay_media_unchanged_sdp_still_ours),
 	UNIT_TEST(test_late_offer_without_relay),
+	UNIT_TEST(test_late_offer_prack_without_relay),
 	UNIT_TEST(test_refer_without_relay_is_403))
 
 UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
@@ -4004,6 +4204,12 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_late_offer_meets_trunk_codecs),
 	UNIT_TEST(test_late_offer_reinvite_from_trunk),
 	UNIT_TEST(test_late_offer_reinvite_answered_without_sdp),
+	UNIT_TEST(test_late_offer_answered_in_prack),
+	UNIT_TEST(test_late_offer_prack_failures),
+	UNIT_TEST(test_late_offer_never_pracked),
+	UNIT_TEST(test_late_offer_trunk_answers_before_prack),
+	UNIT_TEST(test_late_offer_no_failover_after_early_answer),
+	UNIT_TEST(test_late_offer_caller_without_100rel),
 	UNIT_TEST(test_answer_waits_for_callers_prack),
 	UNIT_TEST(test_early_update_relayed_when_both_ready),
 	UNIT_TEST(test_answer_waits_for_every_prack),

@@ -1,0 +1,1 @@
+SELECT to_trunk, disposition, hangup_by, sip_code, reason FROM cdrs ORDER BY id
