@@ -2,7 +2,7 @@
  * b2bua_ctl.c - b2bua-ctl, the management and CDR tool for support staff.
  *
  * Owns: the command line, one control-socket round trip (calls, trunks,
- * stats, reload, hangup) and the cdr / cdr summary commands. Control
+ * relays, stats, reload, hangup) and the cdr / cdr summary commands. Control
  * protocol (control.h): write one command line, read "ok" or
  * "error: reason" on the first line, then the body, until the daemon
  * closes. Exit status: 0 ok, 1 the daemon or the query said error,
@@ -34,8 +34,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s [-s SOCKET] [-d DB] COMMAND\n"
-		"  calls | trunks | stats | reload | hangup CALL-ID   (daemon, via SOCKET;\n"
-		"  bans | unban ADDR|all                               default " DEFAULT_SOCKET ")\n"
+		"  calls | trunks | relays | stats | reload          (daemon, via SOCKET;\n"
+		"  hangup CALL-ID | bans | unban ADDR|all            default " DEFAULT_SOCKET ")\n"
 		"  cdr [FILTERS] [--limit N] [--format table|csv|json]\n"
 		"  cdr summary [--by trunk|day] [FILTERS] [--format table|csv|json]\n"
 		"FILTERS (read from DB, default " DEFAULT_DB "):\n"
@@ -356,7 +356,7 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (strcmp(cmd, "cdr") == 0)
 		return run_cdr(db, argc - optind, argv + optind);
-	if (strcmp(cmd, "calls") == 0 || strcmp(cmd, "trunks") == 0 || strcmp(cmd, "stats") == 0 ||
+	if (strcmp(cmd, "calls") == 0 || strcmp(cmd, "trunks") == 0 || strcmp(cmd, "relays") == 0 || strcmp(cmd, "stats") == 0 ||
 	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "hangup") == 0 || strcmp(cmd, "bans") == 0 ||
 	    strcmp(cmd, "unban") == 0)
 		return run_control(sock, argc - optind, argv + optind);

@@ -30,6 +30,8 @@ void config_defaults(struct config *c)
 	snprintf(c->relay[0], sizeof(c->relay[0]), "127.0.0.1:2223");
 	c->nrelays = 1;
 	c->relay_timeout_ms = 2000;
+	c->relay_ping_ms = 1000;
+	c->relay_down_after = 3;
 	snprintf(c->control_socket, sizeof(c->control_socket), "var/b2bua.sock");
 	c->log_level = LOG_LVL_INFO;
 	if (gethostname(c->node, sizeof(c->node) - 1) != 0)
@@ -204,6 +206,10 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 	}
 	if (IS("relay", "timeout_ms"))
 		return set_int(x, &c->relay_timeout_ms, key, v, 100, 60000);
+	if (IS("relay", "ping_ms"))
+		return set_int(x, &c->relay_ping_ms, key, v, 100, 60000);
+	if (IS("relay", "down_after"))
+		return set_int(x, &c->relay_down_after, key, v, 1, 100);
 	if (IS("relay", "media_poll"))
 		return set_int(x, &c->media_timeout_poll_s, key, v, 0, 3600);
 	if (IS("control", "socket"))

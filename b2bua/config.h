@@ -29,6 +29,8 @@ struct config {
 	char relay[CONFIG_MAX_RELAYS][64];   /* "ADDR:PORT" */
 	int nrelays;
 	int relay_timeout_ms;   /* per request, retransmitted within it */
+	int relay_ping_ms;      /* between pings to each relay */
+	int relay_down_after;   /* unanswered requests in a row: the relay is down */
 	char control_socket[256];
 	int log_level;
 	char node[64];

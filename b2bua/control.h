@@ -4,7 +4,8 @@
  * Owns: a unix stream socket and its client connections, all on the SIP
  * thread (su_root). Protocol: the client writes one command line, the
  * daemon answers "ok" or "error: reason" on the first line, then the
- * body, and closes. Commands: calls, trunks, stats, reload, hangup ID.
+ * body, and closes. Commands: calls, trunks, relays, stats, reload,
+ * hangup ID.
  * Writes are buffered and sent as the socket drains: a slow client never
  * stalls signalling.
  */

@@ -212,6 +212,14 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		list_trunks(app, buf, cap);
 		return 0;
 	}
+	if (strcmp(cmd, "relays") == 0) {
+		if (!app->relay) {
+			snprintf(buf, cap, "no [relay] ng configured");
+			return -1;
+		}
+		relay_client_list(app->relay, buf, cap);
+		return 0;
+	}
 	if (strcmp(cmd, "stats") == 0) {
 		struct call_stats st;
 		size_t len;
@@ -269,7 +277,7 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		snprintf(buf, cap, "hung up %s", arg);
 		return 0;
 	}
-	snprintf(buf, cap, "unknown command '%s' (calls, trunks, stats, reload, hangup ID, bans, unban ADDR)", cmd);
+	snprintf(buf, cap, "unknown command '%s' (calls, trunks, relays, stats, reload, hangup ID, bans, unban ADDR)", cmd);
 	return -1;
 }
 
@@ -430,11 +438,16 @@ int main(int argc, char **argv)
 	/* Keep nua on this thread: no hop per event (see shared/peers). */
 	su_root_threading(app.root, 0);
 
-	if (app.cfg.nrelays > 0 &&
-	    relay_client_new(&app.relay, app.root, (const char (*)[64])app.cfg.relay, app.cfg.nrelays,
-			     app.cfg.relay_timeout_ms, err, sizeof(err)) != 0) {
-		startup_error("relay: %s", err);
-		goto out;
+	if (app.cfg.nrelays > 0) {
+		struct relay_client_opts ro = {.timeout_ms = app.cfg.relay_timeout_ms,
+					       .ping_ms = app.cfg.relay_ping_ms,
+					       .down_after = app.cfg.relay_down_after};
+
+		if (relay_client_new(&app.relay, app.root, (const char (*)[64])app.cfg.relay, app.cfg.nrelays, &ro,
+				     err, sizeof(err)) != 0) {
+			startup_error("relay: %s", err);
+			goto out;
+		}
 	}
 	if (!app.relay)
 		log_warn("no [relay] ng configured: media is NOT anchored, SDP passes unchanged");
@@ -486,8 +499,6 @@ int main(int argc, char **argv)
 	app.tick = su_timer_create(su_root_task(app.root), 200);
 	su_timer_run(app.tick, on_tick, &app);   /* periodic; set_interval is one-shot */
 	app.last_media_poll = clock_mono_ms();
-	if (app.relay)
-		relay_client_ping(app.relay);
 
 	log_info("b2bua running (node %s, %zu trunks)", app.cfg.node,
 		 policy_trunk_count(call_core_policy(app.core)));

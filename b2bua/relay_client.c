@@ -6,7 +6,10 @@
  * with doubling intervals (250 ms, 500 ms, ...) under the same cookie (the
  * relay answers a resend from its cache, so it is idempotent) until an
  * answer comes or timeout_ms passes; then done() gets the result.
- * Every call sticks to one relay, chosen round-robin by its serial.
+ * Which relay a call's request goes to, and whether a relay is up, is
+ * relay_pool.c's bookkeeping: this file feeds it (every ping_ms a ping to
+ * each relay, answers and timeouts of every request) and moves an offer
+ * that timed out to the next relay up before the core hears of it.
  * Must not: block on a socket, or call back into the core synchronously
  * from a relay_ops function (the core relies on that).
  */
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #define SU_ROOT_MAGIC_T void
@@ -28,13 +32,15 @@
 #include "clock.h"
 #include "log.h"
 #include "relay_client.h"
+#include "relay_pool.h"
 
 #define MAX_DGRAM 65536
 
 struct pending {
 	struct pending *next;
 	char cookie[32];
-	struct call *call;       /* holds a reference given by the core */
+	struct call *call;       /* holds a reference given by the core; NULL: a ping */
+	uint64_t serial;         /* the call's (its anchor in the pool) */
 	relay_done_fn done;
 	int relay;
 	char *msg;
@@ -52,22 +58,24 @@ struct relay_peer {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	uint64_t sent, answered, timeouts;
+	int pinging;  /* a ping to it is in flight */
 };
 
 struct relay_client {
 	su_root_t *root;
-	struct relay_peer peers[8];
+	struct relay_peer peers[RELAY_POOL_MAX];
 	int npeers;
 	int timeout_ms;
+	int ping_ms;
+	struct relay_pool *pool;
 	struct pending *head;
-	size_t npending;
+	size_t npending;  /* the calls' requests; pings are not counted */
 	su_timer_t *timer;
+	su_timer_t *ping_timer;
 	int closing;      /* freeing: no new request is taken */
 	uint64_t seq;
 	char buf[MAX_DGRAM];
 };
-
-static struct relay_client *g_rc;   /* relay_ops carry ctx; kept for ping */
 
 /* ---- message building and parsing ---- */
 
@@ -251,21 +259,47 @@ void relay_reply_free(struct relay_reply *rr)
 
 /* ---- the socket side ---- */
 
-static void pending_done(struct relay_client *rc, struct pending *p, const struct relay_result *r)
+static void pending_unlink(struct relay_client *rc, struct pending *p)
 {
-	struct pending **pp;
-
-	for (pp = &rc->head; *pp; pp = &(*pp)->next) {
+	for (struct pending **pp = &rc->head; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
-			rc->npending--;
+			if (p->call)
+				rc->npending--;
+			else
+				rc->peers[p->relay].pinging = 0;
 			break;
 		}
 	}
+}
+
+static void pending_done(struct relay_client *rc, struct pending *p, const struct relay_result *r)
+{
+	pending_unlink(rc, p);
 	/* done() owns the call reference from here. */
-	p->done(p->call, r);
+	if (p->call)
+		p->done(p->call, r);
 	free(p->msg);
 	free(p);
+}
+
+/* The relay answered something: it is alive. */
+static void relay_answered(struct relay_client *rc, int i)
+{
+	rc->peers[i].answered++;
+	if (relay_pool_ok(rc->pool, i, clock_wall_ms()))
+		log_info("relay %s: answering again: up", rc->peers[i].name);
+}
+
+/* A request to relay i went unanswered. */
+static void relay_silent(struct relay_client *rc, int i, const char *command)
+{
+	char why[64];
+
+	rc->peers[i].timeouts++;
+	snprintf(why, sizeof(why), "no answer to %s", command);
+	if (relay_pool_failed(rc->pool, i, why))
+		log_error("relay %s: %s, several in a row: down, new calls skip it", rc->peers[i].name, why);
 }
 
 static int on_readable(void *magic, su_wait_t *w, struct relay_client *rc)
@@ -286,12 +320,16 @@ static int on_readable(void *magic, su_wait_t *w, struct relay_client *rc)
 			rr = relay_reply_parse(rc->buf, n, cookie, sizeof(cookie), &r);
 			if (!rr)
 				continue;
-			for (p = rc->head; p && strcmp(p->cookie, cookie) != 0; p = p->next)
+			/* Only the relay the request is at now: a late answer from
+			 * the one an offer left is not the call's. */
+			for (p = rc->head; p && (p->relay != i || strcmp(p->cookie, cookie) != 0); p = p->next)
 				;
 			if (p) {
-				rc->peers[p->relay].answered++;
-				if (r.err != RELAY_OK)
-					log_warn("relay %s: %s for %s: %s", rc->peers[p->relay].name, p->command,
+				relay_answered(rc, i);
+				if (p->call && r.err == RELAY_OK)
+					relay_pool_confirm(rc->pool, p->serial);
+				if (p->call && r.err != RELAY_OK)
+					log_warn("relay %s: %s for %s: %s", rc->peers[i].name, p->command,
 						 call_relay_id(p->call), r.detail);
 				pending_done(rc, p, &r);
 			}
@@ -310,6 +348,35 @@ static void send_pending(struct relay_client *rc, struct pending *p)
 	peer->sent++;
 }
 
+/* (Re)starts p's retransmissions toward its relay, deadline_ms from now. */
+static void pending_start(struct relay_client *rc, struct pending *p, int deadline_ms)
+{
+	p->sent_ms = clock_mono_ms();
+	p->interval_ms = 250;
+	p->next_ms = p->sent_ms + p->interval_ms;
+	p->deadline_ms = p->sent_ms + deadline_ms;
+	send_pending(rc, p);
+}
+
+/* A call's offer that no relay has answered for goes to the next relay
+ * up, under the same cookie, before the core hears of the timeout. 1 when
+ * it went. */
+static int offer_failover(struct relay_client *rc, struct pending *p)
+{
+	int from = p->relay, to;
+
+	if (!p->call || strcmp(p->command, "offer") != 0)
+		return 0;
+	to = relay_pool_failover(rc->pool, p->serial, from);
+	if (to < 0)
+		return 0;
+	log_warn("relay %s: no answer to offer for %s: trying relay %s", rc->peers[from].name,
+		 call_relay_id(p->call), rc->peers[to].name);
+	p->relay = to;
+	pending_start(rc, p, rc->timeout_ms);
+	return 1;
+}
+
 static void arm_timer(struct relay_client *rc);
 
 static void on_tick(void *magic, su_timer_t *t, struct relay_client *rc)
@@ -324,9 +391,12 @@ static void on_tick(void *magic, su_timer_t *t, struct relay_client *rc)
 		if (now >= p->deadline_ms) {
 			struct relay_result r = {.err = RELAY_E_TIMEOUT, .detail = "relay timeout"};
 
-			rc->peers[p->relay].timeouts++;
-			log_warn("relay %s: no answer to %s for %s", rc->peers[p->relay].name, p->command,
-				 call_relay_id(p->call));
+			relay_silent(rc, p->relay, p->command);
+			if (offer_failover(rc, p))
+				continue;
+			if (p->call)
+				log_warn("relay %s: no answer to %s for %s", rc->peers[p->relay].name, p->command,
+					 call_relay_id(p->call));
 			pending_done(rc, p, &r);
 			next = rc->head;   /* done() may have queued or removed others */
 			continue;
@@ -348,14 +418,13 @@ static void arm_timer(struct relay_client *rc)
 		su_timer_reset(rc->timer);
 }
 
-static int request(struct relay_client *rc, struct call *c, const struct relay_msg *m, relay_done_fn done)
+/* Queues m toward relay i for call c (NULL: a ping). 0 or -1. */
+static int queue(struct relay_client *rc, int i, struct call *c, const struct relay_msg *m, relay_done_fn done,
+		 int deadline_ms)
 {
-	struct pending *p;
+	struct pending *p = calloc(1, sizeof(*p));
 	long n;
 
-	if (!rc || rc->npeers == 0 || rc->closing)
-		return -1;
-	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -1;
 	snprintf(p->cookie, sizeof(p->cookie), "%x_%llu", (unsigned)getpid() & 0xffff,
@@ -368,19 +437,50 @@ static int request(struct relay_client *rc, struct call *c, const struct relay_m
 	memcpy(p->msg, rc->buf, n);
 	p->len = n;
 	p->call = c;
+	p->serial = c ? call_serial(c) : 0;
 	p->done = done;
 	p->command = m->command;
-	p->relay = (int)(call_serial(c) % rc->npeers);
-	p->sent_ms = clock_mono_ms();
-	p->interval_ms = 250;
-	p->next_ms = p->sent_ms + p->interval_ms;
-	p->deadline_ms = p->sent_ms + rc->timeout_ms;
+	p->relay = i;
 	p->next = rc->head;
 	rc->head = p;
-	rc->npending++;
-	send_pending(rc, p);
+	if (c)
+		rc->npending++;
+	else
+		rc->peers[i].pinging = 1;
+	pending_start(rc, p, deadline_ms);
 	arm_timer(rc);
 	return 0;
+}
+
+static int request(struct relay_client *rc, struct call *c, const struct relay_msg *m, relay_done_fn done)
+{
+	int i;
+
+	if (!rc || rc->npeers == 0 || rc->closing)
+		return -1;
+	i = relay_pool_route(rc->pool, call_serial(c));
+	if (i < 0) {
+		log_warn("relay: no relay is up for %s %s", m->command, call_relay_id(c));
+		return -1;
+	}
+	/* The delete is the call's last word to its relay. */
+	if (strcmp(m->command, "delete") == 0)
+		relay_pool_release(rc->pool, call_serial(c));
+	return queue(rc, i, c, m, done, rc->timeout_ms);
+}
+
+/* Every ping_ms: a ping to each relay that has none in flight. A ping
+ * unanswered by the next round has failed. */
+static void on_ping(void *magic, su_timer_t *t, struct relay_client *rc)
+{
+	struct relay_msg m = {.command = "ping", .to_srtp = -1};
+	int deadline = rc->ping_ms < rc->timeout_ms ? rc->ping_ms : rc->timeout_ms;
+
+	(void)magic;
+	(void)t;
+	for (int i = 0; i < rc->npeers && !rc->closing; i++)
+		if (!rc->peers[i].pinging && queue(rc, i, NULL, &m, NULL, deadline) != 0)
+			log_warn("relay %s: cannot queue a ping", rc->peers[i].name);
 }
 
 /* The tags name sides, never the legs' SIP tags: nothing to leak. */
@@ -477,17 +577,21 @@ static int peer_open(struct relay_peer *p, su_root_t *root, struct relay_client 
 }
 
 int relay_client_new(struct relay_client **out, su_root_t *root, const char (*relays)[64], int n,
-		     int timeout_ms, char *err, size_t errlen)
+		     const struct relay_client_opts *o, char *err, size_t errlen)
 {
 	struct relay_client *rc = calloc(1, sizeof(*rc));
 
-	if (!rc) {
-		snprintf(err, errlen, "out of memory");
+	if (n > RELAY_POOL_MAX)
+		n = RELAY_POOL_MAX;
+	if (!rc || relay_pool_new(&rc->pool, n, o->down_after) != 0) {
+		snprintf(err, errlen, rc ? "relay: bad relay count or down_after" : "out of memory");
+		free(rc);
 		return -1;
 	}
 	rc->root = root;
-	rc->timeout_ms = timeout_ms;
-	for (int i = 0; i < n && i < 8; i++) {
+	rc->timeout_ms = o->timeout_ms;
+	rc->ping_ms = o->ping_ms;
+	for (int i = 0; i < n; i++) {
 		rc->peers[i].fd = -1;
 		if (peer_open(&rc->peers[i], root, rc, relays[i], err, errlen) != 0) {
 			rc->npeers = i + 1;
@@ -497,7 +601,16 @@ int relay_client_new(struct relay_client **out, su_root_t *root, const char (*re
 		rc->npeers = i + 1;
 	}
 	rc->timer = su_timer_create(su_root_task(root), 50);
-	g_rc = rc;
+	rc->ping_timer = su_timer_create(su_root_task(root), rc->ping_ms);
+	if (!rc->timer || !rc->ping_timer) {
+		snprintf(err, errlen, "relay: cannot create timers");
+		relay_client_free(rc);
+		return -1;
+	}
+	/* The first round at once (start-up says which relays answer), then
+	 * every ping_ms, periodically. */
+	on_ping(NULL, rc->ping_timer, rc);
+	su_timer_run(rc->ping_timer, on_ping, rc);
 	*out = rc;
 	return 0;
 }
@@ -507,6 +620,8 @@ void relay_client_free(struct relay_client *rc)
 	if (!rc)
 		return;
 	rc->closing = 1;
+	if (rc->ping_timer)
+		su_timer_destroy(rc->ping_timer);
 	while (rc->head) {
 		struct relay_result r = {.err = RELAY_E_UNREACHABLE, .detail = "shutting down"};
 
@@ -518,9 +633,9 @@ void relay_client_free(struct relay_client *rc)
 		if (rc->peers[i].fd >= 0)
 			close(rc->peers[i].fd);
 	}
-	su_timer_destroy(rc->timer);
-	if (g_rc == rc)
-		g_rc = NULL;
+	if (rc->timer)
+		su_timer_destroy(rc->timer);
+	relay_pool_free(rc->pool);
 	free(rc);
 }
 
@@ -529,17 +644,39 @@ size_t relay_client_pending(const struct relay_client *rc)
 	return rc ? rc->npending : 0;
 }
 
-void relay_client_ping(struct relay_client *rc)
+/* "2026-11-25T10:00:00.123Z", as in CDRs. */
+static void iso_time(int64_t ms, char *buf, size_t len)
 {
-	char buf[64];
-	struct relay_msg m = {.command = "ping", .to_srtp = -1};
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
 
-	for (int i = 0; i < rc->npeers; i++) {
-		long n = relay_msg_encode(&m, "ping", buf, sizeof(buf));
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
 
-		if (n > 0 && send(rc->peers[i].fd, buf, n, MSG_DONTWAIT) < 0)
-			log_warn("relay %s: %s", rc->peers[i].name, strerror(errno));
+size_t relay_client_list(struct relay_client *rc, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	if (cap)
+		buf[0] = 0;
+	for (int i = 0; rc && i < rc->npeers && len < cap; i++) {
+		struct relay_pool_info in;
+		char when[64] = "never";
+		int n;
+
+		relay_pool_info(rc->pool, i, &in);
+		if (in.last_ok_ms > 0)
+			iso_time(in.last_ok_ms, when, sizeof(when));
+		n = snprintf(buf + len, cap - len, "%s %s calls %zu last_answer %s last_error %s\n", rc->peers[i].name,
+			     in.state == RELAY_UP ? "up" : "down", in.calls, when,
+			     in.last_error[0] ? in.last_error : "-");
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += n;
 	}
+	return len;
 }
 
 size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap)

@@ -2,9 +2,12 @@
  * relay_client.h - asynchronous client of the ng control protocol
  * (rtpengine's), driving our media-relay or rtpengine itself.
  *
- * Owns: one UDP socket registered with the su_root, the table of requests
- * in flight (each retransmitted until answered or timed out), and the
- * choice of relay per call (round-robin over [relay] ng, sticky per call).
+ * Owns: one UDP socket per relay registered with the su_root, the table of
+ * requests in flight (each retransmitted until answered or timed out), a
+ * ping to every relay each ping_ms, and a relay_pool (relay_pool.h): the
+ * relays' health and the relay each call is anchored on (round-robin over
+ * the relays that are up, sticky per call; a first offer unanswered moves
+ * to the next relay up).
  * Runs on the SIP thread; never blocks: every answer comes back through
  * the relay_done_fn given with the request, on a later loop iteration.
  * Implements struct relay_ops for the call core.
@@ -17,16 +20,23 @@
 
 struct relay_client;
 
+struct relay_client_opts {
+	int timeout_ms;     /* per request, retransmitted within it */
+	int ping_ms;        /* between pings to each relay */
+	int down_after;     /* unanswered requests in a row that make a relay down */
+};
+
 /* relays: "ADDR:PORT" strings. 0 or -1 with a reason in err. */
 int relay_client_new(struct relay_client **out, su_root_t *root, const char (*relays)[64], int n,
-		     int timeout_ms, char *err, size_t errlen);
+		     const struct relay_client_opts *o, char *err, size_t errlen);
 void relay_client_free(struct relay_client *rc);
 const struct relay_ops *relay_client_ops(void);
 /* Requests still waiting for an answer. */
 size_t relay_client_pending(const struct relay_client *rc);
-/* Sends ping to every relay; logs which ones answer. */
-void relay_client_ping(struct relay_client *rc);
 size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap);
+/* One line per relay for `b2bua-ctl relays`: "ADDR up|down calls N
+ * last_answer TIME|never last_error TEXT|-". Returns the length. */
+size_t relay_client_list(struct relay_client *rc, char *buf, size_t cap);
 
 /* Building and reading ng messages, apart from the socket so they can be
  * unit-tested. The request is written into buf ("COOKIE DICT"); returns

@@ -72,6 +72,8 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.nrelays, 1);
 	CU_ASSERT_STRING_EQUAL(c.relay[0], "127.0.0.1:2223");
 	CU_ASSERT_EQUAL(c.relay_timeout_ms, 2000);
+	CU_ASSERT_EQUAL(c.relay_ping_ms, 1000);
+	CU_ASSERT_EQUAL(c.relay_down_after, 3);
 	CU_ASSERT_STRING_EQUAL(c.control_socket, "var/b2bua.sock");
 	CU_ASSERT_EQUAL(c.log_level, LOG_LVL_INFO);
 	CU_ASSERT(c.node[0] != 0);
@@ -116,6 +118,8 @@ static void test_full_file(void)
 	CU_ASSERT_STRING_EQUAL(c.relay[0], "127.0.0.1:2223");
 	CU_ASSERT_STRING_EQUAL(c.relay[1], "127.0.0.1:2224");
 	CU_ASSERT_EQUAL(c.relay_timeout_ms, 500);
+	CU_ASSERT_EQUAL(c.relay_ping_ms, 250);
+	CU_ASSERT_EQUAL(c.relay_down_after, 5);
 	CU_ASSERT_EQUAL(c.media_timeout_poll_s, 0);
 	CU_ASSERT_STRING_EQUAL(c.control_socket, "/tmp/test-b2bua.sock");
 	CU_ASSERT_STRING_EQUAL(c.node, "node-7");
@@ -197,6 +201,8 @@ static const struct {
 	{"[call]\ntrunk_timeout =\n", 2, "trunk_timeout"},
 	{"[relay]\ntimeout_ms = 50\n", 2, "timeout_ms"},
 	{"[relay]\nmedia_poll = 5s\n", 2, "media_poll"},
+	{"[relay]\nping_ms = 0\n", 2, "ping_ms"},
+	{"[relay]\ndown_after = 0\n", 2, "down_after"},
 	{"[relay]\nng = localhost\n", 2, "ng"},
 	{"[sip]\nrate_limit = 10x\n", 2, "rate_limit"},
 	{"[log]\nlevel = verbose\n", 2, "verbose"},
