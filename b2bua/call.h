@@ -112,6 +112,10 @@ struct leg_response {
 	int reliable;             /* a reliable provisional response (RSeq, RFC 3262) */
 	int offers_early;         /* a reliable 18x whose SDP is the offer (our INVITE had
 				   * none): its PRACK waits for leg_ops.prack's answer */
+	/* NULL: the peer sent it; else the stack made it, because the peer
+	 * could not be reached ("unreachable": ICMP, refused connection, no
+	 * transport) or never answered ("timeout"). */
+	const char *local_cause;
 	int allows_update;        /* its Allow lists UPDATE (RFC 3311) */
 	/* 3xx: its first Contact's number, host and port (0: none), or NULL */
 	const char *contact_user, *contact_host;

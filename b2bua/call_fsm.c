@@ -452,22 +452,35 @@ static int fails_over(int code)
 	return code == SC_REQUEST_TIMEOUT || (code >= SC_SERVER_ERR && code < SC_GLOBAL_ERR);
 }
 
+/* A failure the stack made itself names the trunk's state, not an
+ * answer of the trunk: ours to own (hangup_by b2bua). */
+static const char *local_reason(const char *cause)
+{
+	return strcmp(cause, "timeout") == 0 ? "No reply from trunk" : "Trunk unreachable";
+}
+
 static void act_b_failure(struct call *c, const struct ev *ev)
 {
 	const struct leg_response *r = ev->resp;
+	enum hangup_by by = r->local_cause ? BY_B2BUA : BY_CALLEE;
+	const char *reason = r->local_cause ? local_reason(r->local_cause) : r->reason;
 	struct outcome o;
 
 	call_timer_cancel(c, TIMER_TRUNK);
 	c->b_final = 1;
-	log_info("call %s: trunk %s answered %d %s", c->cdr.call_id, c->to ? c->to->name : "?", r->code,
-		 r->reason ? r->reason : "");
+	if (r->local_cause)
+		log_warn("call %s: trunk %s %s (%d %s, no reply from it)", c->cdr.call_id, c->to ? c->to->name : "?",
+			 r->local_cause, r->code, r->reason ? r->reason : "");
+	else
+		log_info("call %s: trunk %s answered %d %s", c->cdr.call_id, c->to ? c->to->name : "?", r->code,
+			 r->reason ? r->reason : "");
 	call_release_leg(c, SIDE_B);
 	call_release_chan(c);
 	if (c->early_oa != EOA_NONE) {
 		/* The caller's early dialog has its offer/answer: no other
 		 * trunk's media can take its place there. */
-		o = sc_redirect(r->code) ? call_outcome_reply(RP_REDIRECTED, "failed", BY_CALLEE)
-					 : outcome(r->code, r->reason, call_disposition_of(r->code), BY_CALLEE);
+		o = sc_redirect(r->code) ? call_outcome_reply(RP_REDIRECTED, "failed", by)
+					 : outcome(r->code, reason, call_disposition_of(r->code), by);
 		o.q850 = r->q850;
 		call_end(c, &o);
 		return;
@@ -486,11 +499,11 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 		return;
 	}
 	if (fails_over(r->code)) {
-		call_route_note_failure(c, r->code, r->reason, BY_CALLEE);
+		call_route_note_failure(c, r->code, reason, by);
 		call_route_next(c);
 		return;
 	}
-	o = outcome(r->code, r->reason, call_disposition_of(r->code), BY_CALLEE);
+	o = outcome(r->code, reason, call_disposition_of(r->code), by);
 	o.q850 = r->q850;
 	call_end(c, &o);
 }

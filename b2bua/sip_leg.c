@@ -228,6 +228,20 @@ static const struct sockaddr *request_source(nua_t *nua)
 	return ai ? ai->ai_addr : NULL;
 }
 
+/* What the stack found when it made the response itself (sofia-nua.md
+ * 10: a local message has no source address): ICMP unreachable, a
+ * refused connection, no transport (503) or no answer at all (408). NULL
+ * when a peer sent it. */
+static const char *local_cause(nua_t *nua, int status)
+{
+	msg_t *m = nua_current_request(nua);
+	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+
+	if (!m || (ai && ai->ai_family != 0) || !sc_failure(status))
+		return NULL;
+	return status == SC_REQUEST_TIMEOUT ? "timeout" : "unreachable";
+}
+
 static struct sip_nua *nua_for(struct sip_stack *st, const char *transport)
 {
 	int want_tcp = transport && strcasecmp(transport, "tcp") == 0;
@@ -770,7 +784,8 @@ static int reliable_provisional(struct leg *l, int mine, const sip_t *sip)
 	return 0;
 }
 
-static void on_response(struct leg *l, nua_event_t event, int status, const char *phrase, const sip_t *sip)
+static void on_response(struct leg *l, nua_event_t event, int status, const char *phrase, const sip_t *sip,
+			const char *local)
 {
 	struct leg_response r;
 	char realm[128] = "", cuser[CALL_MAX_USER], chost[256];
@@ -827,6 +842,7 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	r.realm = realm;
 	r.reliable = sip && sip->sip_rseq != NULL;
 	r.offers_early = offers_early;
+	r.local_cause = local;
 	r.allows_update = sip_read_allows_update(sip);
 	if (sc_redirect(status))
 		sip_read_contact(sip, &r, cuser, sizeof(cuser), chost, sizeof(chost));
@@ -1004,7 +1020,7 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 	case nua_r_update:
 	case nua_r_info:
 		if (l)
-			on_response(l, event, status, phrase, sip);
+			on_response(l, event, status, phrase, sip, local_cause(nua, status));
 		return;
 	case nua_r_bye:
 		if (l && !l->bye_sent)

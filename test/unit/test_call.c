@@ -979,6 +979,53 @@ static void test_failover_after_503(void)
 	CU_ASSERT_EQUAL(channels[3], 0);
 }
 
+/* A failure the stack made itself (ICMP unreachable, refused connection:
+ * a local 503; no answer: a local 408) is ours, not the trunk's: the next
+ * route is tried, and the CDR says b2bua with the cause, never the
+ * carrier's 503. A real 503 from the next trunk stays the callee's. */
+static void test_unreachable_trunk_is_ours(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	struct leg_response r = {.method = METHOD_INVITE, .code = 503, .reason = "Service Unavailable",
+				 .realm = "", .local_cause = "unreachable"};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	call_on_response(c, leg_named("B1"), &r);
+	CU_ASSERT(expect("B1 released"));
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	CU_ASSERT(expect("B2 INVITE carrier2"));
+	r.code = 408;
+	r.reason = "Request Timeout";
+	r.local_cause = "timeout";
+	call_on_response(c, leg_named("B2"), &r);
+	CU_ASSERT(expect("A 503 Trunk unreachable"));
+	relay_drain();
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Trunk unreachable");
+	CU_ASSERT_EQUAL(cdr.sip_code, 503);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "failed");
+	teardown();
+	setup_relay();
+	c = invite_from("127.0.0.2", "2000", 70, offer_sdp);   /* carrier2 alone */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	call_on_response(c, leg_named("B1"), &r);
+	CU_ASSERT(expect("A 408 No reply from trunk"));
+	relay_drain();
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "No reply from trunk");
+	teardown();
+	setup_relay();
+	c = invite_from("127.0.0.2", "2000", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	resp(c, "B1", 503, "Service Unavailable", NULL);   /* the carrier's own */
+	relay_drain();
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "callee");
+	CU_ASSERT_STRING_EQUAL(cdr.reason, "Service Unavailable");
+}
+
 static void test_all_routes_fail_best_code_wins(void)
 {
 	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
@@ -4143,6 +4190,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_busy_goes_back_without_failover),
 	UNIT_TEST(test_failover_after_503),
 	UNIT_TEST(test_all_routes_fail_best_code_wins),
+	UNIT_TEST(test_unreachable_trunk_is_ours),
 	UNIT_TEST(test_trunk_timer_stops_at_first_reply),
 	UNIT_TEST(test_no_route_is_404),
 	UNIT_TEST(test_avpf_offer_by_trunk_policy),

@@ -1,0 +1,1 @@
+SELECT to_trunk, disposition, sip_code, hangup_by, reason, CASE WHEN end_time IS NOT NULL AND (julianday(end_time) - julianday(start_time)) * 86400 < 3 THEN 'fast' ELSE 'slow' END FROM cdrs ORDER BY id
