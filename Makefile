@@ -61,7 +61,8 @@ WIRE_LIB = $(BUILD)/libwire.a
 B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_route.c \
             b2bua/call_dialog.c b2bua/call_xfer.c b2bua/reply.c b2bua/daemon.c b2bua/guard.c b2bua/leak_guard.c b2bua/sip_read.c b2bua/sip_leg.c \
             b2bua/relay_client.c b2bua/relay_pool.c b2bua/cdr_writer.c b2bua/control.c \
-            b2bua/trunk_limits.c b2bua/clock.c b2bua/media_policy.c
+            b2bua/trunk_limits.c b2bua/clock.c b2bua/media_policy.c \
+            b2bua/trunk_health.c b2bua/trunk_probe.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
 

@@ -226,6 +226,12 @@ struct call_limits_ops {
 	void (*give)(void *ctx, const struct policy_trunk *t);
 };
 
+/* Reachability of trunks (OPTIONS keepalives, trunk_health.c). */
+struct call_health_ops {
+	/* 1 when t is known to be down: routing skips it at once. */
+	int (*down)(void *ctx, const struct policy_trunk *t);
+};
+
 struct call_env {
 	const struct leg_ops *leg;
 	void *leg_ctx;
@@ -242,6 +248,8 @@ struct call_env {
 	int trunk_timeout_ms, no_answer_ms, max_duration_ms;
 	unsigned (*rnd)(void *);         /* route weights; NULL = random() */
 	void *rnd_arg;
+	const struct call_health_ops *health;   /* NULL: every trunk is up */
+	void *health_ctx;
 };
 
 struct call_stats {

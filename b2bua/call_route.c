@@ -263,6 +263,13 @@ void call_route_next(struct call *c)
 			t = c->cand[c->next_cand++];
 			c->attempt_user[0] = 0;
 		}
+		/* A trunk its OPTIONS keepalives say is down is not waited
+		 * for: its failure is the timeout it would have been. */
+		if (e->health && e->health->down(e->health_ctx, t)) {
+			log_info("call %s: trunk %s is down (OPTIONS), skipped", c->cdr.call_id, t->name);
+			note_reply(c, RP_TRUNK_TIMEOUT);
+			continue;
+		}
 		if (e->limits && e->limits->take(e->limits_ctx, t) != 0) {
 			log_info("call %s: trunk %s over its limits, skipped", c->cdr.call_id, t->name);
 			c->limit_skips++;

@@ -46,6 +46,8 @@ void config_defaults(struct config *c)
 	c->rate_limit_pps = 200;
 	c->ban_after = 200;
 	c->ban_time_s = 600;
+	c->down_after = 2;
+	c->up_after = 2;
 }
 
 int config_parse_listen(struct config_listen *l, const char *s)
@@ -236,6 +238,10 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		return set_int(x, &c->min_se_s, key, v, 90, 86400);
 	if (IS("call", "grace"))
 		return set_int(x, &c->grace_s, key, v, 0, 86400);
+	if (IS("trunks", "down_after"))
+		return set_int(x, &c->down_after, key, v, 1, 100);
+	if (IS("trunks", "up_after"))
+		return set_int(x, &c->up_after, key, v, 1, 100);
 #undef IS
 	return fail(x, "unknown key '%s' in section [%s]", key, section);
 }

@@ -45,6 +45,8 @@ struct config {
 	int ban_after;          /* refusals before a stranger is banned, 0 = never */
 	int ban_time_s;         /* how long a ban lasts */
 	int drop_strangers;     /* [sip] strangers = drop: the kernel drops what they send */
+	int down_after;         /* [trunks] OPTIONS failed in a row that mark a trunk down */
+	int up_after;           /* [trunks] OPTIONS answered in a row that bring it back up */
 };
 
 void config_defaults(struct config *c);

@@ -33,6 +33,7 @@ struct app;
 #include "control.h"
 #include "daemon.h"
 #include "trunk_limits.h"
+#include "trunk_probe.h"
 #include "log.h"
 #include "relay_client.h"
 #include "sip_leg.h"
@@ -44,6 +45,7 @@ struct app {
 	struct relay_client *relay;
 	struct cdr_writer *cdr;
 	struct limits *limits;
+	struct trunk_probe *probe;     /* OPTIONS keepalives, trunk states */
 	struct call_core *core;
 	struct control *ctl;
 	int sigpipe[2];
@@ -165,6 +167,7 @@ static int on_reload_done(struct app *app, su_wait_t *w, struct app *arg)
 	if (ok) {
 		call_core_set_policy(app->core, r->p);
 		sip_stack_policy_changed(app->sip);
+		trunk_probe_policy(app->probe, r->p);
 		snprintf(msg, sizeof(msg), "policy reloaded: %zu trunks", policy_trunk_count(r->p));
 		log_info("%s", msg);
 	} else {
@@ -188,10 +191,13 @@ static size_t list_trunks(struct app *app, char *buf, size_t cap)
 
 	for (size_t i = 0; i < policy_trunk_count(p) && len < cap; i++) {
 		const struct policy_trunk *t = policy_trunk_at(p, i);
-		int n = snprintf(buf + len, cap - len, "%s %s:%d %s channels %d/%d cps %d %s\n", t->name, t->host,
-				 t->port, t->transport, limits_channels(app->limits, t->id), t->max_channels,
-				 t->max_cps, t->enabled ? "enabled" : "disabled");
+		char reach[160];
+		int n;
 
+		trunk_health_describe(trunk_probe_health(app->probe), t->id, reach, sizeof(reach));
+		n = snprintf(buf + len, cap - len, "%s %s:%d %s channels %d/%d cps %d %s%s\n", t->name, t->host,
+			     t->port, t->transport, limits_channels(app->limits, t->id), t->max_channels, t->max_cps,
+			     t->enabled ? "enabled" : "disabled", reach);
 		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += n;
@@ -297,6 +303,7 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 	(void)t;
 	(void)arg;
 	sip_stack_tick(app->sip);
+	trunk_probe_tick(app->probe);
 	/* What a burst (a flood, a peak hour) freed goes back to the system
 	 * instead of staying in malloc's free lists for good. */
 	if (now - app->last_trim >= 10000) {
@@ -320,6 +327,7 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 	    ((call_core_count(app->core) == 0 && relay_client_pending(app->relay) == 0) ||
 	     now - app->hangup_at >= app->cfg.relay_timeout_ms + 2000)) {
 		app->stopping = 3;
+		trunk_probe_stop(app->probe);   /* its handles go before nua's */
 		sip_stack_shutdown(app->sip, on_nua_down, app);
 	}
 }
@@ -456,6 +464,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	app.limits = limits_new();
+	{
+		struct health_config hc = {.down_after = app.cfg.down_after, .up_after = app.cfg.up_after};
+
+		if (trunk_probe_new(&app.probe, app.sip, &hc) != 0) {
+			startup_error("out of memory");
+			goto out;
+		}
+	}
 	memset(&env, 0, sizeof(env));
 	env.leg = sip_stack_leg_ops();
 	env.leg_ctx = app.sip;
@@ -472,12 +488,15 @@ int main(int argc, char **argv)
 	env.no_answer_ms = app.cfg.no_answer_s * 1000;
 	env.max_duration_ms = app.cfg.max_duration_s * 1000;
 	env.rnd = rnd_fn;
+	env.health = trunk_health_ops();
+	env.health_ctx = trunk_probe_health(app.probe);
 	if (!app.limits || call_core_new(&app.core, &env, policy) != 0) {
 		startup_error("out of memory");
 		goto out;
 	}
 	policy = NULL;   /* the core owns it */
 	sip_stack_set_core(app.sip, app.core);
+	trunk_probe_policy(app.probe, call_core_policy(app.core));
 
 	if (app.cfg.control_socket[0]) {
 		struct control_handler h = {.command = on_command, .ctx = &app};
@@ -516,6 +535,7 @@ out:
 	relay_client_free(app.relay);
 	if (app.core)
 		call_core_free(app.core);
+	trunk_probe_free(app.probe);   /* its handles, while nua still exists */
 	sip_stack_free(app.sip);
 	limits_free(app.limits);
 	if (policy)

@@ -108,6 +108,8 @@ struct sip_stack {
 	struct leg *legs;           /* every leg not yet destroyed */
 	struct leg *graveyard;      /* destroyed, freed at the next prepoll */
 	int prepoll;                /* our prepoll hook is installed */
+	sip_stack_options_fn *options_fn;   /* trunk_probe.c's OPTIONS answers */
+	void *options_arg;
 	uint64_t n_invites, n_options, n_strangers, n_legs, n_legs_freed, n_late_2xx;
 };
 
@@ -1022,6 +1024,10 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		if (l)
 			on_response(l, event, status, phrase, sip, local_cause(nua, status));
 		return;
+	case nua_r_options:
+		if (!l && st->options_fn)
+			st->options_fn(st->options_arg, nua, nh, status, sip);
+		return;
 	case nua_r_bye:
 		if (l && !l->bye_sent)
 			l->nua_bye = 1;
@@ -1222,6 +1228,22 @@ void sip_stack_set_core(struct sip_stack *st, struct call_core *core)
 void sip_stack_policy_changed(struct sip_stack *st)
 {
 	allow_trunks(st);
+}
+
+struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, char *host, size_t cap)
+{
+	struct sip_nua *n = nua_for(st, transport);
+
+	if (!n)
+		return NULL;
+	our_host(st, n, host, cap);
+	return n->nua;
+}
+
+void sip_stack_on_options(struct sip_stack *st, sip_stack_options_fn *fn, void *arg)
+{
+	st->options_fn = fn;
+	st->options_arg = arg;
 }
 
 void sip_stack_tick(struct sip_stack *st)

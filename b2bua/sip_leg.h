@@ -17,6 +17,9 @@
 #include "config.h"
 
 struct sip_stack;
+struct nua_s;
+struct nua_handle_s;
+struct sip_s;
 
 /* Creates the nua instances for every [sip] listen address. 0 or -1. */
 int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *cfg,
@@ -36,5 +39,15 @@ void sip_stack_tick(struct sip_stack *st);
 /* `b2bua-ctl bans`: one line per banned source; `unban ADDR|all`: 0 or -1. */
 size_t sip_stack_bans(struct sip_stack *st, char *buf, size_t cap);
 int sip_stack_unban(struct sip_stack *st, const char *addr);
+/* For trunk_probe.c, which owns OPTIONS handles of its own on our nua
+ * instances: the instance requests of this transport leave from (as a
+ * leg's INVITE would) and our host as legs name it in From (advertise,
+ * else the listen address); NULL when there is none. */
+struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, char *host, size_t cap);
+/* Every nua_r_options (only trunk_probe.c sends OPTIONS, on handles no
+ * leg owns) goes to fn, inside nua's callback. */
+typedef void sip_stack_options_fn(void *arg, struct nua_s *nua, struct nua_handle_s *nh, int status,
+				  const struct sip_s *sip);
+void sip_stack_on_options(struct sip_stack *st, sip_stack_options_fn *fn, void *arg);
 
 #endif

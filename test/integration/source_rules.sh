@@ -21,8 +21,8 @@ if [ -z "$hits" ]; then pass status_literals_in_reply_table; else fail status_li
 
 # header regex -> the only files allowed to include it
 homes=(
-	'<sofia-sip/(nua|nta|tport)[a-z_]*\.h>|b2bua/sip_leg\.c'
-	'<sofia-sip/(sip|msg|url)[a-z_]*\.h>|b2bua/sip_leg\.c|b2bua/sip_read\.[ch]'
+	'<sofia-sip/(nua|nta|tport)[a-z_]*\.h>|b2bua/sip_leg\.c|b2bua/trunk_probe\.c'
+	'<sofia-sip/(sip|msg|url)[a-z_]*\.h>|b2bua/sip_leg\.c|b2bua/trunk_probe\.c|b2bua/sip_read\.[ch]'
 	'<sofia-sip/sdp\.h>|b2bua/media_policy\.c|media-relay/sdp_rewrite\.c'
 	'<pcre2\.h>|policy/rules\.c'
 	'<srtp2/|media-relay/srtp_ctx\.c|test/tools/[a-z_]+\.c'
