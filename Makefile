@@ -80,7 +80,8 @@ TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rul
                   test/unit/test_rates.c test/unit/test_policy.c test/unit/test_cdr_store.c \
                   test/unit/test_cdr_query.c test/unit/test_fuzz_policy.c
 TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/unit/test_leak_guard.c test/unit/test_media_policy.c test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
-                  test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c test/unit/test_trunk_limits.c
+                  test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
+                  test/unit/test_trunk_limits.c test/unit/test_trunk_health.c
 TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
                   test/unit/test_srtp_ctx.c test/unit/test_stream.c test/unit/test_ng_server.c
 TOOLS_SRC       = test/tools/srtp_peer.c

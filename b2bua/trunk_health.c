@@ -31,6 +31,7 @@ struct probed {
 	int fails, oks;              /* consecutive */
 	uint64_t token;              /* the probe out, 0 = none */
 	int64_t sent_ms;             /* when the last probe went (monotonic) */
+	int sent_any;                /* a probe went since the last (re)start */
 	int64_t next_ms;             /* when the next one is due */
 	int has_last;
 	enum health_result last;
@@ -114,7 +115,7 @@ static void restart(struct trunk_health *h, struct probed *r, int64_t now)
 	r->fails = r->oks = 0;
 	r->has_last = 0;
 	r->next_ms = now;
-	r->sent_ms = 0;
+	r->sent_any = 0;
 }
 
 static struct probed *add(struct trunk_health *h, const struct policy_trunk *t, int64_t now)
@@ -166,7 +167,7 @@ void trunk_health_sync(struct trunk_health *h, const struct policy *p, int64_t n
 			restart(h, r, now);
 		} else if (r->interval_ms != (int64_t)t->options_ping_s * 1000) {
 			/* From the last probe sent (at once if that is past). */
-			r->next_ms = r->sent_ms ? r->sent_ms + (int64_t)t->options_ping_s * 1000 : now;
+			r->next_ms = r->sent_any ? r->sent_ms + (int64_t)t->options_ping_s * 1000 : now;
 			log_info("trunk %s: OPTIONS every %d s now", t->name, t->options_ping_s);
 		}
 		snprintf(r->name, sizeof(r->name), "%s", t->name);
@@ -243,6 +244,7 @@ void trunk_health_tick(struct trunk_health *h, int64_t now, int64_t wall)
 			continue;
 		token = ++h->next_token;
 		r->sent_ms = now;
+		r->sent_any = 1;
 		r->next_ms = now + r->interval_ms;
 		t.trunk_id = r->trunk_id;
 		t.name = r->name;

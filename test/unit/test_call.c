@@ -524,6 +524,16 @@ static void fake_give(void *ctx, const struct policy_trunk *t)
 
 static const struct call_limits_ops fake_limits = {.take = fake_take, .give = fake_give};
 
+static int down_trunk[16];   /* by trunk id: its OPTIONS keepalives say down */
+
+static int fake_down(void *ctx, const struct policy_trunk *t)
+{
+	(void)ctx;
+	return t->id >= 0 && t->id < 16 && down_trunk[t->id];
+}
+
+static const struct call_health_ops fake_health = {.down = fake_down};
+
 /* ---- CDR sink ----
  * cdr and cdr_final are the last event of whichever call sent one (what a
  * test of one call reads); cdr_of() has the last row of each call. */
@@ -708,6 +718,7 @@ static void setup(void)
 	memset(tmrs, 0, sizeof(tmrs));
 	memset(cdrs, 0, sizeof(cdrs));
 	memset(channels, 0, sizeof(channels));
+	memset(down_trunk, 0, sizeof(down_trunk));
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
 	inv_display = inv_pai = inv_privacy = inv_to = NULL;
@@ -724,6 +735,7 @@ static void setup(void)
 	env.relay = use_relay ? &fake_relay : NULL;
 	env.timer = &fake_timers;
 	env.limits = &fake_limits;
+	env.health = &fake_health;
 	env.cdr = fake_cdr;
 	env.node = "test";
 	env.trunk_timeout_ms = 2000;
@@ -1191,6 +1203,60 @@ static void test_all_routes_over_limit_is_503(void)
 	CU_ASSERT_EQUAL(nrq, 0);
 	CU_ASSERT_STRING_EQUAL(cdr.reason, "Trunk Capacity Exceeded");
 	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
+/* A trunk its OPTIONS keepalives say is down is skipped at once: no
+ * relay offer, INVITE, channel or trunk timer toward it. */
+static void test_down_trunk_skipped_at_once(void)
+{
+	struct call *c;
+
+	down_trunk[2] = 1;
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(count("relay offer"), 1);
+	relay_reply("offer", 1, "SDP-TO-B2", 0);
+	CU_ASSERT(expect("B1 INVITE carrier2"));
+	CU_ASSERT(never("B1 INVITE carrier1"));
+	CU_ASSERT_EQUAL(channels[2], 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	CU_ASSERT(expect("A 200"));
+	CU_ASSERT_STRING_EQUAL(cdr.to_trunk, "carrier2");
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* Every trunk of the route down: the caller gets at once what their
+ * timeouts would have given (408, by us), and nothing is sent. */
+static void test_every_trunk_down_is_408_at_once(void)
+{
+	down_trunk[2] = down_trunk[3] = 1;
+	CU_ASSERT_PTR_NULL(invite_from("127.0.0.2", "15551234", 70, offer_sdp));
+	CU_ASSERT(expect("A 408 Request Timeout"));
+	CU_ASSERT(never("B1"));
+	CU_ASSERT(never("relay"));
+	CU_ASSERT_EQUAL(nrq, 0);
+	CU_ASSERT_STRING_EQUAL(cdr.disposition, "no_answer");   /* as when every trunk timed out */
+	CU_ASSERT_EQUAL(cdr.sip_code, 408);
+	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "b2bua");
+}
+
+/* A down trunk's 408 is the weakest failure: the next trunk's real
+ * answer is what the caller gets. */
+static void test_down_trunk_loses_to_real_failure(void)
+{
+	struct call *c;
+
+	down_trunk[2] = 1;
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "X", 0);
+	resp(c, "B1", 503, "Service Unavailable", NULL);
+	CU_ASSERT(expect("A 503 Service Unavailable"));
+	CU_ASSERT(never("A 408"));
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(cdr.sip_code, 503);
 }
 
 static void test_draining_refuses_with_retry_after(void)
@@ -4201,6 +4267,9 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_early_media_goes_through_relay),
 	UNIT_TEST(test_early_media_relay_refusal_sends_18x_alone),
 	UNIT_TEST(test_channel_limit_skips_to_next_route),
+	UNIT_TEST(test_down_trunk_skipped_at_once),
+	UNIT_TEST(test_every_trunk_down_is_408_at_once),
+	UNIT_TEST(test_down_trunk_loses_to_real_failure),
 	UNIT_TEST(test_all_routes_over_limit_is_503),
 	UNIT_TEST(test_draining_refuses_with_retry_after),
 	UNIT_TEST(test_reinvite_relayed_and_glare_is_491),

@@ -177,6 +177,21 @@ static void test_session_timer_keys(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "below min_se"));
 }
 
+/* [trunks]: OPTIONS keepalive thresholds, 2 and 2 unless said. */
+static void test_trunks_keys(void)
+{
+	struct config c;
+	char path[64], err[512];
+
+	CU_ASSERT_EQUAL(load_text(&c, "[log]\nlevel = info\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.down_after, 2);
+	CU_ASSERT_EQUAL(c.up_after, 2);
+	CU_ASSERT_EQUAL(load_text(&c, "[trunks]\ndown_after = 3\nup_after = 1\n", err, sizeof(err), path,
+			      sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.down_after, 3);
+	CU_ASSERT_EQUAL(c.up_after, 1);
+}
+
 /* "ng =" empty: no media anchoring. */
 static void test_empty_relay_list(void)
 {
@@ -199,6 +214,9 @@ static const struct {
 	{"[call]\ntrunk_timeout = 301\n", 2, "trunk_timeout"},
 	{"[call]\nmin_se = 60\n", 2, "min_se"},   /* RFC 4028: 90 at least */
 	{"[call]\ntrunk_timeout =\n", 2, "trunk_timeout"},
+	{"[trunks]\ndown_after = 0\n", 2, "down_after"},
+	{"[trunks]\n\nup_after = 101\n", 3, "up_after"},
+	{"[trunks]\noptions = 1\n", 2, "options"},
 	{"[relay]\ntimeout_ms = 50\n", 2, "timeout_ms"},
 	{"[relay]\nmedia_poll = 5s\n", 2, "media_poll"},
 	{"[relay]\nping_ms = 0\n", 2, "ping_ms"},
@@ -373,6 +391,7 @@ UNIT_SUITE(config,
 	   UNIT_TEST(test_partial_file_keeps_defaults),
 	   UNIT_TEST(test_empty_relay_list),
 	   UNIT_TEST(test_session_timer_keys),
+	   UNIT_TEST(test_trunks_keys),
 	   UNIT_TEST(test_bad_values_report_file_line),
 	   UNIT_TEST(test_missing_file),
 	   UNIT_TEST(test_small_error_buffer),
