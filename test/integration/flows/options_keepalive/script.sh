@@ -9,6 +9,10 @@
 #    once: carrier1 gets no INVITE, and the answer comes well within
 #    trunk_timeout (8 s), by the caller's clock and by the CDR's.
 # 4. carrier1 answers OPTIONS again: up after two answers.
+# 5. A reload that stops carrier1's pings and starts carrier2's: carrier1
+#    is unprobed and gets no new OPTIONS (nta still retransmits a probe
+#    given up earlier until its transaction ends: no new Call-ID),
+#    carrier2 (nobody listens there now) is probed at once and goes down.
 CTL="$ROOT/$BUILD/b2bua-ctl -s $W/b2bua.sock"
 cat >> "$W/b2bua.conf" <<EOC
 [trunks]
@@ -88,6 +92,22 @@ grep -qE "reach up options 200 $TIME_RE\$" "$W/reach_up.txt" ||
 	{ die "carrier1's line when up again: $(cat "$W/reach_up.txt")"; exit 1; }
 grep -q 'trunk carrier1 up again: 2 OPTIONS answered in a row' "$W/b2bua.log" ||
 	{ die "carrier1 came back without two answers: $(grep 'trunk carrier1' "$W/b2bua.log" | tail -3)"; exit 1; }
+
+# 5. reload
+sqlite3 "$DB" "UPDATE trunks SET options_ping_s = 0 WHERE id = 2; UPDATE trunks SET options_ping_s = 1 WHERE id = 3"
+$CTL reload > "$W/reload.out" 2>&1 || { die "reload refused: $(cat "$W/reload.out")"; exit 1; }
+wait_reach carrier2 down 5 || exit 1
+grep -qE '^carrier1 .* reach unprobed options - -$' "$W/trunks.out" ||
+	{ die "carrier1 still probed after the reload: $(grep '^carrier1 ' "$W/trunks.out")"; exit 1; }
+# call_ids FILE...: the Call-IDs of the OPTIONS a party received.
+call_ids() { awk '/message received/{r=1} /message sent/{r=0} r && /^Call-ID:/{print $2}' "$@" | tr -d '\r' | sort -u; }
+call_ids "$W/carrier1b.msg" "$W/carrier1c.msg" > "$W/cids_before"
+n1=$(grep -c "trunk carrier1: OPTIONS sip:" "$W/b2bua.log")
+sleep 2.5
+n2=$(grep -c "trunk carrier1: OPTIONS sip:" "$W/b2bua.log")
+[ "$n1" = "$n2" ] || { die "$((n2 - n1)) OPTIONS sent to carrier1 after its pings were stopped"; exit 1; }
+new=$(call_ids "$W/carrier1c.msg" | comm -13 "$W/cids_before" -)
+[ -z "$new" ] || { die "carrier1 got new OPTIONS after its pings were stopped: $new"; exit 1; }
 
 stop_b2bua || exit 1
 stop_party carrier1c || exit 1
