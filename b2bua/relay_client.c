@@ -30,6 +30,7 @@
 
 #include "bencode.h"
 #include "clock.h"
+#include "cdr_store.h"
 #include "log.h"
 #include "relay_client.h"
 #include "relay_pool.h"
@@ -644,17 +645,6 @@ size_t relay_client_pending(const struct relay_client *rc)
 	return rc ? rc->npending : 0;
 }
 
-/* "2026-11-25T10:00:00.123Z", as in CDRs. */
-static void iso_time(int64_t ms, char *buf, size_t len)
-{
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-}
-
 size_t relay_client_list(struct relay_client *rc, char *buf, size_t cap)
 {
 	size_t len = 0;
@@ -668,7 +658,7 @@ size_t relay_client_list(struct relay_client *rc, char *buf, size_t cap)
 
 		relay_pool_info(rc->pool, i, &in);
 		if (in.last_ok_ms > 0)
-			iso_time(in.last_ok_ms, when, sizeof(when));
+			cdr_time_iso(in.last_ok_ms, when, sizeof(when));
 		n = snprintf(buf + len, cap - len, "%s %s calls %zu last_answer %s last_error %s\n", rc->peers[i].name,
 			     in.state == RELAY_UP ? "up" : "down", in.calls, when,
 			     in.last_error[0] ? in.last_error : "-");

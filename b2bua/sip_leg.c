@@ -117,7 +117,7 @@ static struct sip_stack *g_timer_stack;   /* timers need the root */
 
 /* ---- helpers ---- */
 
-static void random_hex(char *out, size_t bytes)
+void sip_random_hex(char *out, size_t bytes)
 {
 	unsigned char buf[32];
 	static const char hex[] = "0123456789abcdef";
@@ -230,16 +230,20 @@ static const struct sockaddr *request_source(nua_t *nua)
 	return ai ? ai->ai_addr : NULL;
 }
 
-/* What the stack found when it made the response itself (sofia-nua.md
- * 10: a local message has no source address): ICMP unreachable, a
- * refused connection, no transport (503) or no answer at all (408). NULL
- * when a peer sent it. */
-static const char *local_cause(nua_t *nua, int status)
+/* What the stack found when it made the response itself: ICMP
+ * unreachable, a refused connection, no transport (503) or no answer at
+ * all (408). NULL when a peer sent it. */
+int sip_stack_response_is_local(nua_t *nua)
 {
 	msg_t *m = nua_current_request(nua);
 	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
 
-	if (!m || (ai && ai->ai_family != 0) || !sc_failure(status))
+	return ai && ai->ai_family == 0;
+}
+
+static const char *local_cause(nua_t *nua, int status)
+{
+	if (!sc_failure(status) || !sip_stack_response_is_local(nua))
 		return NULL;
 	return status == SC_REQUEST_TIMEOUT ? "timeout" : "unreachable";
 }
@@ -345,7 +349,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	l = leg_new(st);
 	if (!l)
 		return NULL;
-	random_hex(cid, 16);
+	sip_random_hex(cid, 16);
 	snprintf(l->call_id, sizeof(l->call_id), "%s", cid);
 	our_host(st, n, host, sizeof(host));
 	if (strchr(inv->trunk->host, ':'))

@@ -49,5 +49,12 @@ struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, cha
 typedef void sip_stack_options_fn(void *arg, struct nua_s *nua, struct nua_handle_s *nh, int status,
 				  const struct sip_s *sip);
 void sip_stack_on_options(struct sip_stack *st, sip_stack_options_fn *fn, void *arg);
+/* Inside a nua_r_* callback: 1 when the stack made the response itself
+ * (no peer sent it: unreachable, refused, timeout), told by the message
+ * having no source address (sofia-nua.md 10). */
+int sip_stack_response_is_local(struct nua_s *nua);
+/* 2*bytes hex digits of getrandom() (bytes <= 32) and a NUL into out:
+ * Call-IDs that name nothing of ours. */
+void sip_random_hex(char *out, size_t bytes);
 
 #endif

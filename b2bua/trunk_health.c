@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 #include "trunk_health.h"
+#include "cdr_store.h"
 #include "log.h"
 #include "reply.h"
 
@@ -319,22 +320,6 @@ const char *trunk_health_state_name(enum health_state s)
 	return "?";
 }
 
-/* "2026-11-25T10:00:00.123Z", as CDR times are written. */
-static void iso_time(int64_t ms, char *buf, size_t len)
-{
-	time_t secs = (time_t)(ms / 1000);
-	int frac = (int)(ms % 1000);
-	struct tm tm;
-
-	if (frac < 0) {
-		frac += 1000;
-		secs--;
-	}
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		 tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-}
-
 size_t trunk_health_describe(const struct trunk_health *h, int trunk_id, char *buf, size_t cap)
 {
 	struct health_view v;
@@ -351,7 +336,7 @@ size_t trunk_health_describe(const struct trunk_health *h, int trunk_id, char *b
 			snprintf(last, sizeof(last), "unreachable");
 		else
 			snprintf(last, sizeof(last), "%d", v.last_code);
-		iso_time(v.last_wall_ms, when, sizeof(when));
+		cdr_time_iso(v.last_wall_ms, when, sizeof(when));
 	}
 	n = snprintf(buf, cap, " reach %s options %s %s", trunk_health_state_name(v.state), last, when);
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;

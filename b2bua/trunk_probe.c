@@ -17,12 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
-#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/su_tag.h>
 
 #include "trunk_probe.h"
@@ -44,23 +42,6 @@ struct trunk_probe {
 	struct probe *graveyard;     /* handles destroyed on the next tick */
 	int stopped;
 };
-
-static void random_hex(char *out, size_t bytes)
-{
-	unsigned char buf[16];
-	static const char hex[] = "0123456789abcdef";
-
-	if (bytes > sizeof(buf))
-		bytes = sizeof(buf);
-	if (getrandom(buf, bytes, 0) != (ssize_t)bytes)
-		for (size_t i = 0; i < bytes; i++)
-			buf[i] = (unsigned char)random();
-	for (size_t i = 0; i < bytes; i++) {
-		out[2 * i] = hex[buf[i] >> 4];
-		out[2 * i + 1] = hex[buf[i] & 15];
-	}
-	out[2 * bytes] = 0;
-}
 
 /* Takes p off the live list. */
 static void unlink_live(struct trunk_probe *tp, struct probe *p)
@@ -116,7 +97,7 @@ static int op_send(void *ctx, uint64_t token, const struct health_target *t)
 	snprintf(from, sizeof(from), "<sip:%s>", host);
 	snprintf(to, sizeof(to), "<sip:%s>", thost);
 	snprintf(ruri, sizeof(ruri), "sip:%s%s", thost, tcp ? ";transport=tcp" : "");
-	random_hex(cid, 16);
+	sip_random_hex(cid, 16);
 	p->nh = nua_handle(nua, NULL, SIPTAG_CALL_ID_STR(cid), SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
 	if (!p->nh) {
 		free(p);
@@ -150,17 +131,13 @@ static void on_options(void *arg, nua_t *nua, nua_handle_t *nh, int status, cons
 	struct trunk_probe *tp = arg;
 	struct health_report r;
 	struct probe *p;
-	msg_t *m;
-	su_addrinfo_t *ai;
 	int local;
 
 	for (p = tp->live; p && p->nh != nh; p = p->next)
 		;
 	if (!p || status < SC_OK)
 		return;   /* not a probe still awaited, or provisional */
-	m = nua_current_request(nua);
-	ai = m ? msg_addrinfo(m) : NULL;
-	local = !ai || ai->ai_family == 0;
+	local = sip_stack_response_is_local(nua);
 	memset(&r, 0, sizeof(r));
 	r.token = p->token;
 	r.code = status;

@@ -138,8 +138,7 @@ int cdr_store_commit(struct cdr_store *s)
 	return run(s->commit);
 }
 
-/* "2026-11-25T10:00:00.123Z" */
-static void iso_time(int64_t ms, char *buf, size_t len)
+void cdr_time_iso(int64_t ms, char *buf, size_t len)
 {
 	time_t secs = (time_t)(ms / 1000);
 	int frac = (int)(ms % 1000);
@@ -169,7 +168,7 @@ static int bind_time(sqlite3_stmt *st, int i, int64_t ms)
 
 	if (ms == 0)
 		return sqlite3_bind_null(st, i);
-	iso_time(ms, buf, sizeof(buf));
+	cdr_time_iso(ms, buf, sizeof(buf));
 	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 

@@ -53,6 +53,9 @@ int cdr_store_open(struct cdr_store **out, const char *path, char *err, size_t e
 void cdr_store_close(struct cdr_store *s);
 int cdr_store_begin(struct cdr_store *s);
 int cdr_store_commit(struct cdr_store *s);
+/* ms (Unix epoch milliseconds) as CDR times are written, in UTC:
+ * "2026-11-25T10:00:00.123Z". Status lines print times the same way. */
+void cdr_time_iso(int64_t ms, char *buf, size_t len);
 /* Inserts a row; *rowid gets its id. 0 or -1. */
 int cdr_store_insert(struct cdr_store *s, const struct cdr_row *r, int64_t *rowid);
 /* Overwrites every column of row rowid from r. 0 or -1. */
