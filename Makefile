@@ -172,7 +172,7 @@ deps:
 
 var/b2bua.db: $(MIGRATIONS) sql/sample.sql
 	@mkdir -p var
-	@test -f $@ || scripts/mkdb.sh $@ sql/sample.sql sql/views.sql
+	@test -f $@ || scripts/mkdb.sh $@ sql/sample.sql
 
 run: deps all var/b2bua.db
 	@scripts/run.sh $(BUILD)

@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"usage: %s [-s SOCKET] [-d DB] COMMAND\n"
 		"  calls | trunks | relays | stats | reload          (daemon, via SOCKET;\n"
 		"  hangup CALL-ID | bans | unban ADDR|all            default " DEFAULT_SOCKET ")\n"
-		"  cdr [FILTERS] [--limit N] [--format table|csv|json]\n"
+		"  cdr [FILTERS] [--attempts] [--limit N] [--format table|csv|json]\n"
 		"  cdr summary [--by trunk|day] [FILTERS] [--format table|csv|json]\n"
 		"FILTERS (read from DB, default " DEFAULT_DB "):\n"
 		"  --from T --to T      start time, from inclusive, to exclusive, UTC; T is\n"
@@ -47,7 +47,9 @@ static void usage(FILE *f)
 		"  --disposition D      answered, busy, no_answer, cancelled, failed,\n"
 		"                       in_progress, interrupted\n"
 		"  --call-id ID         the A leg's Call-ID\n"
-		"  --limit N            newest N rows (default %d, 0 = all)\n",
+		"  --limit N            newest N rows (default %d, 0 = all)\n"
+		"  --attempts           every route attempt of those calls: trunk, SIP code,\n"
+		"                       cause (remote, unreachable, timeout, limits, relay ...)\n",
 		prog, DEFAULT_LIMIT);
 }
 
@@ -215,7 +217,7 @@ static int run_cdr(const char *db, int argc, char **argv)
 	struct cdr_filter f = {.limit = DEFAULT_LIMIT};
 	enum cdr_format fmt = CDR_FMT_TABLE;
 	enum cdr_group by = CDR_BY_TRUNK;
-	int summary = 0, rc;
+	int summary = 0, attempts = 0, rc;
 	char from[32], to[32], err[512];
 	long long now = now_ms();
 	struct cdr_query *q;
@@ -265,6 +267,10 @@ static int run_cdr(const char *db, int argc, char **argv)
 			if (m < 0)
 				return usage_error("%s needs a value", "--call-id");
 			f.call_id = v;
+		} else if (strcmp(argv[i], "--attempts") == 0) {
+			if (summary)
+				return usage_error("%s is for cdr, not cdr summary", "--attempts");
+			attempts = 1;
 		} else if ((m = opt_value(argc, argv, &i, "--limit", &v)) != 0) {
 			char *end;
 			long l;
@@ -308,6 +314,9 @@ static int run_cdr(const char *db, int argc, char **argv)
 	if (summary) {
 		cdr_print_begin_summary(&pr, stdout, fmt, by);
 		rc = cdr_query_summary(q, &f, by, cdr_print_group, &pr, err, sizeof(err));
+	} else if (attempts) {
+		cdr_print_begin_attempts(&pr, stdout, fmt);
+		rc = cdr_query_attempts(q, &f, cdr_print_attempt, &pr, err, sizeof(err));
 	} else {
 		cdr_print_begin(&pr, stdout, fmt);
 		rc = cdr_query_list(q, &f, cdr_print_row, &pr, err, sizeof(err));

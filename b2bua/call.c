@@ -204,12 +204,50 @@ void call_reply_a(struct call *c, enum reply_id id)
 	call_respond_a(c, r->code, r->reason, NULL, r->retry_after);
 }
 
+/* What a route attempt our reply ends was up against (cdr_attempts). */
+static const char *reply_cause(enum reply_id id)
+{
+	switch (id) {
+	case RP_RELAY:
+		return "relay";
+	case RP_MEDIA:
+	case RP_BAD_SDP:
+		return "media";
+	case RP_NO_ANSWER:
+	case RP_TRUNK_TIMEOUT:
+		return "timeout";
+	case RP_LIMITS:
+		return "limits";
+	default:
+		return NULL;
+	}
+}
+
 struct outcome call_outcome_reply(enum reply_id id, const char *disposition, enum hangup_by by)
 {
 	const struct reply *r = reply_get(id);
-	struct outcome o = {r->code, r->reason, disposition, by, r->retry_after, 0, NULL};
+	struct outcome o = {r->code, r->reason, disposition, by, r->retry_after, 0, NULL, reply_cause(id)};
 
 	return o;
+}
+
+void call_attempt_end(struct call *c, int code, const char *reason, const char *cause)
+{
+	const struct call_env *e = &c->core->env;
+	struct cdr_attempt a;
+
+	if (!c->att_trunk)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.seq = ++c->att_seq;
+	call_copy(a.trunk, sizeof(a.trunk), c->att_trunk->name);
+	a.start_ms = c->att_start_ms;
+	a.sip_code = code;
+	call_copy(a.reason, sizeof(a.reason), reason);
+	call_copy(a.cause, sizeof(a.cause), cause);
+	c->att_trunk = NULL;
+	if (e->cdr_attempt)
+		e->cdr_attempt(e->cdr_ctx, c->serial, &a);
 }
 
 const char *call_reason_pass(struct call *c, enum call_side from, const struct leg_reason *why)
@@ -412,6 +450,7 @@ void call_end(struct call *c, const struct outcome *o)
 	if (c->state == CS_ENDING)
 		return;
 	call_xfer_ended(c, o);
+	call_attempt_end(c, o->code, o->reason, o->cause ? o->cause : o->by == BY_B2BUA ? "internal" : "remote");
 	c->cdr.end_ms = clock_wall_ms();
 	c->cdr.sip_code = o->code;
 	call_copy(c->cdr.reason, sizeof(c->cdr.reason), o->reason);

@@ -243,6 +243,9 @@ struct call_env {
 	void *limits_ctx;
 	/* CDR sink: final = the row will not change again. */
 	void (*cdr)(void *ctx, uint64_t serial, const struct cdr_row *row, int final);
+	/* A route attempt of the call (cdr_ctx too); every one comes before
+	 * the call's final row. NULL: not recorded. */
+	void (*cdr_attempt)(void *ctx, uint64_t serial, const struct cdr_attempt *a);
 	void *cdr_ctx;
 	const char *node;
 	int trunk_timeout_ms, no_answer_ms, max_duration_ms;

@@ -50,7 +50,7 @@ static enum call_side other(enum call_side s)
  * both ways; an owed ACK goes first). */
 static void ack_failed(struct call *c, const char *why)
 {
-	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0, 0, NULL};
+	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0, 0, NULL, NULL};
 
 	log_warn("call %s: late offer failed: %s", c->cdr.call_id, why);
 	c->tx.active = 0;
@@ -194,7 +194,7 @@ void call_dialog_offered(struct call *c, const struct ev *ev)
  * media toward a leg that is gone, so the call ends. */
 static void own_failed(struct call *c, const char *why)
 {
-	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0, 0, NULL};
+	struct outcome o = {SC_OK, why, "answered", BY_B2BUA, 0, 0, NULL, NULL};
 
 	log_warn("call %s: %s", c->cdr.call_id, why);
 	c->tx.active = 0;

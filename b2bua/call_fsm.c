@@ -31,7 +31,7 @@ static const char *const event_names[EV__N] = {
 
 static struct outcome outcome(int code, const char *reason, const char *disposition, enum hangup_by by)
 {
-	struct outcome o = {code, reason, disposition, by, 0, 0, NULL};
+	struct outcome o = {code, reason, disposition, by, 0, 0, NULL, NULL};
 
 	return o;
 }
@@ -151,7 +151,7 @@ static void b_offered_early(struct call *c, const struct leg_response *r)
 
 		log_info("call %s: trunk %s offers in a reliable %d; the caller cannot answer before the 2xx",
 			 c->cdr.call_id, c->to->name, r->code);
-		call_route_note_failure(c, m->code, "Early offer the caller cannot answer", BY_B2BUA);
+		call_route_note_failure(c, m->code, "Early offer the caller cannot answer", BY_B2BUA, "media");
 		c->core->env.leg->cancel(c->b, NULL);
 		call_release_leg(c, SIDE_B);
 		call_release_chan(c);
@@ -373,6 +373,7 @@ static void act_b_answer(struct call *c, const struct ev *ev)
 
 	call_timer_cancel(c, TIMER_TRUNK);
 	c->b_provisional = c->b_final = c->b_answered = 1;
+	call_attempt_end(c, r->code, r->reason, "remote");
 	if (!sdp_ok(c, r->sdp, "the trunk's answer")) {
 		end_reply(c, RP_MEDIA, "failed", BY_B2BUA);
 		return;
@@ -476,6 +477,7 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 			 r->reason ? r->reason : "");
 	call_release_leg(c, SIDE_B);
 	call_release_chan(c);
+	call_attempt_end(c, r->code, reason, r->local_cause ? r->local_cause : "remote");
 	if (c->early_oa != EOA_NONE) {
 		/* The caller's early dialog has its offer/answer: no other
 		 * trunk's media can take its place there. */
@@ -494,12 +496,12 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 
 		if (call_route_redirect(c, r) == 0)
 			return;
-		call_route_note_failure(c, rd->code, rd->reason, BY_CALLEE);
+		call_route_note_failure(c, rd->code, rd->reason, BY_CALLEE, "remote");
 		call_route_next(c);
 		return;
 	}
 	if (fails_over(r->code)) {
-		call_route_note_failure(c, r->code, reason, by);
+		call_route_note_failure(c, r->code, reason, by, NULL);
 		call_route_next(c);
 		return;
 	}
@@ -514,7 +516,8 @@ static void act_trunk_timeout(struct call *c, const struct ev *ev)
 
 	(void)ev;
 	log_info("call %s: no reply from trunk %s, failing over", c->cdr.call_id, c->to->name);
-	call_route_note_failure(c, to->code, to->reason, BY_B2BUA);
+	call_attempt_end(c, 0, "No reply within trunk_timeout", "timeout");
+	call_route_note_failure(c, to->code, to->reason, BY_B2BUA, "timeout");
 	/* Given up: a 2xx that still comes is ACKed and BYE'd by the adapter. */
 	c->core->env.leg->cancel(c->b, NULL);
 	call_release_leg(c, SIDE_B);

@@ -95,6 +95,7 @@ struct outcome {
 	int retry_after;
 	int q850;                /* the Q.850 cause the network gave, or 0 */
 	const char *pass_reason; /* Reason for the other leg's BYE/CANCEL, or NULL */
+	const char *cause;       /* a route attempt this ends: its cause (cdr_attempts), NULL: by `by` */
 };
 
 /* A late-offer call's offer/answer in the early dialog (RFC 3262 5): the
@@ -188,6 +189,11 @@ struct call {
 	char best_reason[128];
 	enum hangup_by best_by;
 	int best_retry_after;
+	/* The route attempt in progress (cdr_attempts): its trunk and when it
+	 * began; att_seq counts those recorded. */
+	const struct policy_trunk *att_trunk;
+	int64_t att_start_ms;
+	int att_seq;
 	int early_code;          /* the 18x whose SDP is at the relay */
 	char early_reason[64];
 	/* leg A's request, normalised, reused for each route */
@@ -259,6 +265,10 @@ int call_leak_check(struct call *c, enum call_side to, const char *where, const 
  * it would name that side. */
 const char *call_phrase_to(struct call *c, enum call_side to, const char *reason);
 void call_reply_a(struct call *c, enum reply_id id);
+/* The route attempt in progress ends (a no-op when none is): code 0 when
+ * no INVITE went; cause as cdr_attempts says ("remote": the trunk's own
+ * answer). */
+void call_attempt_end(struct call *c, int code, const char *reason, const char *cause);
 /* The caller can take an offer in our reliable 18x and answer it in its
  * PRACK: it does 100rel and its trunk's policy lets us use it. */
 int call_a_takes_early_offer(const struct call *c);
@@ -287,7 +297,8 @@ int call_srtp_wanted(const struct policy_trunk *t);
 /* call_route.c */
 void call_route_next(struct call *c);
 void call_route_offered(struct call *c, const struct relay_result *r);
-void call_route_note_failure(struct call *c, int code, const char *reason, enum hangup_by by);
+void call_route_note_failure(struct call *c, int code, const char *reason, enum hangup_by by,
+			     const char *cause);
 /* A 3xx from c->to: followed when its policy says so and its Contact
  * names a trunk of ours (that trunk is tried next, with the Contact's
  * number): 0, the call goes on; -1 when not followed (nothing done). */

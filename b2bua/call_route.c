@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include "call_int.h"
+#include "clock.h"
 #include "log.h"
 #include "media_policy.h"
 
@@ -42,16 +43,19 @@ static void note(struct call *c, int code, const char *reason, enum hangup_by by
 	}
 }
 
-void call_route_note_failure(struct call *c, int code, const char *reason, enum hangup_by by)
+void call_route_note_failure(struct call *c, int code, const char *reason, enum hangup_by by, const char *cause)
 {
+	call_attempt_end(c, code, reason, cause);
 	note(c, code, reason, by, 0);
 }
 
-/* One of our own refusals, with its Retry-After. */
-static void note_reply(struct call *c, enum reply_id id)
+/* One of our own refusals, with its Retry-After; the attempt in progress
+ * (no INVITE went) ends with cause, reason when given, else the reply's. */
+static void note_reply(struct call *c, enum reply_id id, const char *cause, const char *reason)
 {
 	const struct reply *r = reply_get(id);
 
+	call_attempt_end(c, 0, reason ? reason : r->reason, cause);
 	note(c, r->code, r->reason, BY_B2BUA, r->retry_after);
 }
 
@@ -184,9 +188,10 @@ void call_route_offered(struct call *c, const struct relay_result *r)
 	if (r->err != RELAY_OK) {
 		log_warn("call %s: relay refused the offer toward %s: %s", c->cdr.call_id, c->to->name,
 			 r->detail ? r->detail : "?");
-		note_reply(c, call_relay_reply(r->err));
+		note_reply(c, call_relay_reply(r->err), r->err == RELAY_E_SDP ? "media" : "relay",
+			   r->err == RELAY_E_SDP ? "Media relay refused the offer" : "Media relay unavailable");
 	} else if (send_invite(c, r->sdp) != 0) {
-		note_reply(c, c->leak_stopped ? RP_LEAK : RP_INTERNAL);
+		note_reply(c, c->leak_stopped ? RP_LEAK : RP_INTERNAL, "internal", NULL);
 	} else {
 		return;
 	}
@@ -235,7 +240,7 @@ static void no_route_left(struct call *c)
 	struct outcome o;
 
 	if (!c->best_code)
-		note_reply(c, c->limit_skips ? RP_LIMITS : RP_NO_ROUTE);
+		note_reply(c, c->limit_skips ? RP_LIMITS : RP_NO_ROUTE, NULL, NULL);
 	o.code = c->best_code;
 	o.reason = c->best_reason;
 	o.by = c->best_by;
@@ -263,15 +268,18 @@ void call_route_next(struct call *c)
 			t = c->cand[c->next_cand++];
 			c->attempt_user[0] = 0;
 		}
+		c->att_trunk = t;   /* an attempt, also when the trunk is skipped */
+		c->att_start_ms = clock_wall_ms();
 		/* A trunk its OPTIONS keepalives say is down is not waited
 		 * for: its failure is the timeout it would have been. */
 		if (e->health && e->health->down(e->health_ctx, t)) {
 			log_info("call %s: trunk %s is down (OPTIONS), skipped", c->cdr.call_id, t->name);
-			note_reply(c, RP_TRUNK_TIMEOUT);
+			note_reply(c, RP_TRUNK_TIMEOUT, "unreachable", "Trunk down (OPTIONS)");
 			continue;
 		}
 		if (e->limits && e->limits->take(e->limits_ctx, t) != 0) {
 			log_info("call %s: trunk %s over its limits, skipped", c->cdr.call_id, t->name);
+			call_attempt_end(c, 0, "Trunk over its limits", "limits");
 			c->limit_skips++;
 			continue;
 		}
@@ -286,7 +294,7 @@ void call_route_next(struct call *c)
 		/* The trunk's codec list (RFC 3264 5.1: we may offer fewer). */
 		if (offer && media_policy_filter(offer, t->codecs, &filtered, why, sizeof(why)) != 0) {
 			log_info("call %s: trunk %s skipped: %s", c->cdr.call_id, t->name, why);
-			note_reply(c, RP_MEDIA);
+			note_reply(c, RP_MEDIA, "media", why);
 			call_release_chan(c);
 			continue;
 		}
@@ -299,7 +307,7 @@ void call_route_next(struct call *c)
 			free(filtered);
 			if (rc == 0)
 				return;
-			note_reply(c, c->leak_stopped ? RP_LEAK : RP_INTERNAL);
+			note_reply(c, c->leak_stopped ? RP_LEAK : RP_INTERNAL, "internal", NULL);
 			call_release_chan(c);
 			continue;
 		}
@@ -308,7 +316,7 @@ void call_route_next(struct call *c)
 		free(filtered);
 		if (rc == 0)
 			return;
-		note_reply(c, RP_RELAY);
+		note_reply(c, RP_RELAY, "relay", "Media relay unavailable");
 		call_release_chan(c);
 	}
 	no_route_left(c);

@@ -212,7 +212,7 @@ void call_xfer_progress(struct call *t, int code)
  * it did not leave by itself) and the CDR says why. */
 static void end_parent(struct call *c, const char *why, enum hangup_by by)
 {
-	struct outcome o = {SC_OK, why, "answered", by, 0, 0, NULL};
+	struct outcome o = {SC_OK, why, "answered", by, 0, 0, NULL, NULL};
 	struct leg *x = transferor(c);
 
 	if (x)
@@ -232,7 +232,7 @@ void call_xfer_answered(struct call *t, const char *sdp)
 	t->origin[SIDE_A] = c->origin[y];   /* the same SDP session, a new version */
 	if (!sdp || !call_sdp_to(t, SIDE_A, sdp)) {
 		const struct reply *r = reply_get(t->leak_stopped ? RP_LEAK : RP_MEDIA);
-		struct outcome o = {r->code, sdp ? r->reason : "No SDP in the answer", "failed", BY_B2BUA, 0, 0, NULL};
+		struct outcome o = {r->code, sdp ? r->reason : "No SDP in the answer", "failed", BY_B2BUA, 0, 0, NULL, NULL};
 
 		call_end(t, &o);
 		return;
@@ -263,7 +263,7 @@ void call_xfer_answered(struct call *t, const char *sdp)
 	end_parent(c, "Transferred", x == SIDE_A ? BY_CALLER : BY_CALLEE);
 	call_unref(c);
 	if (call_dialog_reinvite(t, SIDE_A, sdp) != 0) {
-		struct outcome o = {SC_OK, "Offer cannot be rebuilt", "answered", BY_B2BUA, 0, 0, NULL};
+		struct outcome o = {SC_OK, "Offer cannot be rebuilt", "answered", BY_B2BUA, 0, 0, NULL, NULL};
 
 		call_end(t, &o);
 	}
@@ -302,7 +302,7 @@ void call_xfer_ended(struct call *c, const struct outcome *o)
 
 void call_xfer_abandon(struct call *t, const struct ev *ev)
 {
-	struct outcome o = {SC_TERMINATED, "Transfer abandoned", "cancelled", BY_B2BUA, 0, 0, NULL};
+	struct outcome o = {SC_TERMINATED, "Transfer abandoned", "cancelled", BY_B2BUA, 0, 0, NULL, NULL};
 
 	(void)ev;
 	call_end(t, &o);

@@ -6,7 +6,9 @@
  * of calls whose row is still open. The thread takes whatever is queued,
  * writes it in one transaction, and sleeps at most 20 ms between batches.
  * An event for a serial not yet in the map is an insert, later ones are
- * updates, and a final event drops the serial from the map.
+ * updates, and a final event drops the serial from the map. A call's
+ * route attempts (cdr_attempts) come before its final row: one whose row
+ * is not written yet waits on the map entry for that row's id.
  * Must not: be called from the writer thread; log per event.
  */
 #include <errno.h>
@@ -25,7 +27,16 @@
 struct cdr_event {
 	uint64_t serial;
 	int final;
-	struct cdr_row row;
+	int is_attempt;             /* att, else row */
+	union {
+		struct cdr_row row;
+		struct cdr_attempt att;
+	} u;
+};
+
+struct pending_att {
+	struct pending_att *next;
+	struct cdr_attempt att;
 };
 
 struct overflow {
@@ -36,7 +47,8 @@ struct overflow {
 struct map_entry {
 	struct map_entry *next;
 	uint64_t serial;
-	int64_t rowid;
+	int64_t rowid;                   /* -1: the row is not written yet */
+	struct pending_att *att, **att_tail;   /* attempts waiting for it */
 };
 
 struct cdr_writer {
@@ -64,30 +76,96 @@ static struct map_entry **map_slot(struct cdr_writer *w, uint64_t serial)
 	return pp;
 }
 
+static void entry_free(struct map_entry *e)
+{
+	while (e->att) {
+		struct pending_att *p = e->att;
+
+		e->att = p->next;
+		free(p);
+	}
+	free(e);
+}
+
+static struct map_entry *entry_new(struct map_entry **pp, uint64_t serial)
+{
+	struct map_entry *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->serial = serial;
+	e->rowid = -1;
+	e->att_tail = &e->att;
+	*pp = e;
+	return e;
+}
+
+static void write_attempt(struct cdr_writer *w, int64_t rowid, const struct cdr_attempt *a, const char *call)
+{
+	if (cdr_store_insert_attempt(w->store, rowid, a) != 0)
+		log_error("cdr: cannot write attempt %d of call %s: %s", a->seq, call, cdr_store_errmsg(w->store));
+}
+
+/* An attempt goes in when its call's row has an id, else waits for it. */
+static void queue_attempt(struct cdr_writer *w, const struct cdr_event *ev)
+{
+	struct map_entry **pp = map_slot(w, ev->serial), *e = *pp;
+	struct pending_att *p;
+
+	if (!e && !(e = entry_new(pp, ev->serial))) {
+		log_error("cdr: out of memory, attempt %d lost", ev->u.att.seq);
+		return;
+	}
+	if (e->rowid >= 0) {
+		write_attempt(w, e->rowid, &ev->u.att, "?");
+		return;
+	}
+	if (!(p = calloc(1, sizeof(*p)))) {
+		log_error("cdr: out of memory, attempt %d lost", ev->u.att.seq);
+		return;
+	}
+	p->att = ev->u.att;
+	*e->att_tail = p;
+	e->att_tail = &p->next;
+}
+
+/* 1 when a row was written. */
 static int write_event(struct cdr_writer *w, const struct cdr_event *ev)
 {
 	struct map_entry **pp = map_slot(w, ev->serial), *e = *pp;
+	const struct cdr_row *row = &ev->u.row;
 	int rc;
 
-	if (!e) {
+	if (ev->is_attempt) {
+		queue_attempt(w, ev);
+		return 0;
+	}
+	if (!e || e->rowid < 0) {
 		int64_t rowid;
 
-		rc = cdr_store_insert(w->store, &ev->row, &rowid);
-		if (rc == 0 && !ev->final && (e = malloc(sizeof(*e)))) {
-			e->serial = ev->serial;
+		rc = cdr_store_insert(w->store, row, &rowid);
+		if (rc == 0 && !e && !ev->final)
+			e = entry_new(pp, ev->serial);
+		if (rc == 0 && e) {
 			e->rowid = rowid;
-			e->next = NULL;
-			*pp = e;
+			while (e->att) {
+				struct pending_att *p = e->att;
+
+				write_attempt(w, rowid, &p->att, row->call_id);
+				e->att = p->next;
+				free(p);
+			}
+			e->att_tail = &e->att;
 		}
 	} else {
-		rc = cdr_store_update(w->store, e->rowid, &ev->row);
-		if (ev->final) {
-			*pp = e->next;
-			free(e);
-		}
+		rc = cdr_store_update(w->store, e->rowid, row);
+	}
+	if (ev->final && e) {
+		*pp = e->next;
+		entry_free(e);
 	}
 	if (rc != 0)
-		log_error("cdr: cannot write call %s: %s", ev->row.call_id, cdr_store_errmsg(w->store));
+		log_error("cdr: cannot write call %s: %s", row->call_id, cdr_store_errmsg(w->store));
 	return rc == 0;
 }
 
@@ -200,17 +278,13 @@ fail:
 	return -1;
 }
 
-void cdr_writer_push(struct cdr_writer *w, uint64_t serial, const struct cdr_row *row, int final)
+static void push(struct cdr_writer *w, const struct cdr_event *in)
 {
 	int wake;
 
 	pthread_mutex_lock(&w->mu);
 	if (w->count < RING_SIZE && !w->of_head) {
-		struct cdr_event *ev = &w->ring[(w->head + w->count) % RING_SIZE];
-
-		ev->serial = serial;
-		ev->final = final;
-		ev->row = *row;
+		w->ring[(w->head + w->count) % RING_SIZE] = *in;
 		w->count++;
 	} else {
 		/* Disk is behind: keep the event anyway, in order. */
@@ -218,13 +292,12 @@ void cdr_writer_push(struct cdr_writer *w, uint64_t serial, const struct cdr_row
 
 		if (!o) {
 			pthread_mutex_unlock(&w->mu);
-			log_error("cdr: out of memory, event of call %s lost", row->call_id);
+			log_error("cdr: out of memory, event of call serial %llu lost",
+				  (unsigned long long)in->serial);
 			return;
 		}
 		o->next = NULL;
-		o->ev.serial = serial;
-		o->ev.final = final;
-		o->ev.row = *row;
+		o->ev = *in;
 		if (w->of_tail)
 			w->of_tail->next = o;
 		else
@@ -241,6 +314,27 @@ void cdr_writer_push(struct cdr_writer *w, uint64_t serial, const struct cdr_row
 	pthread_mutex_unlock(&w->mu);
 	if (wake)
 		pthread_cond_signal(&w->cv);
+}
+
+void cdr_writer_push(struct cdr_writer *w, uint64_t serial, const struct cdr_row *row, int final)
+{
+	struct cdr_event ev = {.serial = serial, .final = final};
+
+	ev.u.row = *row;
+	push(w, &ev);
+}
+
+void cdr_writer_attempt(struct cdr_writer *w, uint64_t serial, const struct cdr_attempt *a)
+{
+	struct cdr_event ev = {.serial = serial, .is_attempt = 1};
+
+	ev.u.att = *a;
+	push(w, &ev);
+}
+
+void cdr_writer_attempt_sink(void *ctx, uint64_t serial, const struct cdr_attempt *a)
+{
+	cdr_writer_attempt(ctx, serial, a);
 }
 
 void cdr_writer_sink(void *ctx, uint64_t serial, const struct cdr_row *row, int final)
@@ -273,7 +367,7 @@ void cdr_writer_stop(struct cdr_writer *w)
 			struct map_entry *e = w->map[i];
 
 			w->map[i] = e->next;
-			free(e);
+			entry_free(e);
 		}
 	}
 	cdr_store_close(w->store);

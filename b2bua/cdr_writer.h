@@ -23,6 +23,9 @@ int cdr_writer_start(struct cdr_writer **out, const char *db_path, const char *n
 /* Queues the current state of a call's row (SIP thread; never blocks on
  * disk). final: the call is over and its row will not change again. */
 void cdr_writer_push(struct cdr_writer *w, uint64_t serial, const struct cdr_row *row, int final);
+/* Queues a route attempt of the call (cdr_attempts); every attempt of a
+ * call is pushed before its final row. */
+void cdr_writer_attempt(struct cdr_writer *w, uint64_t serial, const struct cdr_attempt *a);
 /* Writes everything queued, stops the thread, closes the store. */
 void cdr_writer_stop(struct cdr_writer *w);
 /* Rows written so far / events waiting, for stats and tests. */
@@ -33,5 +36,6 @@ void cdr_writer_flush(struct cdr_writer *w);
 
 /* The env->cdr callback shape, ctx being the writer. */
 void cdr_writer_sink(void *ctx, uint64_t serial, const struct cdr_row *row, int final);
+void cdr_writer_attempt_sink(void *ctx, uint64_t serial, const struct cdr_attempt *a);
 
 #endif

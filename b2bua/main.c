@@ -482,6 +482,7 @@ int main(int argc, char **argv)
 	env.limits = limits_ops();
 	env.limits_ctx = app.limits;
 	env.cdr = cdr_writer_sink;
+	env.cdr_attempt = cdr_writer_attempt_sink;
 	env.cdr_ctx = app.cdr;
 	env.node = app.cfg.node;
 	env.trunk_timeout_ms = app.cfg.trunk_timeout_s * 1000;

@@ -267,6 +267,58 @@ int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
 	return 0;
 }
 
+/* ---- route attempts ---- */
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int cdr_query_attempts(struct cdr_query *q, const struct cdr_filter *f,
+		       int (*fn)(void *arg, const struct cdr_attempt_row *a), void *arg,
+		       char *err, size_t errlen)
+{
+	struct where w;
+	char sql[2048];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (where_build(&w, f, PLAN_ANY, err, errlen) != 0)
+		return -1;
+	snprintf(sql, sizeof(sql),
+		 "SELECT c.call_id, a.seq, a.trunk, a.start_time, a.sip_code, a.cause, a.reason"
+		 " FROM (SELECT id, call_id, start_time FROM cdrs%s ORDER BY start_time DESC, id DESC%s) c"
+		 " JOIN cdr_attempts a ON a.cdr_id = c.id ORDER BY c.start_time DESC, c.id DESC, a.seq",
+		 w.sql, f->limit > 0 ? " LIMIT ?8" : "");
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", strstr(sqlite3_errmsg(q->db), "cdr_attempts") ?
+			 "this database has no cdr_attempts table (written before migration 6)" :
+			 sqlite3_errmsg(q->db));
+		return -1;
+	}
+	rc = where_bind(st, &w, f);
+	if (rc == SQLITE_OK && f->limit > 0)
+		rc = sqlite3_bind_int(st, P_LIMIT, f->limit);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cdr_attempt_row a = {col_text(st, 0), sqlite3_column_int(st, 1), col_text(st, 2),
+					    col_text(st, 3), sqlite3_column_int(st, 4), col_text(st, 5),
+					    col_text(st, 6)};
+
+		if (fn(arg, &a) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(q->db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 /* ---- summary ---- */
 
 void cdr_summary_finish(struct cdr_summary_row *g)
@@ -799,6 +851,73 @@ int cdr_print_group(void *arg, const struct cdr_summary_row *g)
 	return 0;
 }
 
+static const char *const attempt_cols[] = {"call_id", "seq", "trunk", "start_time", "sip_code", "cause",
+					   "reason"};
+
+void cdr_print_begin_attempts(struct cdr_print *p, FILE *f, enum cdr_format fmt)
+{
+	memset(p, 0, sizeof(*p));
+	p->f = f;
+	p->fmt = fmt;
+	p->attempts = 1;
+	if (fmt == CDR_FMT_TABLE)
+		fprintf(f, "%-3s %-24s %-4s %-11s %-16s %s  (%s)\n", "#", "START (UTC)", "SIP", "CAUSE", "TRUNK",
+			"REASON", "CALL-ID");
+	else if (fmt == CDR_FMT_CSV)
+		fprintf(f, "call_id,seq,trunk,start_time,sip_code,cause,reason\n");
+}
+
+/* Whole values, never cut: a support engineer quotes them. */
+int cdr_print_attempt(void *arg, const struct cdr_attempt_row *a)
+{
+	struct cdr_print *p = arg;
+	FILE *f = p->f;
+	const char *txt[] = {a->call_id, NULL, a->trunk, a->start_time, NULL, a->cause, a->reason};
+	char code[16] = "-";
+
+	if (a->sip_code)
+		snprintf(code, sizeof(code), "%d", a->sip_code);
+	switch (p->fmt) {
+	case CDR_FMT_TABLE:
+		fprintf(f, "%-3d %-24s %-4s %-11s %-16s %s  (%s)\n", a->seq, a->start_time ? a->start_time : "-",
+			code, a->cause ? a->cause : "-", a->trunk ? a->trunk : "-", a->reason ? a->reason : "",
+			a->call_id ? a->call_id : "");
+		break;
+	case CDR_FMT_CSV:
+		cdr_csv_field(f, a->call_id);
+		fprintf(f, ",%d,", a->seq);
+		cdr_csv_field(f, a->trunk);
+		fputc(',', f);
+		cdr_csv_field(f, a->start_time);
+		fputc(',', f);
+		if (a->sip_code)
+			fprintf(f, "%d", a->sip_code);
+		fputc(',', f);
+		cdr_csv_field(f, a->cause);
+		fputc(',', f);
+		cdr_csv_field(f, a->reason);
+		fputc('\n', f);
+		break;
+	case CDR_FMT_JSON:
+		fputs(p->n ? ",\n  {" : "[\n  {", f);
+		for (size_t i = 0; i < sizeof(attempt_cols) / sizeof(attempt_cols[0]); i++) {
+			fprintf(f, "%s\"%s\": ", i ? ", " : "", attempt_cols[i]);
+			if (i == 1)
+				fprintf(f, "%d", a->seq);
+			else if (i == 4 && a->sip_code)
+				fprintf(f, "%d", a->sip_code);
+			else if (txt[i])
+				cdr_json_string(f, txt[i]);
+			else
+				fputs("null", f);
+		}
+		fputc('}', f);
+		break;
+	}
+	p->n++;
+	return 0;
+}
+
 void cdr_print_end(struct cdr_print *p)
 {
 	FILE *f = p->f;
@@ -810,8 +929,9 @@ void cdr_print_end(struct cdr_print *p)
 			fprintf(f, SUM_FMT, "TOTAL", p->total.calls, p->total.answered, p->total.asr_pct,
 				p->total.acd_s, p->total.minutes, p->total.cost);
 		}
-		fprintf(f, "(%lld %s)\n", p->n, p->summary ? (p->n == 1 ? "group" : "groups")
-							   : (p->n == 1 ? "row" : "rows"));
+		fprintf(f, "(%lld %s)\n", p->n, p->summary    ? (p->n == 1 ? "group" : "groups")
+						 : p->attempts ? (p->n == 1 ? "attempt" : "attempts")
+							       : (p->n == 1 ? "row" : "rows"));
 		break;
 	case CDR_FMT_CSV:
 		break;

@@ -81,6 +81,23 @@ int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
 		   int (*row)(void *arg, const struct cdr_query_row *r), void *arg,
 		   char *err, size_t errlen);
 
+/* One route attempt (cdr_attempts) of a matching call; strings valid
+ * during the callback, NULL when the column is. */
+struct cdr_attempt_row {
+	const char *call_id;      /* the call's A-leg Call-ID */
+	int seq;
+	const char *trunk, *start_time;
+	int sip_code;             /* 0: none (no INVITE went) */
+	const char *cause, *reason;
+};
+
+/* Calls fn() for each route attempt of the CDRs cdr_query_list() would
+ * list (same filter and limit, newest call first), in the order tried.
+ * 0, or -1 with err (also for a database older than cdr_attempts). */
+int cdr_query_attempts(struct cdr_query *q, const struct cdr_filter *f,
+		       int (*fn)(void *arg, const struct cdr_attempt_row *a), void *arg,
+		       char *err, size_t errlen);
+
 /* Calls group() for each to_trunk (sorted by name) or UTC day (ascending)
  * among the matching CDRs, with its ratios already finished. f->limit is
  * ignored. 0 or -1 with err. */
@@ -115,6 +132,7 @@ struct cdr_print {
 	enum cdr_format fmt;
 	enum cdr_group by;
 	int summary;
+	int attempts;
 	long long n;
 	struct cdr_summary_row total;
 };
@@ -124,6 +142,8 @@ void cdr_print_begin_summary(struct cdr_print *p, FILE *f, enum cdr_format fmt, 
 /* Callbacks for cdr_query_list / cdr_query_summary (arg = the printer). */
 int cdr_print_row(void *arg, const struct cdr_query_row *r);
 int cdr_print_group(void *arg, const struct cdr_summary_row *g);
+void cdr_print_begin_attempts(struct cdr_print *p, FILE *f, enum cdr_format fmt);
+int cdr_print_attempt(void *arg, const struct cdr_attempt_row *a);
 void cdr_print_end(struct cdr_print *p);
 
 /* One RFC 4180 field: quoted when it holds a comma, quote, CR or LF. */

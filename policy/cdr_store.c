@@ -25,7 +25,7 @@
 
 struct cdr_store {
 	sqlite3 *db;
-	sqlite3_stmt *ins, *upd, *stale, *begin, *commit;
+	sqlite3_stmt *ins, *upd, *stale, *att, *begin, *commit;
 };
 
 void cdr_store_close(struct cdr_store *s)
@@ -35,6 +35,7 @@ void cdr_store_close(struct cdr_store *s)
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->upd);
 	sqlite3_finalize(s->stale);
+	sqlite3_finalize(s->att);
 	sqlite3_finalize(s->begin);
 	sqlite3_finalize(s->commit);
 	sqlite3_close(s->db);
@@ -85,6 +86,9 @@ int cdr_store_open(struct cdr_store **out, const char *path, char *err, size_t e
 	static const char *const stale =
 		"UPDATE cdrs SET disposition = 'interrupted', reason = 'interrupted by restart'"
 		" WHERE node = ?1 AND disposition = 'in_progress'";
+	static const char *const att =
+		"INSERT INTO cdr_attempts (cdr_id, seq, trunk, start_time, sip_code, reason, cause)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 	*out = NULL;
 	if (!s) {
@@ -100,6 +104,7 @@ int cdr_store_open(struct cdr_store **out, const char *path, char *err, size_t e
 	if (sqlite3_prepare_v2(s->db, ins, -1, &s->ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, upd, -1, &s->upd, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, stale, -1, &s->stale, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, att, -1, &s->att, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "BEGIN", -1, &s->begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK)
 		goto sqlfail;
@@ -221,6 +226,25 @@ int cdr_store_insert(struct cdr_store *s, const struct cdr_row *r, int64_t *rowi
 		*rowid = sqlite3_last_insert_rowid(s->db);
 	sqlite3_reset(s->ins);
 	sqlite3_clear_bindings(s->ins);
+	return rc;
+}
+
+int cdr_store_insert_attempt(struct cdr_store *s, int64_t cdr_id, const struct cdr_attempt *a)
+{
+	sqlite3_stmt *st = s->att;
+	const struct cdr_attempt *r = a;
+	int rc = 0;
+
+	rc |= sqlite3_bind_int64(st, 1, cdr_id);
+	rc |= sqlite3_bind_int(st, 2, a->seq);
+	rc |= TXT(3, trunk);
+	rc |= bind_time(st, 4, a->start_ms);
+	rc |= a->sip_code ? sqlite3_bind_int(st, 5, a->sip_code) : sqlite3_bind_null(st, 5);
+	rc |= TXT(6, reason);
+	rc |= sqlite3_bind_text(st, 7, a->cause[0] ? a->cause : "internal", -1, SQLITE_TRANSIENT);
+	rc = rc == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc;
 }
 

@@ -40,6 +40,19 @@ struct cdr_row {
 	char transfer_of[128];  /* a transfer's call: the call_id it came from; "" none */
 };
 
+/* One route attempt of a call (cdr_attempts, migration 6): the trunk tried
+ * or skipped, when, and how it ended: the trunk's answer (cause "remote")
+ * or what we found instead ("unreachable", "timeout", "tls", "limits",
+ * "relay", "media", "internal"). */
+struct cdr_attempt {
+	int seq;                /* 1, 2, ... in the order tried */
+	char trunk[64];
+	int64_t start_ms;
+	int sip_code;           /* 0: no INVITE went to the trunk */
+	char reason[128];
+	char cause[16];
+};
+
 struct cdr_store;
 
 /* The database file before anything opens it: created with mode (0600
@@ -58,6 +71,8 @@ int cdr_store_commit(struct cdr_store *s);
 void cdr_time_iso(int64_t ms, char *buf, size_t len);
 /* Inserts a row; *rowid gets its id. 0 or -1. */
 int cdr_store_insert(struct cdr_store *s, const struct cdr_row *r, int64_t *rowid);
+/* Inserts attempt a of the call whose cdrs row is cdr_id. 0 or -1. */
+int cdr_store_insert_attempt(struct cdr_store *s, int64_t cdr_id, const struct cdr_attempt *a);
 /* Overwrites every column of row rowid from r. 0 or -1. */
 int cdr_store_update(struct cdr_store *s, int64_t rowid, const struct cdr_row *r);
 /* Marks rows of node still in_progress as interrupted (after a crash);

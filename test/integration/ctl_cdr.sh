@@ -65,6 +65,16 @@ INSERT INTO cdrs (id, call_id, from_trunk, to_trunk, caller, callee, routed_to, 
 	strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute'), 'cancelled', 487, 'n1');
 EOF
 
+# Route attempts (migration 6): a4 tried carrierA (down) then carrierB (503).
+sqlite3 "$T/old.db" < sql/schema.sql || { fail old_schema; exit 1; }
+sqlite3 "$DB" < sql/006_attempts.sql || { fail attempts_schema; exit 1; }
+sqlite3 "$DB" >/dev/null <<'EOF' || { fail attempt_rows; exit 1; }
+INSERT INTO cdr_attempts (cdr_id, seq, trunk, start_time, sip_code, reason, cause) VALUES
+ (4, 2, 'carrierB', '2024-11-25T10:00:00.140Z', 503, 'Service Unavailable', 'remote'),
+ (4, 1, 'carrierA', '2024-11-25T10:00:00.130Z', NULL, 'Trunk down (OPTIONS)', 'unreachable'),
+ (1, 1, 'carrierA', '2024-11-24T09:00:00.010Z', 200, 'OK', 'remote');
+EOF
+
 out=$T/out
 err=$T/err
 # run ARGS...: runs b2bua-ctl -d DB ARGS, stdout in $out, stderr in $err, status in $rc.
@@ -127,6 +137,26 @@ else
 fi
 run cdr --format json --call-id nobody
 check json_empty sh -c "[ \"\$(cat '$out')\" = '[]' ]"
+
+# ---- route attempts ----
+run cdr --call-id a4 --attempts
+check attempts_table sh -c "[ $rc = 0 ] && grep -q '^(2 attempts)$' '$out' &&
+	sed -n 2p '$out' | grep -q '^1  *2024-11-25T10:00:00.130Z  *-  *unreachable  *carrierA  *Trunk down (OPTIONS)  (a4)$' &&
+	sed -n 3p '$out' | grep -q '^2  *2024-11-25T10:00:00.140Z  *503  *remote  *carrierB  *Service Unavailable  (a4)$'"
+run cdr --attempts --format csv
+cat >"$T/want.csv" <<'EOF'
+call_id,seq,trunk,start_time,sip_code,cause,reason
+a4,1,carrierA,2024-11-25T10:00:00.130Z,,unreachable,Trunk down (OPTIONS)
+a4,2,carrierB,2024-11-25T10:00:00.140Z,503,remote,Service Unavailable
+a1,1,carrierA,2024-11-24T09:00:00.010Z,200,remote,OK
+EOF
+check attempts_csv diff -u "$T/want.csv" "$out"
+run cdr --attempts --format json --disposition failed
+check attempts_json grep -q '"call_id": "a4", "seq": 1, "trunk": "carrierA", "start_time": "2024-11-25T10:00:00.130Z", "sip_code": null, "cause": "unreachable"' "$out"
+"$CTL" -d "$T/old.db" cdr --attempts >"$out" 2>"$err"; rc=$?
+check attempts_old_db sh -c "[ $rc = 1 ] && grep -q 'no cdr_attempts table' '$err'"
+run cdr summary --attempts
+check attempts_not_summary test "$rc" = 2
 
 # ---- summary ----
 run cdr summary --from 2024-11-24 --to 2024-11-26

@@ -99,6 +99,15 @@ static void tr_reset(void)
 	tr_pos = 0;
 }
 
+/* A check in a table-driven test: a failure names the row. */
+#define CHECK_ROW(row, cond)                                                  \
+	do {                                                                  \
+		int ok_ = (cond);                                             \
+		if (!ok_)                                                     \
+			fprintf(stderr, "\n[%s] failed: %s\n", (row), #cond); \
+		CU_ASSERT(ok_);                                               \
+	} while (0)
+
 /* ---- fake legs ----
  * Like the real adapter, a leg holds a reference on its call from its
  * creation (B) or from call_on_invite() (A) until the core releases it,
@@ -574,6 +583,19 @@ static void fake_cdr(void *ctx, uint64_t serial, const struct cdr_row *row, int 
 	cdr_serial = serial;
 }
 
+/* A route attempt (cdr_attempts): into the transcript as "attempt SEQ
+ * TRUNK CODE CAUSE REASON"; it must come before its call's final row. */
+static void fake_cdr_attempt(void *ctx, uint64_t serial, const struct cdr_attempt *a)
+{
+	struct cdr_seen *s = cdr_slot(serial);
+
+	(void)ctx;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_FALSE(s->final);
+	CU_ASSERT(a->start_ms > 0);
+	note("attempt %d %s %d %s %s", a->seq, a->trunk, a->sip_code, a->cause, a->reason);
+}
+
 /* What the CDR sink last got for the call of this serial. */
 static const struct cdr_seen *cdr_of(uint64_t serial)
 {
@@ -737,6 +759,7 @@ static void setup(void)
 	env.limits = &fake_limits;
 	env.health = &fake_health;
 	env.cdr = fake_cdr;
+	env.cdr_attempt = fake_cdr_attempt;
 	env.node = "test";
 	env.trunk_timeout_ms = 2000;
 	env.no_answer_ms = 60000;
@@ -1036,6 +1059,78 @@ static void test_unreachable_trunk_is_ours(void)
 	relay_drain();
 	CU_ASSERT_STRING_EQUAL(cdr.hangup_by, "callee");
 	CU_ASSERT_STRING_EQUAL(cdr.reason, "Service Unavailable");
+}
+
+/* Every route attempt is recorded (cdr_attempts), in order, before the
+ * call's final row: the trunk's answer ("remote") or what we found. */
+static void test_attempts_recorded_with_their_cause(void)
+{
+	static const struct {
+		const char *name;
+		int deny, down, relay_fails, timeout, local;
+		const char *first;   /* carrier1's attempt */
+	} cases[] = {
+		{"trunk's 503", 0, 0, 0, 0, 0, "attempt 1 carrier1 503 remote Service Unavailable$"},
+		{"over its limits", 2, 0, 0, 0, 0, "attempt 1 carrier1 0 limits Trunk over its limits$"},
+		{"down by OPTIONS", 0, 1, 0, 0, 0, "attempt 1 carrier1 0 unreachable Trunk down (OPTIONS)$"},
+		{"relay refused the offer", 0, 0, 1, 0, 0, "attempt 1 carrier1 0 relay Media relay unavailable$"},
+		{"no reply in trunk_timeout", 0, 0, 0, 1, 0, "attempt 1 carrier1 0 timeout No reply within trunk_timeout$"},
+		{"unreachable", 0, 0, 0, 0, 1, "attempt 1 carrier1 503 unreachable Trunk unreachable$"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *row = cases[i].name;
+		struct call *c;
+
+		if (i) {
+			teardown();
+			setup_relay();
+		}
+		deny_trunk = cases[i].deny;
+		down_trunk[2] = cases[i].down;
+		c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		if (!cases[i].deny && !cases[i].down) {
+			relay_reply("offer", !cases[i].relay_fails, "SDP-TO-B", 0);
+			if (cases[i].timeout) {
+				fire(TIMER_TRUNK);
+			} else if (cases[i].local) {
+				struct leg_response r = {.method = METHOD_INVITE, .code = 503, .reason = "Service Unavailable",
+							 .realm = "", .local_cause = "unreachable"};
+
+				call_on_response(c, leg_named("B1"), &r);
+			} else if (!cases[i].relay_fails) {
+				resp(c, "B1", 503, "Service Unavailable", NULL);
+			}
+		}
+		CHECK_ROW(row, expect(cases[i].first));
+		relay_reply("offer", 1, "SDP-TO-B2", 0);
+		resp(c, leg_named("B2") ? "B2" : "B1", 200, "OK", b_sdp);
+		CHECK_ROW(row, expect("attempt 2 carrier2 200 remote OK$"));
+		relay_reply("answer", 1, "SDP-TO-A", 0);
+		ack(c);
+		bye(c, "A");
+		relay_drain();
+		CHECK_ROW(row, never("attempt 3"));
+		CHECK_ROW(row, cdr_final && strcmp(cdr.to_trunk, "carrier2") == 0);
+	}
+}
+
+/* An attempt the caller ends (CANCEL) or our timers end says so. */
+static void test_attempt_ended_with_the_call(void)
+{
+	struct call *c = ringing_call();
+
+	call_on_cancel(c, leg_named("A"), NULL);
+	CU_ASSERT(expect("attempt 1 carrier1 487 remote Request Terminated$"));
+	relay_drain();
+	teardown();
+	setup_relay();
+	c = ringing_call();
+	fire(TIMER_NO_ANSWER);
+	CU_ASSERT(expect("attempt 1 carrier1 480 timeout"));
+	relay_drain();
+	CU_ASSERT(never("attempt 2"));
 }
 
 static void test_all_routes_fail_best_code_wins(void)
@@ -2180,15 +2275,6 @@ static void test_late_offer_without_relay(void)
 	CU_ASSERT(expect("A BYE"));
 }
 
-
-/* A check in a table-driven test: a failure names the row. */
-#define CHECK_ROW(row, cond)                                                  \
-	do {                                                                  \
-		int ok_ = (cond);                                             \
-		if (!ok_)                                                     \
-			fprintf(stderr, "\n[%s] failed: %s\n", (row), #cond); \
-		CU_ASSERT(ok_);                                               \
-	} while (0)
 
 /* ---- late offer answered in the early dialog (RFC 3262 5) ---- */
 
@@ -4257,6 +4343,8 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_failover_after_503),
 	UNIT_TEST(test_all_routes_fail_best_code_wins),
 	UNIT_TEST(test_unreachable_trunk_is_ours),
+	UNIT_TEST(test_attempts_recorded_with_their_cause),
+	UNIT_TEST(test_attempt_ended_with_the_call),
 	UNIT_TEST(test_trunk_timer_stops_at_first_reply),
 	UNIT_TEST(test_no_route_is_404),
 	UNIT_TEST(test_avpf_offer_by_trunk_policy),

@@ -110,6 +110,59 @@ static void test_call_lifecycle_is_one_row(void)
 	drop_db();
 }
 
+static struct cdr_attempt attempt(int seq, const char *trunk, int code, const char *cause)
+{
+	struct cdr_attempt a;
+
+	memset(&a, 0, sizeof(a));
+	a.seq = seq;
+	snprintf(a.trunk, sizeof(a.trunk), "%s", trunk);
+	a.start_ms = 1764064800001LL + seq;
+	a.sip_code = code;
+	snprintf(a.reason, sizeof(a.reason), "why %d", seq);
+	snprintf(a.cause, sizeof(a.cause), "%s", cause);
+	return a;
+}
+
+/* A call's attempts land on its own row: those pushed before its first
+ * row wait for that row's id, later ones go in at once; two calls'
+ * attempts never mix. */
+static void test_attempts_link_to_their_call(void)
+{
+	struct cdr_writer *w;
+	struct cdr_row r1 = row(1, "failed"), r2 = row(2, "in_progress");
+	struct cdr_attempt a;
+	char err[256];
+
+	fresh_db();
+	CU_ASSERT_EQUAL_FATAL(cdr_writer_start(&w, path, "n1", err, sizeof(err)), 0);
+	a = attempt(1, "carrier1", 503, "remote");
+	cdr_writer_attempt(w, 1, &a);
+	a = attempt(1, "carrier1", 0, "limits");
+	cdr_writer_attempt(w, 2, &a);
+	cdr_writer_push(w, 2, &r2, 0);
+	cdr_writer_flush(w);   /* call 2's row is written, call 1 has none yet */
+	a = attempt(2, "carrier2", 0, "unreachable");
+	cdr_writer_attempt(w, 1, &a);
+	a = attempt(2, "carrier2", 200, "remote");
+	cdr_writer_attempt(w, 2, &a);
+	cdr_writer_push(w, 1, &r1, 1);
+	snprintf(r2.disposition, sizeof(r2.disposition), "answered");
+	cdr_writer_push(w, 2, &r2, 1);
+	cdr_writer_stop(w);
+
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM cdr_attempts"), 4);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM cdr_attempts t JOIN cdrs c ON c.id = t.cdr_id"
+			       " WHERE c.disposition = 'failed' AND ((t.seq = 1 AND t.sip_code = 503 AND"
+			       " t.cause = 'remote') OR (t.seq = 2 AND t.sip_code IS NULL AND"
+			       " t.cause = 'unreachable' AND t.trunk = 'carrier2'))"), 2);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM cdr_attempts t JOIN cdrs c ON c.id = t.cdr_id"
+			       " WHERE c.disposition = 'answered' AND ((t.seq = 1 AND t.cause = 'limits') OR"
+			       " (t.seq = 2 AND t.sip_code = 200 AND t.reason = 'why 2'))"), 2);
+	CU_ASSERT_EQUAL(scalar("SELECT count(*) FROM cdr_attempts WHERE start_time = '2025-11-25T10:00:00.003Z'"), 2);
+	drop_db();
+}
+
 /* 3 events per call for 10,000 calls: 30,000 events, far past the 8192
  * slots of the ring, pushed without ever waiting for the disk. */
 static void test_burst_beyond_ring_loses_nothing(void)
@@ -180,6 +233,7 @@ static void test_unwritable_path_is_an_error(void)
 
 UNIT_SUITE(cdr_writer,
 	UNIT_TEST(test_call_lifecycle_is_one_row),
+	UNIT_TEST(test_attempts_link_to_their_call),
 	UNIT_TEST(test_burst_beyond_ring_loses_nothing),
 	UNIT_TEST(test_restart_marks_stale_rows_interrupted),
 	UNIT_TEST(test_unwritable_path_is_an_error))

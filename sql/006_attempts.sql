@@ -1,9 +1,33 @@
--- views.sql - reports over cdrs for support staff (plain sqlite3 works):
---   sqlite3 var/b2bua.db 'SELECT * FROM v_trunk_stats'
+-- 006_attempts.sql - migration 6: every route attempt of a call, and the
+-- support views in every database (issue 12). Applied by db_migrate() or
+-- `sqlite3 DB < this file`.
+--
+-- cdr_attempts: one row per trunk a call tried (or skipped), in order
+-- (seq 1, 2, ...), linked to its cdrs row. sip_code and reason are the
+-- trunk's answer (cause 'remote') or what we found instead: 'unreachable'
+-- (ICMP unreachable, refused connection, trunk down by its OPTIONS
+-- keepalive), 'timeout' (no reply within trunk_timeout, no answer in
+-- time), 'tls', 'limits' (max_channels / max_cps), 'relay' (the media
+-- relay refused or did not answer), 'media' (no codec or SDP in common),
+-- 'internal' (anything else of ours). sip_code is NULL when no INVITE
+-- went to that trunk.
+CREATE TABLE IF NOT EXISTS cdr_attempts (
+	id         INTEGER PRIMARY KEY,
+	cdr_id     INTEGER NOT NULL REFERENCES cdrs(id),
+	seq        INTEGER NOT NULL,
+	trunk      TEXT,
+	start_time TEXT,
+	sip_code   INTEGER,
+	reason     TEXT,
+	cause      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cdr_attempts_cdr ON cdr_attempts(cdr_id, seq);
+
+-- The reports for support staff (`SELECT * FROM v_trunk_stats`), until now
+-- only in the database `make run` made (sql/views.sql, gone):
 -- ASR = answered / attempts; NER (network effectiveness) counts busy and
 -- no-answer as the network having done its job; ACD = mean answered
 -- duration in seconds. Calls still in progress are left out.
-
 DROP VIEW IF EXISTS v_trunk_stats;
 CREATE VIEW v_trunk_stats AS
 SELECT to_trunk                                                        AS trunk,
@@ -31,3 +55,4 @@ FROM cdrs
 WHERE disposition <> 'in_progress'
 GROUP BY day, to_trunk
 ORDER BY day, to_trunk;
+PRAGMA user_version = 6;
