@@ -600,6 +600,12 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 	if (core->draining)
 		return refuse(core, a, RP_DRAINING);
 	from = policy_trunk_by_addr(core->policy, (const struct sockaddr *)&inv->src);
+	if (!from && inv->reg_trunk_id) {
+		/* No trunk_sources row: the registrar of a trunk registered with it. */
+		from = policy_trunk_by_id(core->policy, inv->reg_trunk_id);
+		if (from && (!from->enabled || !from->reg))
+			from = NULL;
+	}
 	if (!from) {
 		log_info("refused INVITE %s: source is no known trunk", inv->call_id);
 		return refuse(core, a, RP_FORBIDDEN);

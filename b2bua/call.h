@@ -43,6 +43,7 @@ enum call_side { SIDE_A, SIDE_B };
  * call_on_invite() call. */
 struct call_invite {
 	struct sockaddr_storage src;
+	int reg_trunk_id;         /* the registered trunk whose registrar sent it (trunk_reg.h), or 0 */
 	const char *call_id;
 	const char *ruri_user;
 	const char *from_user;

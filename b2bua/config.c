@@ -48,6 +48,10 @@ void config_defaults(struct config *c)
 	c->ban_time_s = 600;
 	c->down_after = 2;
 	c->up_after = 2;
+	c->reg_expires_s = 3600;
+	c->reg_retry_min_s = 30;
+	c->reg_retry_max_s = 600;
+	c->reg_stop_wait_ms = 2000;
 }
 
 int config_parse_listen(struct config_listen *l, const char *s)
@@ -214,6 +218,14 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		return set_int(x, &c->relay_down_after, key, v, 1, 100);
 	if (IS("relay", "media_poll"))
 		return set_int(x, &c->media_timeout_poll_s, key, v, 0, 3600);
+	if (IS("register", "expires"))
+		return set_int(x, &c->reg_expires_s, key, v, 60, 86400);
+	if (IS("register", "retry_min"))
+		return set_int(x, &c->reg_retry_min_s, key, v, 1, 3600);
+	if (IS("register", "retry_max"))
+		return set_int(x, &c->reg_retry_max_s, key, v, 1, 86400);
+	if (IS("register", "stop_wait_ms"))
+		return set_int(x, &c->reg_stop_wait_ms, key, v, 0, 30000);
 	if (IS("control", "socket"))
 		return set_str(x, c->control_socket, sizeof(c->control_socket), key, v);
 	if (IS("log", "level")) {
@@ -295,6 +307,11 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 		return -1;
 	if (rc > 0) {
 		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		return -1;
+	}
+	if (c->reg_retry_max_s < c->reg_retry_min_s) {
+		snprintf(err, errlen, "%s: [register] retry_max %d is below retry_min %d", path, c->reg_retry_max_s,
+			 c->reg_retry_min_s);
 		return -1;
 	}
 	/* RFC 4028 4: we would refuse our own offer with 422. */

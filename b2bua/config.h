@@ -47,6 +47,10 @@ struct config {
 	int drop_strangers;     /* [sip] strangers = drop: the kernel drops what they send */
 	int down_after;         /* [trunks] OPTIONS failed in a row that mark a trunk down */
 	int up_after;           /* [trunks] OPTIONS answered in a row that bring it back up */
+	int reg_expires_s;      /* [register] expires: what a trunk's REGISTER asks for */
+	int reg_retry_min_s;    /* [register] retry_min: backoff after a failure, doubling ... */
+	int reg_retry_max_s;    /* [register] retry_max: ... up to this */
+	int reg_stop_wait_ms;   /* [register] stop_wait_ms: shutdown waits this long for un-REGISTERs */
 };
 
 void config_defaults(struct config *c);

@@ -37,6 +37,7 @@ struct app;
 #include "log.h"
 #include "relay_client.h"
 #include "sip_leg.h"
+#include "trunk_reg.h"
 
 struct app {
 	struct config cfg;
@@ -48,12 +49,13 @@ struct app {
 	struct trunk_probe *probe;     /* OPTIONS keepalives, trunk states */
 	struct call_core *core;
 	struct control *ctl;
+	struct trunk_reg *reg;     /* trunks' outbound registrations */
 	int sigpipe[2];
 	su_wait_t sigwait;
 	su_timer_t *tick;
 	int sig_reg, reload_reg;   /* su_root registrations of the two pipes */
 	int64_t drain_start, hangup_at;
-	int stopping;          /* 1 draining, 2 hung up, 3 nua shutting down */
+	int stopping;          /* 1 draining, 2 hung up, 3 un-REGISTERing, 4 nua shutting down */
 	int64_t last_media_poll;
 	int64_t last_trim;
 	/* reload */
@@ -168,6 +170,8 @@ static int on_reload_done(struct app *app, su_wait_t *w, struct app *arg)
 		call_core_set_policy(app->core, r->p);
 		sip_stack_policy_changed(app->sip);
 		trunk_probe_policy(app->probe, r->p);
+		if (app->reg)
+			trunk_reg_sync(app->reg, r->p, clock_mono_ms());
 		snprintf(msg, sizeof(msg), "policy reloaded: %zu trunks", policy_trunk_count(r->p));
 		log_info("%s", msg);
 	} else {
@@ -188,19 +192,29 @@ static size_t list_trunks(struct app *app, char *buf, size_t cap)
 {
 	struct policy *p = call_core_policy(app->core);
 	size_t len = 0;
+	int64_t now = clock_mono_ms(), wall = clock_wall_ms();
 
 	for (size_t i = 0; i < policy_trunk_count(p) && len < cap; i++) {
 		const struct policy_trunk *t = policy_trunk_at(p, i);
+		size_t start = len;
 		char reach[160];
 		int n;
 
 		trunk_health_describe(trunk_probe_health(app->probe), t->id, reach, sizeof(reach));
-		n = snprintf(buf + len, cap - len, "%s %s:%d %s channels %d/%d cps %d %s%s\n", t->name, t->host,
+		n = snprintf(buf + len, cap - len, "%s %s:%d %s channels %d/%d cps %d %s%s", t->name, t->host,
 			     t->port, t->transport, limits_channels(app->limits, t->id), t->max_channels, t->max_cps,
 			     t->enabled ? "enabled" : "disabled", reach);
 		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += n;
+		/* Registration: its own segment, " reg STATE expires T retry T last_error E". */
+		len += trunk_reg_describe(app->reg, t, now, wall, buf + len, cap - len);
+		if (len + 2 > cap) {
+			len = start;
+			break;
+		}
+		buf[len++] = '\n';
+		buf[len] = 0;
 	}
 	return len;
 }
@@ -304,6 +318,8 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 	(void)arg;
 	sip_stack_tick(app->sip);
 	trunk_probe_tick(app->probe);
+	if (app->reg)
+		trunk_reg_tick(app->reg, now);
 	/* What a burst (a flood, a peak hour) freed goes back to the system
 	 * instead of staying in malloc's free lists for good. */
 	if (now - app->last_trim >= 10000) {
@@ -326,8 +342,17 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 	if (app->stopping == 2 &&
 	    ((call_core_count(app->core) == 0 && relay_client_pending(app->relay) == 0) ||
 	     now - app->hangup_at >= app->cfg.relay_timeout_ms + 2000)) {
+		/* Trunks un-REGISTER before nua goes (bounded: [register] stop_wait_ms). */
 		app->stopping = 3;
 		trunk_probe_stop(app->probe);   /* its handles go before nua's */
+		if (app->reg)
+			trunk_reg_stop(app->reg, now);
+	}
+	if (app->stopping == 3 && (!app->reg || trunk_reg_pending(app->reg, now) == 0)) {
+		app->stopping = 4;
+		sip_stack_set_reg(app->sip, NULL);
+		trunk_reg_free(app->reg);   /* closes their handles: nua waits for none */
+		app->reg = NULL;
 		sip_stack_shutdown(app->sip, on_nua_down, app);
 	}
 }
@@ -498,6 +523,19 @@ int main(int argc, char **argv)
 	policy = NULL;   /* the core owns it */
 	sip_stack_set_core(app.sip, app.core);
 	trunk_probe_policy(app.probe, call_core_policy(app.core));
+	{
+		struct trunk_reg_config rc = {.expires_s = app.cfg.reg_expires_s,
+					      .retry_min_s = app.cfg.reg_retry_min_s,
+					      .retry_max_s = app.cfg.reg_retry_max_s,
+					      .stop_wait_ms = app.cfg.reg_stop_wait_ms};
+
+		if (trunk_reg_new(&app.reg, sip_stack_reg_ops(), app.sip, &rc) != 0) {
+			startup_error("out of memory");
+			goto out;
+		}
+		sip_stack_set_reg(app.sip, app.reg);
+		trunk_reg_sync(app.reg, call_core_policy(app.core), clock_mono_ms());
+	}
 
 	if (app.cfg.control_socket[0]) {
 		struct control_handler h = {.command = on_command, .ctx = &app};
@@ -537,6 +575,10 @@ out:
 	if (app.core)
 		call_core_free(app.core);
 	trunk_probe_free(app.probe);   /* its handles, while nua still exists */
+	/* Registration handles go before nua (never destroyed after it). */
+	if (app.sip)
+		sip_stack_set_reg(app.sip, NULL);
+	trunk_reg_free(app.reg);
 	sip_stack_free(app.sip);
 	limits_free(app.limits);
 	if (policy)

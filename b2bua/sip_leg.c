@@ -50,6 +50,7 @@ struct leg;
 #include "guard.h"
 #include "reply.h"
 #include "sip_read.h"
+#include "trunk_reg.h"
 
 
 struct leg {
@@ -86,6 +87,20 @@ struct leg {
 	struct leg *prev, *next;    /* st->legs, then st->graveyard */
 };
 
+/* A trunk's registration handle (trunk_reg.c owns the registration;
+ * this is its nua side). Its nua handle carries no magic: events are
+ * found by handle in st->regs. */
+struct reg_handle {
+	struct sip_stack *st;
+	nua_handle_t *nh;
+	struct trunk_reg_entry *owner;
+	char url[320];              /* the registrar: Request-URI */
+	char contact[256];          /* ours: sip:user@our-address:port */
+	char user[64], chost[80];
+	int cport;
+	struct reg_handle *next;
+};
+
 struct sip_nua {
 	nua_t *nua;
 	struct config_listen addr;  /* first address of this instance */
@@ -107,6 +122,8 @@ struct sip_stack {
 	uint64_t strangers_unlogged;
 	struct leg *legs;           /* every leg not yet destroyed */
 	struct leg *graveyard;      /* destroyed, freed at the next prepoll */
+	struct trunk_reg *reg;      /* trunks' registrations (main owns it) */
+	struct reg_handle *regs;    /* their open handles */
 	int prepoll;                /* our prepoll hook is installed */
 	sip_stack_options_fn *options_fn;   /* trunk_probe.c's OPTIONS answers */
 	void *options_arg;
@@ -667,11 +684,147 @@ const struct timer_ops *sip_stack_timer_ops(void)
 	return &timer_ops;
 }
 
+/* ---- trunk registrations (struct reg_ops) ---- */
+
+/* RFC 3261 10.2: To and From are the AOR, sip:username@host (the
+ * carrier's domain, no port: what carriers provision), the Request-URI
+ * the registrar (host, port, transport), the Contact our own listen
+ * address (or [sip] advertise) with the username as its user, so the
+ * carrier's INVITE to it names the trunk. nua's outbound engine stays
+ * off: it would rewrite the Contact from Via's received/rport and send
+ * OPTIONS keepalives of its own. */
+static struct reg_handle *reg_open(void *ctx, struct trunk_reg_entry *owner, const struct reg_target *t)
+{
+	struct sip_stack *st = ctx;
+	struct sip_nua *n = nua_for(st, t->transport);
+	int tcp = strcasecmp(t->transport, "tcp") == 0;
+	struct reg_handle *h;
+	char aor[384], thost[280];
+
+	if (!n || !(h = calloc(1, sizeof(*h))))
+		return NULL;
+	if (strchr(t->host, ':'))
+		snprintf(thost, sizeof(thost), "[%s]", t->host);
+	else
+		snprintf(thost, sizeof(thost), "%s", t->host);
+	snprintf(aor, sizeof(aor), "<sip:%s@%s>", t->username, thost);
+	if (t->port)
+		snprintf(h->url, sizeof(h->url), "sip:%s:%d%s", thost, t->port, tcp ? ";transport=tcp" : "");
+	else
+		snprintf(h->url, sizeof(h->url), "sip:%s%s", thost, tcp ? ";transport=tcp" : "");
+	our_host(st, n, h->chost, sizeof(h->chost));
+	h->cport = n->addr.port;
+	snprintf(h->user, sizeof(h->user), "%s", t->username);
+	snprintf(h->contact, sizeof(h->contact), "<sip:%s@%s:%d%s>", t->username, h->chost, h->cport,
+		 tcp ? ";transport=tcp" : "");
+	h->nh = nua_handle(n->nua, NULL, SIPTAG_FROM_STR(aor), SIPTAG_TO_STR(aor), TAG_END());
+	if (!h->nh) {
+		log_error("trunk %s: cannot create a SIP handle for REGISTER", t->trunk);
+		free(h);
+		return NULL;
+	}
+	nua_set_hparams(h->nh, NUTAG_OUTBOUND(NULL), TAG_END());
+	h->st = st;
+	h->owner = owner;
+	h->next = st->regs;
+	st->regs = h;
+	return h;
+}
+
+static void reg_send(struct reg_handle *h, int expires)
+{
+	char ex[16];
+
+	snprintf(ex, sizeof(ex), "%d", expires);
+	nua_register(h->nh, NUTAG_URL(h->url), SIPTAG_CONTACT_STR(h->contact), SIPTAG_EXPIRES_STR(ex), TAG_END());
+}
+
+static void reg_authenticate(struct reg_handle *h, const char *realm, const char *user, const char *password)
+{
+	char cred[400];
+
+	snprintf(cred, sizeof(cred), "Digest:\"%s\":%s:%s", realm, user, password);
+	nua_authenticate(h->nh, NUTAG_AUTH(cred), TAG_END());
+}
+
+static void reg_unregister(struct reg_handle *h)
+{
+	nua_unregister(h->nh, NUTAG_URL(h->url), SIPTAG_CONTACT_STR(h->contact), SIPTAG_EXPIRES_STR("0"),
+		       TAG_END());
+}
+
+/* Never called from the handle's own event (trunk_reg.c closes at its
+ * tick); no event comes for it afterwards. */
+static void reg_close(struct reg_handle *h)
+{
+	struct reg_handle **pp = &h->st->regs;
+
+	while (*pp && *pp != h)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = h->next;
+	nua_handle_destroy(h->nh);
+	free(h);
+}
+
+static const struct reg_ops reg_ops = {
+	.open = reg_open,
+	.send = reg_send,
+	.authenticate = reg_authenticate,
+	.unregister = reg_unregister,
+	.close = reg_close,
+};
+
+const struct reg_ops *sip_stack_reg_ops(void)
+{
+	return &reg_ops;
+}
+
+void sip_stack_set_reg(struct sip_stack *st, struct trunk_reg *reg)
+{
+	st->reg = reg;
+}
+
+/* A response to one of our REGISTERs, as plain data for trunk_reg.c. */
+static void on_register(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, nua_event_t event, int status,
+			const char *phrase, const sip_t *sip)
+{
+	struct reg_handle *h = st->regs;
+	struct reg_response r;
+	msg_t *m = nua_current_request(nua);
+	su_addrinfo_t *ai = m ? msg_addrinfo(m) : NULL;
+	char realm[128] = "", nonce[128] = "";
+
+	while (h && h->nh != nh)
+		h = h->next;
+	if (!h || !st->reg)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.code = status;
+	r.phrase = phrase;
+	/* sofia-nua.md 10: a response nta made itself has no address. */
+	r.local = !sip || !ai || ai->ai_family == 0;
+	r.src = r.local ? NULL : ai->ai_addr;
+	r.unregister = event == nua_r_unregister;
+	if (sip && (status == SC_UNAUTHORIZED || status == SC_PROXY_AUTH))
+		sip_read_challenge(sip, status, realm, sizeof(realm), nonce, sizeof(nonce));
+	r.realm = realm;
+	r.nonce = nonce;
+	r.granted = sip && sc_success(status) ? sip_read_granted(sip, h->user, h->chost, h->cport) : -1;
+	trunk_reg_on_response(st->reg, h->owner, &r, clock_mono_ms());
+}
+
 /* ---- nua events ---- */
 
-static int known_source(struct sip_stack *st, const struct sockaddr *sa)
+/* A trunk's source (trunk_sources), or the registrar of a trunk we are
+ * registered with (its calls come to the Contact we registered). */
+static int known_source(struct sip_stack *st, const struct sockaddr *sa, const sip_t *sip)
 {
-	return sa && st->core && policy_trunk_by_addr(call_core_policy(st->core), sa) != NULL;
+	const char *ruri_user = sip && sip->sip_request ? sip->sip_request->rq_url->url_user : NULL;
+
+	return sa && st->core &&
+	       (policy_trunk_by_addr(call_core_policy(st->core), sa) != NULL ||
+		trunk_reg_match(st->reg, sa, ruri_user) != 0);
 }
 
 /* Every request outside a dialog passes here before any state of ours
@@ -682,7 +835,7 @@ static int known_source(struct sip_stack *st, const struct sockaddr *sa)
 static int admit(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, const sip_t *sip)
 {
 	const struct sockaddr *sa = request_source(nua);
-	int known = known_source(st, sa);
+	int known = known_source(st, sa, sip);
 	int64_t now = clock_mono_ms();
 
 	if (!st->core || guard_check(st->guard, sa, known, now) != GUARD_PASS) {
@@ -722,6 +875,7 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 		nua_handle_destroy(nh);
 		return;
 	}
+	r.inv.reg_trunk_id = trunk_reg_match(st->reg, request_source(nua), r.inv.ruri_user);
 	l = leg_new(st);
 	if (!l) {
 		sip_read_invite_done(&r);
@@ -1041,6 +1195,10 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 		return;
 	case nua_r_shutdown:
 		on_shutdown(st, nua, status);
+		return;
+	case nua_r_register:
+	case nua_r_unregister:
+		on_register(st, nua, nh, event, status, phrase, sip);
 		return;
 	case nua_i_refer:
 		on_refer(st, nua, nh, l, sip, tags);

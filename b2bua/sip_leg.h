@@ -15,6 +15,7 @@
 #include <sofia-sip/su_wait.h>
 #include "call.h"
 #include "config.h"
+#include "trunk_reg.h"
 
 struct sip_stack;
 struct nua_s;
@@ -34,6 +35,11 @@ void sip_stack_free(struct sip_stack *st);
 size_t sip_stack_stats(struct sip_stack *st, char *buf, size_t cap);
 /* A new policy is in: the kernel filter follows its trunks. */
 void sip_stack_policy_changed(struct sip_stack *st);
+/* Trunk registrations: their handles (struct reg_ops, ctx = the stack),
+ * and where their responses go (NULL: nowhere, before the registrations
+ * are freed); an INVITE from a registered trunk's registrar names it. */
+const struct reg_ops *sip_stack_reg_ops(void);
+void sip_stack_set_reg(struct sip_stack *st, struct trunk_reg *reg);
 /* Periodic work (bans whose time is up), from the main loop's tick. */
 void sip_stack_tick(struct sip_stack *st);
 /* `b2bua-ctl bans`: one line per banned source; `unban ADDR|all`: 0 or -1. */

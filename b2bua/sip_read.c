@@ -144,23 +144,76 @@ void sip_read_invite_done(struct sip_read_invite *r)
 	r->sdp = NULL;
 }
 
-void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap)
+/* A Digest challenge parameter ("realm=", "nonce="), unquoted, into out;
+ * "" when absent or longer than cap - 1 (never cut: a cut nonce would be
+ * a different one). */
+static void auth_param(const msg_auth_t *au, const char *name, char *out, size_t cap)
 {
-	const msg_auth_t *au = status == SC_UNAUTHORIZED ? sip->sip_www_authenticate
-							 : sip->sip_proxy_authenticate;
-	const char *r = au ? msg_params_find(au->au_params, "realm=") : NULL;
+	const char *v = au ? msg_params_find(au->au_params, name) : NULL;
 	size_t n;
 
 	out[0] = 0;
-	if (!au || !au->au_scheme || strcasecmp(au->au_scheme, "Digest") != 0 || !r)
+	if (!au || !au->au_scheme || strcasecmp(au->au_scheme, "Digest") != 0 || !v)
 		return;
-	if (*r == '"')
-		r++;
-	n = strcspn(r, "\"");
+	if (*v == '"')
+		v++;
+	n = strcspn(v, "\"");
 	if (n >= cap)
 		return;
-	memcpy(out, r, n);
+	memcpy(out, v, n);
 	out[n] = 0;
+}
+
+static const msg_auth_t *challenge_of(const sip_t *sip, int status)
+{
+	return status == SC_UNAUTHORIZED ? sip->sip_www_authenticate : sip->sip_proxy_authenticate;
+}
+
+void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap)
+{
+	auth_param(challenge_of(sip, status), "realm=", out, cap);
+}
+
+void sip_read_challenge(const sip_t *sip, int status, char *realm, size_t rcap, char *nonce, size_t ncap)
+{
+	const msg_auth_t *au = challenge_of(sip, status);
+
+	auth_param(au, "realm=", realm, rcap);
+	auth_param(au, "nonce=", nonce, ncap);
+}
+
+/* At most 9 digits: a count of seconds that fits an int. */
+static int seconds_of(const char *s)
+{
+	size_t n = s ? strspn(s, "0123456789") : 0;
+
+	if (!n || n > 9 || s[n])
+		return -1;
+	return atoi(s);
+}
+
+#define GRANTED_MAX_CONTACTS 32   /* a registrar may list every binding of the AOR */
+
+int sip_read_granted(const sip_t *sip, const char *user, const char *host, int port)
+{
+	int i = 0;
+
+	if (!sip)
+		return -1;
+	for (const sip_contact_t *m = sip->sip_contact; m && i < GRANTED_MAX_CONTACTS; m = m->m_next, i++) {
+		const url_t *u = m->m_url;
+		int uport = u && u->url_port ? atoi(u->url_port) : 5060;
+
+		if (!u || !u->url_user || !u->url_host || strcmp(u->url_user, user) != 0 ||
+		    strcasecmp(u->url_host, host) != 0 || uport != port)
+			continue;
+		if (m->m_expires)
+			return seconds_of(m->m_expires);
+		break;
+	}
+	if (sip->sip_expires)
+		return sip->sip_expires->ex_delta > 86400 * 365 ? 86400 * 365 : (int)sip->sip_expires->ex_delta;
+	return -1;
 }
 
 #define DIAL_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+*#.-_"

@@ -65,5 +65,12 @@ void sip_read_contact(const sip_t *sip, struct leg_response *r, char *user, size
 		      size_t hcap);
 /* The realm of a 401/407's Digest challenge, unquoted, or "" . */
 void sip_read_realm(const sip_t *sip, int status, char *out, size_t cap);
+/* The realm and nonce of a 401/407's Digest challenge, unquoted; each ""
+ * when absent or longer than its buffer. */
+void sip_read_challenge(const sip_t *sip, int status, char *realm, size_t rcap, char *nonce, size_t ncap);
+/* The seconds a REGISTER's 2xx grants our Contact sip:user@host:port
+ * (RFC 3261 10.2.4: its expires parameter, else the Expires header), or
+ * -1 when it says none or an expires parameter is not a number. */
+int sip_read_granted(const sip_t *sip, const char *user, const char *host, int port);
 
 #endif

@@ -100,7 +100,73 @@ static void test_refer_to_number(void)
 	refer_of("Refer-To: <sip:0123456789012345@127.0.0.1>\r\n", NULL, 0);   /* over the buffer */
 }
 
+/* A REGISTER's response, with the headers given. */
+static msg_t *parse_reg(int code, const char *headers)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "SIP/2.0 %d X\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1\r\n"
+		 "From: <sip:acct1@carrier.example>;tag=a\r\nTo: <sip:acct1@carrier.example>;tag=b\r\nCall-ID: x\r\n"
+		 "CSeq: 2 REGISTER\r\n%sContent-Length: 0\r\n\r\n", code, headers);
+	return msg_make(sip_read_mclass(), 0, text, (ssize_t)strlen(text));
+}
+
+static void granted_of(const char *headers, int want)
+{
+	msg_t *m = parse_reg(200, headers);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(sip_read_granted(sip_object(m), "acct1", "127.0.0.40", 5060), want);
+	if (sip_read_granted(sip_object(m), "acct1", "127.0.0.40", 5060) != want)
+		fprintf(stderr, "\ngranted of '%s': %d, want %d\n", headers, sip_read_granted(sip_object(m), "acct1", "127.0.0.40", 5060), want);
+	msg_destroy(m);
+}
+
+/* RFC 3261 10.2.4: our Contact's expires parameter, else Expires; other
+ * bindings of the AOR say nothing about ours; a hostile number is none. */
+static void test_register_granted_time(void)
+{
+	granted_of("Contact: <sip:acct1@127.0.0.40:5060>;expires=4\r\nExpires: 60\r\n", 4);
+	granted_of("Contact: <sip:acct1@127.0.0.40>;expires=30\r\n", 30);   /* no port: 5060 */
+	granted_of("Contact: <sip:other@10.0.0.1:5060>;expires=5, <sip:acct1@127.0.0.40:5060>;expires=7\r\n", 7);
+	granted_of("Contact: <sip:acct1@127.0.0.40:5062>;expires=5\r\nExpires: 90\r\n", 90);   /* not ours */
+	granted_of("Contact: <sip:acct1@127.0.0.40:5062>;expires=5\r\n", -1);
+	granted_of("Expires: 120\r\n", 120);
+	granted_of("", -1);
+	granted_of("Contact: <sip:acct1@127.0.0.40:5060>;expires=99999999999\r\n", -1);
+	granted_of("Contact: <sip:acct1@127.0.0.40:5060>;expires=-1\r\n", -1);
+	granted_of("Contact: <sip:acct1@127.0.0.40:5060>;expires=0\r\n", 0);
+	granted_of("Contact: <sip:acct1@127.0.0.40:5060>;expires=4x\r\nExpires: 60\r\n", -1);
+}
+
+static void challenge_of(int code, const char *headers, const char *realm, const char *nonce)
+{
+	msg_t *m = parse_reg(code, headers);
+	char r[16], n[16];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	sip_read_challenge(sip_object(m), code, r, sizeof(r), n, sizeof(n));
+	CU_ASSERT_STRING_EQUAL(r, realm);
+	CU_ASSERT_STRING_EQUAL(n, nonce);
+	msg_destroy(m);
+}
+
+/* The realm and nonce a REGISTER's challenge carries, never cut: one
+ * longer than its buffer is none. */
+static void test_register_challenge(void)
+{
+	challenge_of(401, "WWW-Authenticate: Digest realm=\"carrier\", nonce=\"abc\", algorithm=MD5\r\n", "carrier", "abc");
+	challenge_of(407, "Proxy-Authenticate: Digest realm=\"p\", nonce=\"n2\"\r\n", "p", "n2");
+	challenge_of(401, "Proxy-Authenticate: Digest realm=\"p\", nonce=\"n2\"\r\n", "", "");   /* wrong header */
+	challenge_of(401, "WWW-Authenticate: Basic realm=\"carrier\"\r\n", "", "");
+	challenge_of(401, "WWW-Authenticate: Digest realm=\"carrier\", nonce=\"0123456789abcdef0\"\r\n", "carrier", "");
+	challenge_of(401, "WWW-Authenticate: Digest realm=\"0123456789abcdef0\", nonce=\"n\"\r\n", "", "n");
+}
+
 UNIT_SUITE(sip_read,
+	   UNIT_TEST(test_register_granted_time),
+	   UNIT_TEST(test_register_challenge),
 	   UNIT_TEST(test_reason_is_rebuilt),
 	   UNIT_TEST(test_reason_we_cannot_read_is_none),
 	   UNIT_TEST(test_refer_to_number))
