@@ -690,9 +690,11 @@ const struct timer_ops *sip_stack_timer_ops(void)
  * carrier's domain, no port: what carriers provision), the Request-URI
  * the registrar (host, port, transport), the Contact our own listen
  * address (or [sip] advertise) with the username as its user, so the
- * carrier's INVITE to it names the trunk. nua's outbound engine stays
- * off: it would rewrite the Contact from Via's received/rport and send
- * OPTIONS keepalives of its own. */
+ * carrier's INVITE to it names the trunk. nua's outbound engine (on by
+ * default, "natify") is kept from acting: it would rewrite the Contact
+ * from Via's received/rport and send OPTIONS keepalives of its own (seen
+ * by the register_trunk flow's registrar). NUTAG_OUTBOUND(NULL) is
+ * ignored by nua; its options say no instead. */
 static struct reg_handle *reg_open(void *ctx, struct trunk_reg_entry *owner, const struct reg_target *t)
 {
 	struct sip_stack *st = ctx;
@@ -723,7 +725,7 @@ static struct reg_handle *reg_open(void *ctx, struct trunk_reg_entry *owner, con
 		free(h);
 		return NULL;
 	}
-	nua_set_hparams(h->nh, NUTAG_OUTBOUND(NULL), TAG_END());
+	nua_set_hparams(h->nh, NUTAG_OUTBOUND("no-natify no-options-keepalive no-validate"), TAG_END());
 	h->st = st;
 	h->owner = owner;
 	h->next = st->regs;
