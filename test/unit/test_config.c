@@ -193,6 +193,29 @@ static void test_trunks_keys(void)
 }
 
 /* "ng =" empty: no media anchoring. */
+/* [register]: defaults, values, and a retry_max below retry_min refused. */
+static void test_register_keys(void)
+{
+	struct config c;
+	char err[256], path[64];
+
+	CU_ASSERT_EQUAL(load_text(&c, "[log]\nlevel = warn\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.reg_expires_s, 3600);
+	CU_ASSERT_EQUAL(c.reg_retry_min_s, 30);
+	CU_ASSERT_EQUAL(c.reg_retry_max_s, 600);
+	CU_ASSERT_EQUAL(c.reg_stop_wait_ms, 2000);
+	CU_ASSERT_EQUAL(load_text(&c, "[register]\nexpires = 300\nretry_min = 5\nretry_max = 60\nstop_wait_ms = 0\n", err,
+				  sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.reg_expires_s, 300);
+	CU_ASSERT_EQUAL(c.reg_retry_min_s, 5);
+	CU_ASSERT_EQUAL(c.reg_retry_max_s, 60);
+	CU_ASSERT_EQUAL(c.reg_stop_wait_ms, 0);
+	CU_ASSERT_EQUAL(load_text(&c, "[register]\nretry_min = 120\nretry_max = 60\n", err, sizeof(err), path,
+				  sizeof(path)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "retry_max 60 is below retry_min 120"));
+	CU_ASSERT_EQUAL(load_text(&c, "[register]\nexpires = 10\n", err, sizeof(err), path, sizeof(path)), -1);
+}
+
 static void test_empty_relay_list(void)
 {
 	struct config c;
@@ -390,6 +413,7 @@ UNIT_SUITE(config,
 	   UNIT_TEST(test_shipped_config_loads),
 	   UNIT_TEST(test_partial_file_keeps_defaults),
 	   UNIT_TEST(test_empty_relay_list),
+	   UNIT_TEST(test_register_keys),
 	   UNIT_TEST(test_session_timer_keys),
 	   UNIT_TEST(test_trunks_keys),
 	   UNIT_TEST(test_bad_values_report_file_line),
