@@ -53,15 +53,15 @@ start_b2bua || exit 1
 
 # 1. up
 wait_reach carrier1 up 5 || exit 1
-grep -qE "^carrier1 127\.0\.0\.3:5080 udp channels 0/0 cps 0 enabled reach up options 200 $TIME_RE\$" "$W/reach_up.txt" ||
+grep -qE "^carrier1 127\.0\.0\.3:5080 udp channels 0/0 cps 0 enabled reach up options 200 $TIME_RE reg off expires - retry - last_error -\$" "$W/reach_up.txt" ||
 	{ die "carrier1's line when up: $(cat "$W/reach_up.txt")"; exit 1; }
-grep -qE '^carrier2 .* reach unprobed options - -$' "$W/trunks.out" ||
+grep -qE '^carrier2 .* reach unprobed options - - reg off ' "$W/trunks.out" ||
 	{ die "carrier2 (no pings) is not unprobed: $(grep '^carrier2 ' "$W/trunks.out")"; exit 1; }
 
 # 2. down: unreachable, then silent
 stop_party carrier1a || exit 1
 wait_reach carrier1 down 5 || exit 1
-grep -qE "reach down options unreachable $TIME_RE\$" "$W/reach_down.txt" ||
+grep -qE "reach down options unreachable $TIME_RE reg off " "$W/reach_down.txt" ||
 	{ die "carrier1's line when down: $(cat "$W/reach_down.txt")"; exit 1; }
 cp "$W/trunks.out" "$W/trunks_down.out"
 grep -qE '^carrier2 .* reach unprobed ' "$W/trunks_down.out" ||
@@ -69,7 +69,7 @@ grep -qE '^carrier2 .* reach unprobed ' "$W/trunks_down.out" ||
 carrier carrier1b 127.0.0.3 "$FLOW/carrier_silent.xml" 1000 || exit 1
 sleep 2.5   # two probes time out meanwhile: it stays down
 wait_reach carrier1 down 1 || exit 1
-grep -qE "reach down options timeout $TIME_RE\$" "$W/reach_down.txt" ||
+grep -qE "reach down options timeout $TIME_RE reg off " "$W/reach_down.txt" ||
 	{ die "carrier1 silent is not down by timeout: $(cat "$W/reach_down.txt")"; exit 1; }
 
 # 3. the call skips carrier1 at once
@@ -88,7 +88,7 @@ grep -q 'trunk carrier1 is down (OPTIONS), skipped' "$W/b2bua.log" || { die "no 
 stop_party carrier1b || exit 1
 carrier carrier1c 127.0.0.3 "$FLOW/carrier_options.xml" 1000 || exit 1
 wait_reach carrier1 up 6 || exit 1
-grep -qE "reach up options 200 $TIME_RE\$" "$W/reach_up.txt" ||
+grep -qE "reach up options 200 $TIME_RE reg off " "$W/reach_up.txt" ||
 	{ die "carrier1's line when up again: $(cat "$W/reach_up.txt")"; exit 1; }
 grep -q 'trunk carrier1 up again: 2 OPTIONS answered in a row' "$W/b2bua.log" ||
 	{ die "carrier1 came back without two answers: $(grep 'trunk carrier1' "$W/b2bua.log" | tail -3)"; exit 1; }
@@ -97,7 +97,7 @@ grep -q 'trunk carrier1 up again: 2 OPTIONS answered in a row' "$W/b2bua.log" ||
 sqlite3 "$DB" "UPDATE trunks SET options_ping_s = 0 WHERE id = 2; UPDATE trunks SET options_ping_s = 1 WHERE id = 3"
 $CTL reload > "$W/reload.out" 2>&1 || { die "reload refused: $(cat "$W/reload.out")"; exit 1; }
 wait_reach carrier2 down 5 || exit 1
-grep -qE '^carrier1 .* reach unprobed options - -$' "$W/trunks.out" ||
+grep -qE '^carrier1 .* reach unprobed options - - reg off ' "$W/trunks.out" ||
 	{ die "carrier1 still probed after the reload: $(grep '^carrier1 ' "$W/trunks.out")"; exit 1; }
 # call_ids FILE...: the Call-IDs of the OPTIONS a party received.
 call_ids() { awk '/message received/{r=1} /message sent/{r=0} r && /^Call-ID:/{print $2}' "$@" | tr -d '\r' | sort -u; }

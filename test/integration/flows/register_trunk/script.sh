@@ -39,10 +39,10 @@ for _ in $(seq 1 50); do
 	trunk_line regcar | grep -q " reg registered " && break
 	sleep 0.1
 done
-trunk_line regcar | grep -qE "^regcar 127\.0\.0\.41:5060 udp channels 0/0 cps 0 enabled reg registered expires 20[0-9-]+T[0-9:]+Z retry - last_error -$" ||
+trunk_line regcar | grep -qE "^regcar 127\.0\.0\.41:5060 udp channels 0/0 cps 0 enabled reach unprobed options - - reg registered expires 20[0-9-]+T[0-9:]+Z retry - last_error -$" ||
 	{ die "trunks: regcar's line is '$(trunk_line regcar)'"; exit 1; }
 $CTL trunks > "$W/trunks-registered.txt"
-trunk_line regpbx | grep -qE " enabled reg off expires - retry - last_error -$" ||
+trunk_line regpbx | grep -qE " enabled reach unprobed options - - reg off expires - retry - last_error -$" ||
 	{ die "trunks: regpbx's line is '$(trunk_line regpbx)'"; exit 1; }
 trunk_line regnocred | grep -qE " reg off expires - retry - last_error no username/password$" ||
 	{ die "trunks: regnocred's line is '$(trunk_line regnocred)'"; exit 1; }
