@@ -42,11 +42,17 @@ static void usage(FILE *f)
 		"  --from T --to T      start time, from inclusive, to exclusive, UTC; T is\n"
 		"                       2026-11-25, 2026-11-25T10:00, '2026-11-25 10:00:00',\n"
 		"                       now, today, yesterday, or 30m, 1h, 2d, 1w ago\n"
-		"  --number N           caller, callee or routed number; N* = prefix\n"
-		"  --trunk NAME         inbound or outbound trunk\n"
+		"  --number N           caller, callee or routed number; N* starts with N,\n"
+		"                       *N ends with N, *N* holds N; spaces, dashes, dots\n"
+		"                       and brackets are ignored ('+44 20 7946-0000')\n"
+		"  --trunk NAME         inbound or outbound trunk (any case)\n"
 		"  --disposition D      answered, busy, no_answer, cancelled, failed,\n"
 		"                       in_progress, interrupted\n"
-		"  --call-id ID         the A leg's Call-ID\n"
+		"  --call-id ID         either leg's Call-ID (ours or the carrier's)\n"
+		"  --sip-code N         final SIP code (e.g. 503)\n"
+		"  --hangup-by WHO      caller, callee or b2bua\n"
+		"  --reason TEXT        reason containing TEXT (any case)\n"
+		"  --min-duration S, --max-duration S   answered seconds, bounds included\n"
 		"  --limit N            newest N rows (default %d, 0 = all)\n"
 		"  --attempts           every route attempt of those calls: trunk, SIP code,\n"
 		"                       cause (remote, unreachable, timeout, limits, relay ...)\n",
@@ -212,13 +218,25 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
 	return 1;
 }
 
+/* "90", "1.5": seconds, 0 up to a billion. */
+static int parse_seconds(const char *v, double *out)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (end == v || *end || !(d >= 0 && d < 1e9))
+		return -1;
+	*out = d;
+	return 0;
+}
+
 static int run_cdr(const char *db, int argc, char **argv)
 {
 	struct cdr_filter f = {.limit = DEFAULT_LIMIT};
 	enum cdr_format fmt = CDR_FMT_TABLE;
 	enum cdr_group by = CDR_BY_TRUNK;
 	int summary = 0, attempts = 0, rc;
-	char from[32], to[32], err[512];
+	char from[32], to[32], trunk[64], err[1536];
 	long long now = now_ms();
 	struct cdr_query *q;
 	struct cdr_print pr;
@@ -263,6 +281,34 @@ static int run_cdr(const char *db, int argc, char **argv)
 				return usage_error("unknown disposition '%s' (answered, busy, no_answer, "
 						   "cancelled, failed, in_progress, interrupted)", v);
 			f.disposition = v;
+		} else if ((m = opt_value(argc, argv, &i, "--sip-code", &v)) != 0) {
+			char *end;
+			long l;
+
+			if (m < 0)
+				return usage_error("%s needs a value", "--sip-code");
+			l = strtol(v, &end, 10);
+			if (end == v || *end || l < 100 || l > 699)
+				return usage_error("bad SIP code '%s' (100-699)", v);
+			f.sip_code = (int)l;
+		} else if ((m = opt_value(argc, argv, &i, "--hangup-by", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--hangup-by");
+			if (strcmp(v, "caller") && strcmp(v, "callee") && strcmp(v, "b2bua"))
+				return usage_error("unknown --hangup-by '%s' (caller, callee, b2bua)", v);
+			f.hangup_by = v;
+		} else if ((m = opt_value(argc, argv, &i, "--reason", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--reason");
+			f.reason = v;
+		} else if ((m = opt_value(argc, argv, &i, "--min-duration", &v)) != 0) {
+			if (m < 0 || parse_seconds(v, &f.min_duration) != 0)
+				return usage_error("--min-duration '%s': seconds", m < 0 ? "" : v);
+			f.has_min_duration = 1;
+		} else if ((m = opt_value(argc, argv, &i, "--max-duration", &v)) != 0) {
+			if (m < 0 || parse_seconds(v, &f.max_duration) != 0)
+				return usage_error("--max-duration '%s': seconds", m < 0 ? "" : v);
+			f.has_max_duration = 1;
 		} else if ((m = opt_value(argc, argv, &i, "--call-id", &v)) != 0) {
 			if (m < 0)
 				return usage_error("%s needs a value", "--call-id");
@@ -307,10 +353,23 @@ static int run_cdr(const char *db, int argc, char **argv)
 			return usage_error("unknown cdr option '%s'", argv[i]);
 		}
 	}
+	if (f.from && f.to && strcmp(f.from, f.to) >= 0) {
+		fprintf(stderr, "%s: empty time range: --from %s is not before --to %s\n", prog, f.from, f.to);
+		return 2;
+	}
+	if (f.has_min_duration && f.has_max_duration && f.min_duration > f.max_duration)
+		return usage_error("%s", "--min-duration is above --max-duration");
 	if (cdr_query_open(&q, db, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 2;
 	}
+	if (f.trunk && cdr_query_trunk(q, f.trunk, trunk, sizeof(trunk), err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		cdr_query_close(q);
+		return 2;
+	}
+	if (f.trunk)
+		f.trunk = trunk;
 	if (summary) {
 		cdr_print_begin_summary(&pr, stdout, fmt, by);
 		rc = cdr_query_summary(q, &f, by, cdr_print_group, &pr, err, sizeof(err));

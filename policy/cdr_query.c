@@ -32,7 +32,8 @@ const char *const cdr_query_columns[CDR_NCOLS] = {
 };
 
 /* Parameter numbers, fixed so a fragment names its own. */
-enum { P_FROM = 1, P_TO, P_NUM, P_NUM_HI, P_TRUNK, P_DISP, P_CALL_ID, P_LIMIT };
+enum { P_FROM = 1, P_TO, P_NUM, P_NUM_HI, P_TRUNK, P_DISP, P_CALL_ID, P_LIMIT, P_CODE, P_HANGUP, P_MIN, P_MAX,
+       P_REASON };
 
 /* ---- open / close ---- */
 
@@ -79,11 +80,29 @@ void cdr_query_close(struct cdr_query *q)
 /* ---- WHERE clause ---- */
 
 struct where {
-	char sql[1024];
-	char num[256];        /* number without its '*' */
+	char sql[1536];
+	char num[256];        /* number without its '*'s and punctuation */
 	char num_hi[256];     /* first string after every string with that prefix */
-	int prefix;
+	int prefix, suffix;   /* "N*", "*N" ("*N*": both) */
 };
+
+/* A number as people write it ("+44 20 7946-0000", "(030) 1234.56"): the
+ * characters a dialled number never holds are dropped; '*' at either end
+ * kept for the caller to read. -1 when it does not fit. */
+static int number_normalise(const char *in, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		if (strchr(" \t-.()/", *in))
+			continue;
+		if (n + 1 >= cap)
+			return -1;
+		out[n++] = *in;
+	}
+	out[n] = 0;
+	return 0;
+}
 
 static void where_add(struct where *w, const char *frag)
 {
@@ -94,7 +113,7 @@ static void where_add(struct where *w, const char *frag)
 
 static int has_number(const struct cdr_filter *f)
 {
-	return f->number && *f->number && strcmp(f->number, "*") != 0;
+	return f->number && *f->number && f->number[0] != '*';
 }
 
 /* How a list query finds its rows; decides which terms may use an index
@@ -120,18 +139,33 @@ static int where_build(struct where *w, const struct cdr_filter *f, enum plan pl
 	if (f->to)
 		where_add(w, "start_time < ?2");
 	if (f->number && *f->number) {
-		size_t n = strlen(f->number);
+		size_t n;
 
-		if (n >= sizeof(w->num)) {
+		if (number_normalise(f->number, w->num, sizeof(w->num)) != 0) {
 			snprintf(err, errlen, "number too long");
 			return -1;
 		}
-		memcpy(w->num, f->number, n + 1);
-		if (w->num[n - 1] == '*') {
+		n = strlen(w->num);
+		if (n && w->num[n - 1] == '*') {
 			w->num[--n] = 0;
 			w->prefix = 1;
 		}
-		if (w->prefix && n > 0) {
+		if (n && w->num[0] == '*') {
+			memmove(w->num, w->num + 1, n--);
+			w->suffix = 1;
+		}
+		if (n == 0 && !w->prefix && !w->suffix) {
+			snprintf(err, errlen, "no digits in number '%s'", f->number);
+			return -1;
+		}
+		if (n == 0) {
+			/* "*" alone matches every number: no condition. */
+		} else if (w->suffix) {
+			/* No index helps here: instr() and a tail compare scan. */
+			where_add(w, w->prefix ? "(instr(caller, ?3) OR instr(callee, ?3) OR instr(routed_to, ?3))"
+					       : "(substr(caller, -length(?3)) = ?3 OR substr(callee, -length(?3)) = ?3"
+						 " OR substr(routed_to, -length(?3)) = ?3)");
+		} else if (w->prefix) {
 			memcpy(w->num_hi, w->num, n + 1);
 			while (n > 0 && (unsigned char)w->num_hi[n - 1] == 0xff)
 				w->num_hi[--n] = 0;
@@ -142,10 +176,9 @@ static int where_build(struct where *w, const struct cdr_filter *f, enum plan pl
 			w->num_hi[n - 1]++;
 			where_add(w, "((caller >= ?3 AND caller < ?4) OR (callee >= ?3 AND callee < ?4)"
 				     " OR (routed_to >= ?3 AND routed_to < ?4))");
-		} else if (!w->prefix) {
+		} else {
 			where_add(w, "(caller = ?3 OR callee = ?3 OR routed_to = ?3)");
 		}
-		/* "*" alone matches every number: no condition. */
 	}
 	if (f->trunk && plan == BY_NUMBER)
 		where_add(w, "(+from_trunk = ?5 OR +to_trunk = ?5)");
@@ -154,7 +187,17 @@ static int where_build(struct where *w, const struct cdr_filter *f, enum plan pl
 	if (f->disposition)
 		where_add(w, plan == PLAN_ANY ? "disposition = ?6" : "+disposition = ?6");
 	if (f->call_id)
-		where_add(w, "call_id = ?7");
+		where_add(w, "(call_id = ?7 OR b_call_id = ?7)");
+	if (f->sip_code)
+		where_add(w, "+sip_code = ?9");
+	if (f->hangup_by)
+		where_add(w, "+hangup_by = ?10");
+	if (f->has_min_duration)
+		where_add(w, "duration_s >= ?11");
+	if (f->has_max_duration)
+		where_add(w, "duration_s <= ?12");
+	if (f->reason)
+		where_add(w, "instr(lower(reason), lower(?13))");
 	return 0;
 }
 
@@ -173,7 +216,15 @@ static int where_bind(sqlite3_stmt *st, const struct where *w, const struct cdr_
 	BIND(P_TRUNK, f->trunk);
 	BIND(P_DISP, f->disposition);
 	BIND(P_CALL_ID, f->call_id);
+	BIND(P_HANGUP, f->hangup_by);
+	BIND(P_REASON, f->reason);
 #undef BIND
+	if (rc == SQLITE_OK && f->sip_code)
+		rc = sqlite3_bind_int(st, P_CODE, f->sip_code);
+	if (rc == SQLITE_OK && f->has_min_duration)
+		rc = sqlite3_bind_double(st, P_MIN, f->min_duration);
+	if (rc == SQLITE_OK && f->has_max_duration)
+		rc = sqlite3_bind_double(st, P_MAX, f->max_duration);
 	return rc;
 }
 
@@ -186,6 +237,48 @@ static int prepare(struct cdr_query *q, const char *sql, sqlite3_stmt **st, char
 	return 0;
 }
 
+/* ---- trunk names ---- */
+
+/* The first column of sql's first row (bound to name) into out: 1 found,
+ * 0 none, -1 error. */
+static int lookup(struct cdr_query *q, const char *sql, const char *name, char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cdr_query_trunk(struct cdr_query *q, const char *name, char *out, size_t cap, char *err, size_t errlen)
+{
+	static const char *const names =
+		"SELECT group_concat(name, ', ') FROM (SELECT name FROM trunks UNION"
+		" SELECT from_trunk FROM cdrs WHERE from_trunk IS NOT NULL UNION"
+		" SELECT to_trunk FROM cdrs WHERE to_trunk IS NOT NULL ORDER BY 1)";
+	char known[1024] = "";
+
+	/* The policy's trunks first (the same database, when it is the
+	 * b2bua's), then names only old CDRs still carry. */
+	if (lookup(q, "SELECT name FROM trunks WHERE name = ?1 COLLATE NOCASE", name, out, cap) == 1 ||
+	    lookup(q, "SELECT from_trunk FROM cdrs WHERE from_trunk = ?1 COLLATE NOCASE LIMIT 1", name, out,
+		   cap) == 1 ||
+	    lookup(q, "SELECT to_trunk FROM cdrs WHERE to_trunk = ?1 COLLATE NOCASE LIMIT 1", name, out, cap) == 1)
+		return 0;
+	if (lookup(q, names, "", known, sizeof(known)) != 1)
+		lookup(q, "SELECT group_concat(t, ', ') FROM (SELECT from_trunk AS t FROM cdrs WHERE from_trunk"
+			  " IS NOT NULL UNION SELECT to_trunk FROM cdrs WHERE to_trunk IS NOT NULL ORDER BY 1)",
+		       "", known, sizeof(known));
+	snprintf(err, errlen, "unknown trunk '%s' (trunks: %s)", name, known[0] ? known : "none");
+	return -1;
+}
+
 /* ---- list ---- */
 
 int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
@@ -193,7 +286,7 @@ int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
 		   char *err, size_t errlen)
 {
 	struct where w;
-	char cols[512], sql[4096];
+	char cols[512], sql[6144];
 	const char *limit = f->limit > 0 ? " LIMIT ?8" : "";
 	size_t clen = 0;
 	sqlite3_stmt *st = NULL;
@@ -279,7 +372,7 @@ int cdr_query_attempts(struct cdr_query *q, const struct cdr_filter *f,
 		       char *err, size_t errlen)
 {
 	struct where w;
-	char sql[2048];
+	char sql[4096];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -333,16 +426,16 @@ int cdr_query_summary(struct cdr_query *q, const struct cdr_filter *f, enum cdr_
 		      char *err, size_t errlen)
 {
 	struct where w;
-	char sql[2048];
+	char sql[4096];
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (where_build(&w, f, has_number(f) || f->call_id ? BY_NUMBER : PLAN_ANY, err, errlen) != 0)
 		return -1;
-	/* "Answered" is having an answer_time, so a call cut short by a crash
-	 * (interrupted) after its 200 OK still counts toward ASR and minutes. */
+	/* "Answered" is disposition = 'answered', as the filter says: a call
+	 * still in progress or cut short by a restart (interrupted) is not. */
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s AS k, count(*), count(NULLIF(answer_time, '')), total(duration_s), total(cost)"
+		 "SELECT %s AS k, count(*), total(disposition = 'answered'), total(duration_s), total(cost)"
 		 " FROM cdrs%s GROUP BY k ORDER BY k",
 		 by == CDR_BY_DAY ? "substr(start_time, 1, 10)" : "to_trunk", w.sql);
 	if (prepare(q, sql, &st, err, errlen) != 0)

@@ -21,10 +21,16 @@
 struct cdr_filter {
 	const char *from;
 	const char *to;
-	const char *number;       /* caller, callee or routed_to; "N*" = prefix */
-	const char *trunk;        /* from_trunk or to_trunk */
+	const char *number;       /* caller, callee or routed_to; "N*" prefix, "*N" suffix,
+				   * "*N*" anywhere; spaces, dashes, dots and brackets ignored */
+	const char *trunk;        /* from_trunk or to_trunk, exactly (cdr_query_trunk) */
 	const char *disposition;
-	const char *call_id;      /* the A leg's Call-ID */
+	const char *call_id;      /* either leg's Call-ID */
+	int sip_code;             /* 0 = any */
+	const char *hangup_by;    /* caller, callee, b2bua */
+	const char *reason;       /* a part of the reason, any case */
+	int has_min_duration, has_max_duration;
+	double min_duration, max_duration;   /* seconds, answer to end */
 	int limit;                /* list only; 0 = no limit */
 };
 
@@ -73,6 +79,11 @@ struct cdr_query;
 /* Opens path read-only and checks it has a cdrs table. 0, or -1 with err. */
 int cdr_query_open(struct cdr_query **out, const char *path, char *err, size_t errlen);
 void cdr_query_close(struct cdr_query *q);
+
+/* The trunk name as the CDRs write it for name in any case: from the
+ * trunks table, else from the CDRs themselves. 0; -1 with err naming the
+ * trunks there are when there is no such trunk. */
+int cdr_query_trunk(struct cdr_query *q, const char *name, char *out, size_t cap, char *err, size_t errlen);
 
 /* Calls row() for each matching CDR, newest start_time first, at most
  * f->limit rows; a non-zero return from row() stops early. 0, or -1 with

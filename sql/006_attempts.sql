@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS cdr_attempts (
 	cause      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS cdr_attempts_cdr ON cdr_attempts(cdr_id, seq);
+-- A carrier quotes its own Call-ID: b2bua-ctl cdr --call-id finds either leg.
+CREATE INDEX IF NOT EXISTS cdrs_b_call_id ON cdrs(b_call_id);
 
 -- The reports for support staff (`SELECT * FROM v_trunk_stats`), until now
 -- only in the database `make run` made (sql/views.sql, gone):

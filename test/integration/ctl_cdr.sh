@@ -110,6 +110,28 @@ check call_id grep -q '^(1 row)$' "$out"
 run cdr --limit 2
 check limit grep -q '^(2 rows)$' "$out"
 
+# ---- searches people type (issue 12): none of these may find nothing in silence ----
+run cdr --number '+49 30-111' --format csv
+check number_spaces_dashes sh -c "[ \$(wc -l < '$out') = 4 ] && grep -q '^3,a3,' '$out'"
+run cdr --number '*0222' --format csv
+check number_suffix sh -c "[ \$(wc -l < '$out') = 3 ] && grep -q '^5,recent,' '$out' && grep -q '^1,a1,' '$out'"
+run cdr --trunk CARRIERa --format csv
+check trunk_any_case sh -c "[ $rc = 0 ] && [ \$(wc -l < '$out') = 3 ]"
+run cdr --trunk carrierC
+check trunk_unknown_lists sh -c "[ $rc = 2 ] && grep -q \"unknown trunk 'carrierC' (trunks: carrierA, carrierB, carrierIn, pbx1, pbx2)\" '$err'"
+run cdr --from today --to yesterday
+check empty_range_refused sh -c "[ $rc = 2 ] && grep -q 'empty time range' '$err'"
+run cdr --call-id b3 --format csv
+check call_id_b_leg sh -c "[ \$(wc -l < '$out') = 2 ] && grep -q '^3,a3,b3,' '$out'"
+run cdr --sip-code 486 --hangup-by callee --format csv
+check sip_code_hangup_by sh -c "[ \$(wc -l < '$out') = 2 ] && grep -q '^2,a2,' '$out'"
+run cdr --min-duration 31 --format csv
+check min_duration sh -c "[ \$(wc -l < '$out') = 2 ] && grep -q '^1,a1,' '$out'"
+run cdr --reason 'ROUTE' --format csv
+check reason_part sh -c "[ \$(wc -l < '$out') = 2 ] && grep -q '^4,a4,' '$out'"
+run cdr --hangup-by nobody
+check hangup_by_bad test "$rc" = 2
+
 # ---- csv ----
 run cdr --format csv --call-id a4
 cat >"$T/want.csv" <<'EOF'

@@ -230,7 +230,22 @@ static void test_list_filters(void)
 		{"disposition", {.disposition = "busy"}, "2"},
 		{"disposition answered", {.disposition = "answered"}, "3,1"},
 		{"call id", {.call_id = "a4"}, "4"},
-		{"call id is the A leg's", {.call_id = "b3"}, ""},
+		{"call id of the B leg (what a carrier quotes)", {.call_id = "b3"}, "3"},
+		{"number as people write it", {.number = "+49 30-111"}, "3,2,1"},
+		{"number with brackets and dots", {.number = "(+49) 30.111"}, "3,2,1"},
+		{"number suffix", {.number = "*0222"}, "5,1"},
+		{"number suffix, spaces", {.number = "*40 222"}, "5,1"},
+		{"number anywhere", {.number = "*4917*"}, "2"},
+		{"number suffix is not anywhere", {.number = "*4917"}, ""},
+		{"sip code", {.sip_code = 486}, "2"},
+		{"sip code 200", {.sip_code = 200}, "5,3,1"},
+		{"hangup by", {.hangup_by = "b2bua"}, "4"},
+		{"reason, any case", {.reason = "busy"}, "2"},
+		{"reason, a part", {.reason = "ROUTE"}, "4"},
+		{"min duration", {.has_min_duration = 1, .min_duration = 30}, "3,1"},
+		{"max duration", {.has_max_duration = 1, .max_duration = 0}, "5,4,2"},
+		{"both durations", {.has_min_duration = 1, .min_duration = 1, .has_max_duration = 1,
+				    .max_duration = 30}, "3"},
 		{"all filters", {.from = "2026-11-24T00:00:00.000Z", .to = "2026-11-26T00:00:00.000Z",
 				 .number = "+4930*", .trunk = "carrierA", .disposition = "answered",
 				 .call_id = "a3", .limit = 10}, "3"},
@@ -259,6 +274,40 @@ static void test_list_filters(void)
 		CU_ASSERT_EQUAL(cdr_query_list(q, &f, stop_after_two, &ids, err, sizeof(err)), 0);
 		CU_ASSERT_EQUAL(ids.n, 2);
 	}
+	cdr_query_close(q);
+	drop_db();
+}
+
+/* Trunk names in any case are the CDRs' spelling; an unknown one is an
+ * error that names the trunks there are; a number without digits too. */
+static void test_trunk_names_and_bad_numbers(void)
+{
+	struct cdr_query *q;
+	struct ids ids = {0};
+	struct cdr_filter f = {.number = " - "};
+	char out[64], err[256];
+
+	CU_ASSERT_EQUAL_FATAL(make_db(schema), 0);
+	CU_ASSERT_EQUAL_FATAL(cdr_query_open(&q, dbpath, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cdr_query_trunk(q, "CARRIERa", out, sizeof(out), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "carrierA");
+	CU_ASSERT_EQUAL(cdr_query_trunk(q, "carrierin", out, sizeof(out), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "carrierIn");
+	CU_ASSERT_EQUAL(cdr_query_trunk(q, "carrierC", out, sizeof(out), err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown trunk 'carrierC' (trunks: carrierA, carrierB, carrierIn, pbx1, pbx2)");
+	CU_ASSERT_EQUAL(cdr_query_list(q, &f, collect, &ids, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no digits"));
+	cdr_query_close(q);
+	/* With the policy's trunks table, its names are known too. */
+	CU_ASSERT_EQUAL_FATAL(make_db("CREATE TABLE trunks (id INTEGER PRIMARY KEY, name TEXT);"
+				      "INSERT INTO trunks VALUES (1, 'Carrier-Canary'), (2, 'carrier-backup');"
+				      "CREATE TABLE cdrs (id INTEGER PRIMARY KEY, call_id TEXT, from_trunk TEXT,"
+				      " to_trunk TEXT, start_time TEXT);"), 0);
+	CU_ASSERT_EQUAL_FATAL(cdr_query_open(&q, dbpath, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cdr_query_trunk(q, "carrier-canary", out, sizeof(out), err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "Carrier-Canary");
+	CU_ASSERT_EQUAL(cdr_query_trunk(q, "carrier-canari", out, sizeof(out), err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "unknown trunk 'carrier-canari' (trunks: Carrier-Canary, carrier-backup)");
 	cdr_query_close(q);
 	drop_db();
 }
@@ -392,16 +441,19 @@ static void test_summary_groups(void)
 		{CDR_BY_TRUNK, {0}, 3, {
 			{"(null)", 1, 0, 0, 0, 0, 0},
 			{"carrierA", 2, 2, 100, 45, 1.5, 0.75},
-			/* the in_progress call has been answered */
-			{"carrierB", 2, 1, 50, 0, 0, 0},
+			/* answered is disposition 'answered': not the call in progress */
+			{"carrierB", 2, 0, 0, 0, 0, 0},
 		}},
 		{CDR_BY_DAY, {0}, 2, {
 			{"2026-11-24", 2, 1, 50, 60, 1, 0.5},
-			{"2026-11-25", 3, 2, 66.666666666, 15, 0.5, 0.25},
+			{"2026-11-25", 3, 1, 33.333333333, 30, 0.5, 0.25},
 		}},
 		{CDR_BY_TRUNK, {.number = "+4930111", .limit = 1}, 2, {
 			{"carrierA", 2, 2, 100, 45, 1.5, 0.75},
 			{"carrierB", 1, 0, 0, 0, 0, 0},
+		}},
+		{CDR_BY_TRUNK, {.disposition = "answered"}, 1, {
+			{"carrierA", 2, 2, 100, 45, 1.5, 0.75},
 		}},
 		{CDR_BY_DAY, {.disposition = "nothing"}, 0, {{0}}},
 	};
@@ -594,18 +646,18 @@ static void test_print_formats(void)
 	CU_ASSERT_STRING_EQUAL(s, "trunk,calls,answered,asr_pct,acd_s,minutes,cost\n"
 				  ",1,0,0.00,0.00,0.00,0.0000\n"
 				  "carrierA,2,2,100.00,45.00,1.50,0.7500\n"
-				  "carrierB,2,1,50.00,0.00,0.00,0.0000\n");
+				  "carrierB,2,0,0.00,0.00,0.00,0.0000\n");
 	free(s);
 	s = print_all(q, &all, CDR_FMT_JSON, 1, CDR_BY_DAY);
 	CU_ASSERT_STRING_EQUAL(s, "[\n  {\"day\": \"2026-11-24\", \"calls\": 2, \"answered\": 1, \"asr_pct\": 50.00,"
 				  " \"acd_s\": 60.00, \"minutes\": 1.00, \"cost\": 0.5000},\n"
-				  "  {\"day\": \"2026-11-25\", \"calls\": 3, \"answered\": 2, \"asr_pct\": 66.67,"
-				  " \"acd_s\": 15.00, \"minutes\": 0.50, \"cost\": 0.2500}\n]\n");
+				  "  {\"day\": \"2026-11-25\", \"calls\": 3, \"answered\": 1, \"asr_pct\": 33.33,"
+				  " \"acd_s\": 30.00, \"minutes\": 0.50, \"cost\": 0.2500}\n]\n");
 	free(s);
 	s = print_all(q, &all, CDR_FMT_TABLE, 1, CDR_BY_TRUNK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "(none)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "carrierA                2        2  100.0    45.0        1.5       0.75\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "TOTAL                   5        3   60.0    30.0        1.5       0.75\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "TOTAL                   5        2   40.0    45.0        1.5       0.75\n"));
 	free(s);
 
 	cdr_query_close(q);
@@ -662,6 +714,7 @@ UNIT_SUITE(cdr_query,
 	   UNIT_TEST(test_time_parse_small_buffer),
 	   UNIT_TEST(test_time_format_roundtrip),
 	   UNIT_TEST(test_list_filters),
+	   UNIT_TEST(test_trunk_names_and_bad_numbers),
 	   UNIT_TEST(test_list_values_and_nulls),
 	   UNIT_TEST(test_open_errors),
 	   UNIT_TEST(test_reader_sees_writer_commits),
