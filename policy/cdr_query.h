@@ -1,5 +1,6 @@
 /*
- * cdr_query.h - read-only queries over the cdrs table, for b2bua-ctl.
+ * cdr_query.h - read-only queries over the cdrs table, for b2bua-ctl, and
+ * their printers (cdr_print.c).
  *
  * Owns: one read-only SQLite connection (struct cdr_query) and the three
  * output formats (table, csv, json) of CDR rows and summaries. Used by
