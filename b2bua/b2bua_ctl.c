@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -39,9 +40,12 @@ static void usage(FILE *f)
 		"  cdr [FILTERS] [--attempts] [--limit N] [--format table|csv|json]\n"
 		"  cdr summary [--by trunk|day] [FILTERS] [--format table|csv|json]\n"
 		"FILTERS (read from DB, default " DEFAULT_DB "):\n"
-		"  --from T --to T      start time, from inclusive, to exclusive, UTC; T is\n"
-		"                       2026-11-25, 2026-11-25T10:00, '2026-11-25 10:00:00',\n"
-		"                       now, today, yesterday, or 30m, 1h, 2d, 1w ago\n"
+		"  --from T --to T      start time, from inclusive, to exclusive; T is\n"
+		"                       2026-11-25, '2026-11-25 10:00[:00]', 14:00, now, today,\n"
+		"                       yesterday, 'yesterday 14:00', or 30m, 1h, 2d, 1w ago\n"
+		"  --tz ZONE            read and show times in ZONE (Europe/London ...; default\n"
+		"                       $TZ, else UTC; ISO times ending in Z are always UTC)\n"
+		"  --wide               never cut table lines at the terminal's width\n"
 		"  --number N           caller, callee or routed number; N* starts with N,\n"
 		"                       *N ends with N, *N* holds N; spaces, dashes, dots\n"
 		"                       and brackets are ignored ('+44 20 7946-0000')\n"
@@ -218,6 +222,46 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
 	return 1;
 }
 
+/* The zone times are shown and read in: --tz, else $TZ, else UTC (local
+ * 0). A name must be one the system knows (glibc would take a misspelt
+ * one silently as UTC). 0, or -1 for an unknown name. */
+static int zone_use(const char *zone, int *local)
+{
+	char path[512];
+
+	*local = 0;
+	if (!zone) {
+		const char *env = getenv("TZ");
+
+		*local = env && *env && strcmp(env, "UTC") && strcmp(env, "UTC0") && strcmp(env, ":UTC");
+		tzset();
+		return 0;
+	}
+	if (strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	if (zone[0] == '/' || strstr(zone, "..") || access(path, R_OK) != 0)
+		return -1;
+	setenv("TZ", zone, 1);
+	tzset();
+	*local = 1;
+	return 0;
+}
+
+/* The terminal's width when stdout is one (lines longer are cut at the
+ * end, --wide keeps them), else 0: a pipe gets whole lines. */
+static int term_width(void)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return cols && atoi(cols) > 0 ? atoi(cols) : 0;
+}
+
 /* "90", "1.5": seconds, 0 up to a billion. */
 static int parse_seconds(const char *v, double *out)
 {
@@ -235,7 +279,8 @@ static int run_cdr(const char *db, int argc, char **argv)
 	struct cdr_filter f = {.limit = DEFAULT_LIMIT};
 	enum cdr_format fmt = CDR_FMT_TABLE;
 	enum cdr_group by = CDR_BY_TRUNK;
-	int summary = 0, attempts = 0, rc;
+	int summary = 0, attempts = 0, wide = 0, local = 0, rc;
+	const char *from_arg = NULL, *to_arg = NULL, *zone = NULL;
 	char from[32], to[32], trunk[64], err[1536];
 	long long now = now_ms();
 	struct cdr_query *q;
@@ -253,15 +298,17 @@ static int run_cdr(const char *db, int argc, char **argv)
 		if ((m = opt_value(argc, argv, &i, "--from", &v)) != 0) {
 			if (m < 0)
 				return usage_error("%s needs a value", "--from");
-			if (cdr_time_parse(v, now, from, sizeof(from)) != 0)
-				return usage_error("bad time '%s' (2026-11-25, 2026-11-25T10:00, today, 2h ...)", v);
-			f.from = from;
+			from_arg = v;
 		} else if ((m = opt_value(argc, argv, &i, "--to", &v)) != 0) {
 			if (m < 0)
 				return usage_error("%s needs a value", "--to");
-			if (cdr_time_parse(v, now, to, sizeof(to)) != 0)
-				return usage_error("bad time '%s' (2026-11-25, 2026-11-25T10:00, today, 2h ...)", v);
-			f.to = to;
+			to_arg = v;
+		} else if ((m = opt_value(argc, argv, &i, "--tz", &v)) != 0) {
+			if (m < 0)
+				return usage_error("%s needs a value", "--tz");
+			zone = v;
+		} else if (strcmp(argv[i], "--wide") == 0) {
+			wide = 1;
 		} else if ((m = opt_value(argc, argv, &i, "--number", &v)) != 0) {
 			if (m < 0)
 				return usage_error("%s needs a value", "--number");
@@ -353,6 +400,18 @@ static int run_cdr(const char *db, int argc, char **argv)
 			return usage_error("unknown cdr option '%s'", argv[i]);
 		}
 	}
+	if (zone_use(zone, &local) != 0)
+		return usage_error("unknown time zone '%s' (a name under /usr/share/zoneinfo, e.g. Europe/London)",
+				   zone);
+	zone = local ? (zone ? zone : getenv("TZ")) : "UTC";
+	if (from_arg && cdr_time_parse_in(from_arg, now, local, from, sizeof(from)) != 0)
+		return usage_error("bad time '%s' (2026-11-25, '2026-11-25 14:00', 14:00, today, "
+				   "'yesterday 14:00', 2h ...)", from_arg);
+	if (to_arg && cdr_time_parse_in(to_arg, now, local, to, sizeof(to)) != 0)
+		return usage_error("bad time '%s' (2026-11-25, '2026-11-25 14:00', 14:00, today, "
+				   "'yesterday 14:00', 2h ...)", to_arg);
+	f.from = from_arg ? from : NULL;
+	f.to = to_arg ? to : NULL;
 	if (f.from && f.to && strcmp(f.from, f.to) >= 0) {
 		fprintf(stderr, "%s: empty time range: --from %s is not before --to %s\n", prog, f.from, f.to);
 		return 2;
@@ -375,9 +434,11 @@ static int run_cdr(const char *db, int argc, char **argv)
 		rc = cdr_query_summary(q, &f, by, cdr_print_group, &pr, err, sizeof(err));
 	} else if (attempts) {
 		cdr_print_begin_attempts(&pr, stdout, fmt);
+		cdr_print_table_opts(&pr, wide ? 0 : term_width(), local, zone);
 		rc = cdr_query_attempts(q, &f, cdr_print_attempt, &pr, err, sizeof(err));
 	} else {
 		cdr_print_begin(&pr, stdout, fmt);
+		cdr_print_table_opts(&pr, wide ? 0 : term_width(), local, zone);
 		rc = cdr_query_list(q, &f, cdr_print_row, &pr, err, sizeof(err));
 	}
 	if (rc == 0)

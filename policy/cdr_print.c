@@ -123,33 +123,17 @@ static void number_out(FILE *f, double d, int json)
  * ends (a number's country code and its subscriber digits, "carrier-a"
  * and "carrier-b" apart); control characters shown as '?' so a hostile
  * field cannot drive the terminal. */
-static void cell(char *out, size_t cap, const char *s, size_t w)
+/* A value for the terminal: whole, control and non-ASCII bytes as '?',
+ * "-" when empty. */
+static void cell(char *out, size_t cap, const char *s)
 {
-	size_t len = s ? strlen(s) : 0;
-	size_t i, o = 0;
+	size_t o = 0;
 
-	if (!s || !*s) {
-		snprintf(out, cap, "-");
-		return;
-	}
-	if (w + 1 > cap)
-		w = cap - 1;
-	if (len <= w) {
-		for (i = 0; i < len; i++)
-			out[o++] = s[i];
-	} else {
-		size_t head = (w - 1) / 2, tail = w - 1 - head;
-
-		for (i = 0; i < head; i++)
-			out[o++] = s[i];
-		out[o++] = '~';
-		for (i = len - tail; i < len; i++)
-			out[o++] = s[i];
-	}
+	if (!s || !*s)
+		s = "-";
+	for (; *s && o + 1 < cap; s++)
+		out[o++] = (unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ? '?' : *s;
 	out[o] = 0;
-	for (i = 0; i < o; i++)
-		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] >= 0x7f)
-			out[i] = '?';
 }
 
 static const char *text(const struct cdr_query_row *r, enum cdr_col c)
@@ -170,59 +154,192 @@ static int real(const struct cdr_query_row *r, enum cdr_col c, double *d)
 	return 0;
 }
 
-/* 80 columns: 19+13+13+7+9+3+4+5 plus 7 separators. A line of exactly 80
- * does not wrap (the cursor waits at the margin for the next character). */
-#define TABLE_FMT "%-19s %-13s %-13s %-7s %-9s %3s %4s %5s\n"
+/* ---- the table: rows kept until the end, then columns sized to them ---- */
 
-static const char *short_disposition(const char *d)
+#define TCOLS_MAX 12
+
+struct tspec {
+	int n;
+	const char *name[TCOLS_MAX];
+	unsigned right;           /* bit per right-aligned column */
+};
+
+static const struct tspec list_spec = {11,
+	{"START", "CALLER", "CALLEE", "FROM", "TO", "RESULT", "SIP", "BY", "DUR", "COST", "REASON"},
+	1u << 6 | 1u << 8 | 1u << 9};
+static const struct tspec attempt_spec = {7, {"#", "START", "SIP", "CAUSE", "TRUNK", "REASON", "CALL-ID"},
+					  1u << 0 | 1u << 2};
+
+/* One row: its n cells one after the other, each NUL-terminated. */
+static void keep_row(struct cdr_print *p, char cells[][160], int n)
 {
-	if (d && strcmp(d, "in_progress") == 0)
-		return "active";
-	if (d && strcmp(d, "interrupted") == 0)
-		return "interrupt";
-	return d;
+	size_t len = 0;
+	char *row, **grown;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(cells[i]) + 1;
+	if (p->nrows == p->rows_cap) {
+		size_t cap = p->rows_cap ? p->rows_cap * 2 : 64;
+
+		if (!(grown = realloc(p->rows, cap * sizeof(*grown))))
+			return;
+		p->rows = grown;
+		p->rows_cap = cap;
+	}
+	if (!(row = malloc(len)))
+		return;
+	p->rows[p->nrows++] = row;
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(cells[i]) + 1;
+
+		memcpy(row, cells[i], l);
+		row += l;
+	}
 }
 
-static void table_row(FILE *f, const struct cdr_query_row *r)
+/* "START (UTC)" or "START (Europe/London)". */
+static const char *col_name(const struct cdr_print *p, const char *name, char *buf, size_t cap)
 {
-	char start[20], caller[16], callee[16], trunk[16], disp[16], code[16], dur[16], cost[16];
-	const char *st = text(r, CDR_COL_START_TIME);
+	if (strcmp(name, "START") != 0)
+		return name;
+	snprintf(buf, cap, "START (%s)", p->local && p->zone ? p->zone : "UTC");
+	return buf;
+}
+
+/* One line; wider than p->width, it ends after the last whole column
+ * that fits, marked with '>' (a value is never cut: a support engineer
+ * quotes it; --wide shows the rest). */
+static void put_line(struct cdr_print *p, const char *line)
+{
+	size_t n = strlen(line), cut;
+
+	while (n && line[n - 1] == ' ')
+		n--;
+	if (p->width < 8 || n <= (size_t)p->width) {
+		fprintf(p->f, "%.*s\n", (int)n, line);
+		return;
+	}
+	for (cut = (size_t)p->width - 2; cut > 1 && !(line[cut] == ' ' && line[cut - 1] == ' '); cut--)
+		;
+	if (cut <= 1)
+		cut = (size_t)p->width - 2;
+	while (cut && line[cut - 1] == ' ')
+		cut--;
+	fprintf(p->f, "%.*s >\n", (int)cut, line);
+}
+
+static void table_flush(struct cdr_print *p, const struct tspec *t)
+{
+	size_t w[TCOLS_MAX] = {0}, cap = 256;
+	char hdr[64], *line;
+	const char *cells[TCOLS_MAX];
+
+	for (int c = 0; c < t->n; c++)
+		w[c] = strlen(col_name(p, t->name[c], hdr, sizeof(hdr)));
+	for (size_t r = 0; r < p->nrows; r++) {
+		const char *s = p->rows[r];
+
+		for (int c = 0; c < t->n; s += strlen(s) + 1, c++)
+			if (strlen(s) > w[c])
+				w[c] = strlen(s);
+	}
+	for (int c = 0; c < t->n; c++)
+		cap += w[c] + 2;
+	if (!(line = malloc(cap)))
+		return;
+	for (size_t r = 0; r <= p->nrows; r++) {
+		size_t len = 0;
+
+		if (r == 0) {
+			for (int c = 0; c < t->n; c++)
+				cells[c] = t->name[c];
+		} else {
+			const char *s = p->rows[r - 1];
+
+			for (int c = 0; c < t->n; s += strlen(s) + 1, c++)
+				cells[c] = s;
+		}
+		for (int c = 0; c < t->n; c++) {
+			const char *v = r == 0 ? col_name(p, cells[c], hdr, sizeof(hdr)) : cells[c];
+			int right = (t->right >> c & 1) && c < t->n - 1;
+
+			len += (size_t)snprintf(line + len, cap - len, right ? "%*s%s" : "%-*s%s", (int)w[c], v,
+						c < t->n - 1 ? "  " : "");
+		}
+		put_line(p, line);
+		if (r > 0)
+			free(p->rows[r - 1]);
+	}
+	free(line);
+	free(p->rows);
+	p->rows = NULL;
+	p->nrows = p->rows_cap = 0;
+}
+
+/* An ISO UTC time from the database as the table shows it: seconds, no
+ * 'T', in the chosen zone. */
+static void when(const struct cdr_print *p, const char *iso, char *out, size_t cap)
+{
+	struct tm tm = {0};
+	time_t t;
+
+	if (!iso || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+			   &tm.tm_min, &tm.tm_sec) != 6) {
+		cell(out, cap, iso);
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (p->local)
+		localtime_r(&t, &tm);
+	else
+		gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void table_row(struct cdr_print *p, const struct cdr_query_row *r)
+{
+	char c[11][160];
 	double d;
 
-	cell(start, sizeof(start), st, 19);
-	if (st && strlen(st) >= 19) {
-		memcpy(start, st, 19);
-		start[19] = 0;
-		if (start[10] == 'T')
-			start[10] = ' ';
-		cell(start, sizeof(start), start, 19);
-	}
-	cell(caller, sizeof(caller), text(r, CDR_COL_CALLER), 13);
-	cell(callee, sizeof(callee), text(r, CDR_COL_CALLEE), 13);
-	cell(trunk, sizeof(trunk), text(r, CDR_COL_TO_TRUNK), 7);
-	cell(disp, sizeof(disp), short_disposition(text(r, CDR_COL_DISPOSITION)), 9);
+	when(p, text(r, CDR_COL_START_TIME), c[0], sizeof(c[0]));
+	cell(c[1], sizeof(c[1]), text(r, CDR_COL_CALLER));
+	cell(c[2], sizeof(c[2]), text(r, CDR_COL_CALLEE));
+	cell(c[3], sizeof(c[3]), text(r, CDR_COL_FROM_TRUNK));
+	cell(c[4], sizeof(c[4]), text(r, CDR_COL_TO_TRUNK));
+	cell(c[5], sizeof(c[5]), text(r, CDR_COL_DISPOSITION));
 	if (r->v[CDR_COL_SIP_CODE].type == CDR_INT && r->v[CDR_COL_SIP_CODE].i >= 0 &&
 	    r->v[CDR_COL_SIP_CODE].i < 1000)
-		snprintf(code, sizeof(code), "%lld", r->v[CDR_COL_SIP_CODE].i);
+		snprintf(c[6], sizeof(c[6]), "%lld", r->v[CDR_COL_SIP_CODE].i);
 	else
-		snprintf(code, sizeof(code), "-");
+		snprintf(c[6], sizeof(c[6]), "-");
+	cell(c[7], sizeof(c[7]), text(r, CDR_COL_HANGUP_BY));
 	/* Duration in whole seconds; calls of 10000 s and more in hours. */
 	if (text(r, CDR_COL_ANSWER_TIME) && real(r, CDR_COL_DURATION_S, &d) == 0 && isfinite(d) &&
 	    d >= 0 && d < 3.6e8) {
 		if (d < 9999.5)
-			snprintf(dur, sizeof(dur), "%.0f", d);
+			snprintf(c[8], sizeof(c[8]), "%.0f", d);
 		else if (d < 99.5 * 3600)
-			snprintf(dur, sizeof(dur), "%.1fh", d / 3600);
+			snprintf(c[8], sizeof(c[8]), "%.1fh", d / 3600);
 		else
-			snprintf(dur, sizeof(dur), "%.0fh", d / 3600);
+			snprintf(c[8], sizeof(c[8]), "%.0fh", d / 3600);
 	} else
-		snprintf(dur, sizeof(dur), "-");
+		snprintf(c[8], sizeof(c[8]), "-");
 	if (real(r, CDR_COL_COST, &d) == 0 && isfinite(d) && fabs(d) < 1e9)
-		snprintf(cost, sizeof(cost), "%.*f",
+		snprintf(c[9], sizeof(c[9]), "%.*f",
 			 fabs(d) < 9.9995 ? 3 : fabs(d) < 99.995 ? 2 : fabs(d) < 999.95 ? 1 : 0, d);
 	else
-		snprintf(cost, sizeof(cost), "-");
-	fprintf(f, TABLE_FMT, start, caller, callee, trunk, disp, code, dur, cost);
+		snprintf(c[9], sizeof(c[9]), "-");
+	cell(c[10], sizeof(c[10]), text(r, CDR_COL_REASON));
+	keep_row(p, c, 11);
+}
+
+void cdr_print_table_opts(struct cdr_print *p, int width, int local, const char *zone)
+{
+	p->width = width;
+	p->local = local;
+	p->zone = zone;
 }
 
 void cdr_print_begin(struct cdr_print *p, FILE *f, enum cdr_format fmt)
@@ -230,9 +347,7 @@ void cdr_print_begin(struct cdr_print *p, FILE *f, enum cdr_format fmt)
 	memset(p, 0, sizeof(*p));
 	p->f = f;
 	p->fmt = fmt;
-	if (fmt == CDR_FMT_TABLE) {
-		fprintf(f, TABLE_FMT, "START (UTC)", "CALLER", "CALLEE", "TRUNK", "RESULT", "SIP", "DUR", "COST");
-	} else if (fmt == CDR_FMT_CSV) {
+	if (fmt == CDR_FMT_CSV) {
 		for (int i = 0; i < CDR_NCOLS; i++)
 			fprintf(f, "%s%s", i ? "," : "", cdr_query_columns[i]);
 		fputc('\n', f);
@@ -268,7 +383,7 @@ int cdr_print_row(void *arg, const struct cdr_query_row *r)
 
 	switch (p->fmt) {
 	case CDR_FMT_TABLE:
-		table_row(f, r);
+		table_row(p, r);
 		break;
 	case CDR_FMT_CSV:
 		for (int i = 0; i < CDR_NCOLS; i++) {
@@ -311,11 +426,11 @@ int cdr_print_group(void *arg, const struct cdr_summary_row *g)
 {
 	struct cdr_print *p = arg;
 	FILE *f = p->f;
-	char key[32];
+	char key[160];
 
 	switch (p->fmt) {
 	case CDR_FMT_TABLE:
-		cell(key, sizeof(key), g->key ? g->key : "(none)", 16);
+		cell(key, sizeof(key), g->key ? g->key : "(none)");
 		fprintf(f, SUM_FMT, key, g->calls, g->answered, g->asr_pct, g->acd_s, g->minutes, g->cost);
 		break;
 	case CDR_FMT_CSV:
@@ -352,10 +467,7 @@ void cdr_print_begin_attempts(struct cdr_print *p, FILE *f, enum cdr_format fmt)
 	p->f = f;
 	p->fmt = fmt;
 	p->attempts = 1;
-	if (fmt == CDR_FMT_TABLE)
-		fprintf(f, "%-3s %-24s %-4s %-11s %-16s %s  (%s)\n", "#", "START (UTC)", "SIP", "CAUSE", "TRUNK",
-			"REASON", "CALL-ID");
-	else if (fmt == CDR_FMT_CSV)
+	if (fmt == CDR_FMT_CSV)
 		fprintf(f, "call_id,seq,trunk,start_time,sip_code,cause,reason\n");
 }
 
@@ -370,11 +482,19 @@ int cdr_print_attempt(void *arg, const struct cdr_attempt_row *a)
 	if (a->sip_code)
 		snprintf(code, sizeof(code), "%d", a->sip_code);
 	switch (p->fmt) {
-	case CDR_FMT_TABLE:
-		fprintf(f, "%-3d %-24s %-4s %-11s %-16s %s  (%s)\n", a->seq, a->start_time ? a->start_time : "-",
-			code, a->cause ? a->cause : "-", a->trunk ? a->trunk : "-", a->reason ? a->reason : "",
-			a->call_id ? a->call_id : "");
+	case CDR_FMT_TABLE: {
+		char c[7][160];
+
+		snprintf(c[0], sizeof(c[0]), "%d", a->seq);
+		when(p, a->start_time, c[1], sizeof(c[1]));
+		snprintf(c[2], sizeof(c[2]), "%s", code);
+		cell(c[3], sizeof(c[3]), a->cause);
+		cell(c[4], sizeof(c[4]), a->trunk);
+		cell(c[5], sizeof(c[5]), a->reason);
+		cell(c[6], sizeof(c[6]), a->call_id);
+		keep_row(p, c, 7);
 		break;
+	}
 	case CDR_FMT_CSV:
 		cdr_csv_field(f, a->call_id);
 		fprintf(f, ",%d,", a->seq);
@@ -416,6 +536,8 @@ void cdr_print_end(struct cdr_print *p)
 
 	switch (p->fmt) {
 	case CDR_FMT_TABLE:
+		if (!p->summary)
+			table_flush(p, p->attempts ? &attempt_spec : &list_spec);
 		if (p->summary && p->n > 0) {
 			cdr_summary_finish(&p->total);
 			fprintf(f, SUM_FMT, "TOTAL", p->total.calls, p->total.answered, p->total.asr_pct,

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #include "cdr_query.h"
@@ -540,8 +541,66 @@ static int days_in_month(int y, int m)
 	return dm[m - 1];
 }
 
-static int parse_absolute(const char *s, long long *ms)
+/* Wall-clock fields in UTC, or in the process's zone (TZ) when local;
+ * mktime() finds whether DST applies. */
+static int fields_ms(int local, int y, int mo, int d, int h, int mi, int sec, int frac, long long *ms)
 {
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
+			.tm_sec = sec, .tm_isdst = -1};
+	time_t t;
+
+	if (!local) {
+		*ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * DAY_MS +
+		      ((long long)h * 3600 + mi * 60 + sec) * 1000 + frac;
+		return 0;
+	}
+	t = mktime(&tm);
+	if (t == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31))
+		return -1;
+	*ms = (long long)t * 1000 + frac;
+	return 0;
+}
+
+/* "HH:MM" or "HH:MM:SS" at p, nothing after. */
+static int parse_clock(const char *p, int *h, int *mi, int *sec)
+{
+	*sec = 0;
+	if (take_digits(&p, 2, h) || *p++ != ':' || take_digits(&p, 2, mi))
+		return -1;
+	if (*p == ':' && (p++, take_digits(&p, 2, sec)))
+		return -1;
+	return *p || *h > 23 || *mi > 59 || *sec > 59 ? -1 : 0;
+}
+
+/* "today", "yesterday", either followed by " HH:MM[:SS]", or "HH:MM[:SS]"
+ * alone (today): days back from now's date, in UTC or the local zone. */
+static int parse_day_clock(const char *s, long long now_ms, int local, long long *ms)
+{
+	int back = 0, h = 0, mi = 0, sec = 0;
+	const char *p = s;
+	time_t now = (time_t)(now_ms / 1000);
+	struct tm tm;
+
+	if (strncmp(p, "today", 5) == 0)
+		p += 5;
+	else if (strncmp(p, "yesterday", 9) == 0)
+		back = 1, p += 9;
+	else if (!isdigit((unsigned char)*p))
+		return -1;
+	if (p != s && *p && (*p++ != ' ' || !*p))
+		return -1;
+	if (*p && parse_clock(p, &h, &mi, &sec) != 0)
+		return -1;
+	if (local)
+		localtime_r(&now, &tm);
+	else
+		gmtime_r(&now, &tm);
+	return fields_ms(local, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back, h, mi, sec, 0, ms);
+}
+
+static int parse_absolute(const char *s, int local, long long *ms)
+{
+	int zulu = 0;
 	const char *p = s;
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
 
@@ -573,15 +632,18 @@ static int parse_absolute(const char *s, long long *ms)
 			return -1;
 	}
 	if (*p == 'Z' || *p == 'z')
-		p++;
+		p++, zulu = 1;
 	if (*p)
 		return -1;
-	*ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * DAY_MS +
-	      ((long long)h * 3600 + mi * 60 + sec) * 1000 + frac;
-	return 0;
+	return fields_ms(local && !zulu, y, mo, d, h, mi, sec, frac, ms);
 }
 
 int cdr_time_parse(const char *s, long long now_ms, char *out, size_t cap)
+{
+	return cdr_time_parse_in(s, now_ms, 0, out, cap);
+}
+
+int cdr_time_parse_in(const char *s, long long now_ms, int local, char *out, size_t cap)
 {
 	long long ms;
 
@@ -589,10 +651,8 @@ int cdr_time_parse(const char *s, long long now_ms, char *out, size_t cap)
 		return -1;
 	if (strcmp(s, "now") == 0) {
 		ms = now_ms;
-	} else if (strcmp(s, "today") == 0) {
-		ms = now_ms - now_ms % DAY_MS;
-	} else if (strcmp(s, "yesterday") == 0) {
-		ms = now_ms - now_ms % DAY_MS - DAY_MS;
+	} else if (parse_day_clock(s, now_ms, local, &ms) == 0) {
+		/* today, yesterday, 14:00, yesterday 14:00 */
 	} else if (isdigit((unsigned char)s[0]) && strchr("smhdw", s[strspn(s, "0123456789")]) &&
 		   s[strspn(s, "0123456789")] && !s[strspn(s, "0123456789") + 1]) {
 		size_t nd = strspn(s, "0123456789");
@@ -610,7 +670,7 @@ int cdr_time_parse(const char *s, long long now_ms, char *out, size_t cap)
 		default: unit = 7 * DAY_MS; break;
 		}
 		ms = now_ms - n * unit;
-	} else if (parse_absolute(s, &ms) != 0) {
+	} else if (parse_absolute(s, local, &ms) != 0) {
 		return -1;
 	}
 	return cdr_time_format(ms, out, cap);

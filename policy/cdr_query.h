@@ -127,6 +127,10 @@ void cdr_summary_finish(struct cdr_summary_row *g);
  * "2d", "1w" meaning now_ms minus that. 0, or -1 when s is not a time or
  * iso_out (cap >= 25) is too small. */
 int cdr_time_parse(const char *s, long long now_ms, char *iso_out, size_t cap);
+/* The same, and "14:00", "today 14:00", "yesterday 14:00"; with local set,
+ * dates, times and days without a 'Z' are in the process's time zone
+ * (TZ), else in UTC. */
+int cdr_time_parse_in(const char *s, long long now_ms, int local, char *iso_out, size_t cap);
 /* Writes epoch milliseconds as that ISO-8601 UTC form. 0 or -1. */
 int cdr_time_format(long long ms, char *iso_out, size_t cap);
 
@@ -147,9 +151,19 @@ struct cdr_print {
 	int attempts;
 	long long n;
 	struct cdr_summary_row total;
+	/* table: rows wait for the end, when each column's width is known */
+	int width;                /* cut lines at this many columns; 0 = never */
+	int local;                /* times in the process's zone (TZ), else UTC */
+	const char *zone;         /* that zone's name, for the header */
+	char **rows;
+	size_t nrows, rows_cap;
 };
 
 void cdr_print_begin(struct cdr_print *p, FILE *f, enum cdr_format fmt);
+/* Table options, after begin: lines cut at width (0: never; values are
+ * whole in every line, only its end goes), times in the local zone named
+ * zone when local is set. */
+void cdr_print_table_opts(struct cdr_print *p, int width, int local, const char *zone);
 void cdr_print_begin_summary(struct cdr_print *p, FILE *f, enum cdr_format fmt, enum cdr_group by);
 /* Callbacks for cdr_query_list / cdr_query_summary (arg = the printer). */
 int cdr_print_row(void *arg, const struct cdr_query_row *r);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 #include "unit.h"
@@ -100,6 +101,17 @@ static void test_time_parse_forms(void)
 		{"1w", "2026-11-18T10:30:15.250Z"},
 		{"26d", "2026-10-30T10:30:15.250Z"},
 		{"0m", "2026-11-25T10:30:15.250Z"},
+		{"14:00", "2026-11-25T14:00:00.000Z"},
+		{"09:30:05", "2026-11-25T09:30:05.000Z"},
+		{"today 14:00", "2026-11-25T14:00:00.000Z"},
+		{"yesterday 14:00", "2026-11-24T14:00:00.000Z"},
+		{"yesterday 23:59:59", "2026-11-24T23:59:59.000Z"},
+		{"yesterday14:00", NULL},
+		{"yesterday ", NULL},
+		{"today 14", NULL},
+		{"25:00", NULL},
+		{"14:60", NULL},
+		{"14:00x", NULL},
 		{"", NULL},
 		{"2026-11-25x", NULL},
 		{"2026-13-01", NULL},
@@ -140,6 +152,43 @@ static void test_time_parse_forms(void)
 				fprintf(stderr, "\ntime '%s' accepted as '%s'\n", cases[i].in, out);
 		}
 	}
+}
+
+/* --tz: days, times and dates without 'Z' are the zone's (here Berlin:
+ * UTC+1 in November, +2 in July); ISO times with 'Z' stay UTC. */
+static void test_time_parse_in_zone(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"14:00", "2026-11-25T13:00:00.000Z"},
+		{"yesterday 14:00", "2026-11-24T13:00:00.000Z"},
+		{"today", "2026-11-24T23:00:00.000Z"},
+		{"yesterday", "2026-11-23T23:00:00.000Z"},
+		{"2026-07-01 12:00", "2026-07-01T10:00:00.000Z"},
+		{"2026-11-25", "2026-11-24T23:00:00.000Z"},
+		{"2026-11-25T10:00:07Z", "2026-11-25T10:00:07.000Z"},
+		{"1h", "2026-11-25T09:30:15.250Z"},
+	};
+	const char *old = getenv("TZ");
+	char *saved = old ? strdup(old) : NULL;
+
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[32] = "";
+
+		CU_ASSERT_EQUAL(cdr_time_parse_in(cases[i].in, NOW_MS, 1, out, sizeof(out)), 0);
+		CU_ASSERT_STRING_EQUAL(out, cases[i].out);
+		if (strcmp(out, cases[i].out) != 0)
+			fprintf(stderr, "\nzone time '%s' -> '%s', want '%s'\n", cases[i].in, out, cases[i].out);
+	}
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	free(saved);
+	tzset();
 }
 
 static void test_time_parse_small_buffer(void)
@@ -566,6 +615,8 @@ static void test_json_escaping(void)
 	}
 }
 
+static int table_width;   /* print_all's table: cut at this width, 0 = never */
+
 static char *print_all(struct cdr_query *q, const struct cdr_filter *f, enum cdr_format fmt, int summary,
 		       enum cdr_group by)
 {
@@ -579,6 +630,7 @@ static char *print_all(struct cdr_query *q, const struct cdr_filter *f, enum cdr
 		CU_ASSERT_EQUAL(cdr_query_summary(q, f, by, cdr_print_group, &p, err, sizeof(err)), 0);
 	} else {
 		cdr_print_begin(&p, out, fmt);
+		cdr_print_table_opts(&p, table_width, 0, NULL);
 		CU_ASSERT_EQUAL(cdr_query_list(q, f, cdr_print_row, &p, err, sizeof(err)), 0);
 	}
 	cdr_print_end(&p);
@@ -626,19 +678,31 @@ static void test_print_formats(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "},\n  {"));
 	free(s);
 
-	/* table: every line fits 80 columns; time without ms, space for T */
+	/* table: whole values in columns sized to them, the disposition as
+	 * the filter spells it, reason and hangup; time without ms, space for T */
+	s = print_all(q, &all, CDR_FMT_TABLE, 0, 0);
+	CU_ASSERT(strncmp(s, "START (UTC)          CALLER    CALLEE    FROM       TO        RESULT       SIP"
+			     "  BY      DUR   COST  REASON\n", 106) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n2026-11-25 10:00:00  +4989555  999       pbx2       -         failed"
+					 "       404  b2bua     -      -  No \"route\", sorry?line2\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "  carrierA  answered     200  caller   60  0.500  OK\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, " in_progress "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "(5 rows)\n"));
+	CU_ASSERT_PTR_NULL(strstr(s, ".123"));
+	CU_ASSERT_PTR_NULL(strchr(s, '~'));
+	free(s);
+	/* a narrow terminal: lines end after the last whole column that fits */
+	table_width = 60;
 	s = print_all(q, &all, CDR_FMT_TABLE, 0, 0);
 	for (line = s; *line;) {
 		size_t n = strcspn(line, "\n");
 
-		CU_ASSERT(n <= 80);
+		CU_ASSERT(n <= 60);
+		CU_ASSERT(n < 2 || strncmp(line + n - 2, " >", 2) == 0 || line[0] == '(');
 		line += n + (line[n] ? 1 : 0);
 	}
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "2026-11-25 10:00:00 +4989555"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "car~erA answered  200   60 0.500"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "active"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "(5 rows)\n"));
-	CU_ASSERT_PTR_NULL(strstr(s, ".123"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\n2026-11-25 10:00:00  +4989555  999       pbx2       - >\n"));
+	table_width = 0;
 	free(s);
 
 	/* summary */
@@ -664,7 +728,7 @@ static void test_print_formats(void)
 	drop_db();
 }
 
-static void test_print_table_truncates_and_sanitises(void)
+static void test_print_table_whole_and_sanitised(void)
 {
 	struct cdr_query *q;
 	struct cdr_filter all = {0};
@@ -683,13 +747,13 @@ static void test_print_table_truncates_and_sanitises(void)
 		"  'interrupted', 1234.5678);"), 0);
 	CU_ASSERT_EQUAL_FATAL(cdr_query_open(&q, dbpath, err, sizeof(err)), 0);
 	s = print_all(q, &all, CDR_FMT_TABLE, 0, 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "+49170~678901"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "+4917012345678901"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "evil?[2J"));
 	CU_ASSERT_PTR_NULL(strchr(s, 27));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "ver~ame"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, "interrupt"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "very-long-carrier-name"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "interrupted"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, " 34.3h "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(s, " 1235\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, " 1235  -\n"));
 	free(s);
 	cdr_query_close(q);
 	drop_db();
@@ -711,6 +775,7 @@ static void test_format_parse(void)
 
 UNIT_SUITE(cdr_query,
 	   UNIT_TEST(test_time_parse_forms),
+	   UNIT_TEST(test_time_parse_in_zone),
 	   UNIT_TEST(test_time_parse_small_buffer),
 	   UNIT_TEST(test_time_format_roundtrip),
 	   UNIT_TEST(test_list_filters),
@@ -723,5 +788,5 @@ UNIT_SUITE(cdr_query,
 	   UNIT_TEST(test_csv_quoting),
 	   UNIT_TEST(test_json_escaping),
 	   UNIT_TEST(test_print_formats),
-	   UNIT_TEST(test_print_table_truncates_and_sanitises),
+	   UNIT_TEST(test_print_table_whole_and_sanitised),
 	   UNIT_TEST(test_format_parse))
