@@ -27,7 +27,7 @@ SANFLAGS =
 endif
 
 CC      ?= cc
-PKGS     = sofia-sip-ua libsrtp2 libpcre2-8 sqlite3 inih cunit
+PKGS     = sofia-sip-ua libsrtp2 libpcre2-8 sqlite3 inih cunit openssl
 CPPFLAGS = -D_GNU_SOURCE $(MODINC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 INC_POLICY = -Ipolicy
 INC_WIRE   = -Imedia-relay/wire
@@ -43,6 +43,8 @@ LIBS_PCRE   = $(shell pkg-config --libs libpcre2-8 2>/dev/null)
 LIBS_SQLITE = $(shell pkg-config --libs sqlite3 2>/dev/null)
 LIBS_INIH   = $(shell pkg-config --libs inih 2>/dev/null)
 LIBS_CUNIT  = $(shell pkg-config --libs cunit 2>/dev/null)
+# OpenSSL: tls_conf.c checks the [tls] files (Sofia links it already).
+LIBS_SSL    = $(shell pkg-config --libs openssl 2>/dev/null)
 
 # --- policy/: SQLite snapshot, trie, CIDR, PCRE2 rules, rates, CDR store ---
 POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c \
@@ -61,7 +63,7 @@ WIRE_LIB = $(BUILD)/libwire.a
 B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_route.c \
             b2bua/call_dialog.c b2bua/call_xfer.c b2bua/reply.c b2bua/daemon.c b2bua/guard.c b2bua/leak_guard.c b2bua/sip_read.c b2bua/sip_leg.c \
             b2bua/relay_client.c b2bua/relay_pool.c b2bua/cdr_writer.c b2bua/control.c \
-            b2bua/trunk_limits.c b2bua/trunk_reg.c b2bua/clock.c b2bua/media_policy.c \
+            b2bua/trunk_limits.c b2bua/trunk_reg.c b2bua/clock.c b2bua/media_policy.c b2bua/tls_conf.c \
             b2bua/trunk_health.c b2bua/trunk_probe.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
@@ -80,7 +82,7 @@ TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rul
                   test/unit/test_rates.c test/unit/test_policy.c test/unit/test_cdr_store.c \
                   test/unit/test_cdr_query.c test/unit/test_fuzz_policy.c
 TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/unit/test_leak_guard.c test/unit/test_media_policy.c test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
-                  test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
+                  test/unit/test_tls_conf.c test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
                   test/unit/test_trunk_limits.c test/unit/test_trunk_health.c test/unit/test_trunk_reg.c
 TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
                   test/unit/test_srtp_ctx.c test/unit/test_stream.c test/unit/test_ng_server.c
@@ -129,7 +131,7 @@ $(WIRE_LIB): $(call obj,$(WIRE_SRC))
 	$(AR) rcs $@ $^
 
 $(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
 
 $(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
@@ -141,7 +143,7 @@ $(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC) $(FUZZ_POLICY_S
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm
 
 $(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(FUZZ_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
 
 $(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(FUZZ_RELAY_SRC) $(RELAY_SRC)) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS) $(LIBS_CUNIT)
@@ -159,7 +161,7 @@ FUZZ_BINS = $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_LINK = -fsanitize=fuzzer $(LDFLAGS)
 $(BUILD)/fuzz_sdp $(BUILD)/fuzz_sip $(BUILD)/fuzz_ng_reply: $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o \
 		$(call obj,$(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
-	$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS_SOFIA) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
+	$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
 $(BUILD)/fuzz_sdp_rewrite $(BUILD)/fuzz_ng: $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o \
 		$(call obj,$(RELAY_SRC)) $(WIRE_LIB)
 	$(CC) $(FUZZ_LINK) -o $@ $^ $(RELAY_LIBS)

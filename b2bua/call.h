@@ -115,7 +115,8 @@ struct leg_response {
 				   * none): its PRACK waits for leg_ops.prack's answer */
 	/* NULL: the peer sent it; else the stack made it, because the peer
 	 * could not be reached ("unreachable": ICMP, refused connection, no
-	 * transport) or never answered ("timeout"). */
+	 * transport), its TLS connection failed ("tls": refused, handshake,
+	 * certificate) or it never answered ("timeout"). */
 	const char *local_cause;
 	int allows_update;        /* its Allow lists UPDATE (RFC 3311) */
 	/* 3xx: its first Contact's number, host and port (0: none), or NULL */

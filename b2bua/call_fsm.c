@@ -457,6 +457,8 @@ static int fails_over(int code)
  * answer of the trunk: ours to own (hangup_by b2bua). */
 static const char *local_reason(const char *cause)
 {
+	if (strcmp(cause, "tls") == 0)
+		return "TLS connection to trunk failed";
 	return strcmp(cause, "timeout") == 0 ? "No reply from trunk" : "Trunk unreachable";
 }
 

@@ -52,6 +52,15 @@ void config_defaults(struct config *c)
 	c->reg_retry_min_s = 30;
 	c->reg_retry_max_s = 600;
 	c->reg_stop_wait_ms = 2000;
+	c->tls_verify = 1;
+}
+
+int config_listens_on(const struct config *c, const char *proto)
+{
+	for (int i = 0; i < c->nlisten; i++)
+		if (strcmp(c->listen[i].proto, proto) == 0)
+			return 1;
+	return 0;
 }
 
 int config_parse_listen(struct config_listen *l, const char *s)
@@ -65,7 +74,7 @@ int config_parse_listen(struct config_listen *l, const char *s)
 		return -1;
 	memcpy(l->proto, s, p - s);
 	l->proto[p - s] = 0;
-	if (strcmp(l->proto, "udp") && strcmp(l->proto, "tcp"))
+	if (strcmp(l->proto, "udp") && strcmp(l->proto, "tcp") && strcmp(l->proto, "tls"))
 		return -1;
 	p++;
 	if (*p == '[') {
@@ -151,7 +160,7 @@ static int add_listen(struct load_ctx *x, const char *key, const char *item)
 	if (c->nlisten == CONFIG_MAX_LISTEN)
 		return fail(x, "%s: too many addresses at '%s'", key, item);
 	if (config_parse_listen(&c->listen[c->nlisten], item) != 0)
-		return fail(x, "%s: expected udp|tcp:ADDR:PORT, got '%s'", key, item);
+		return fail(x, "%s: expected udp|tcp|tls:ADDR:PORT, got '%s'", key, item);
 	c->nlisten++;
 	return 1;
 }
@@ -250,6 +259,18 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		return set_int(x, &c->min_se_s, key, v, 90, 86400);
 	if (IS("call", "grace"))
 		return set_int(x, &c->grace_s, key, v, 0, 86400);
+	if (IS("tls", "cert"))
+		return set_str(x, c->tls_cert, sizeof(c->tls_cert), key, v);
+	if (IS("tls", "key"))
+		return set_str(x, c->tls_key, sizeof(c->tls_key), key, v);
+	if (IS("tls", "ca"))
+		return set_str(x, c->tls_ca, sizeof(c->tls_ca), key, v);
+	if (IS("tls", "verify")) {
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return fail(x, "%s: expected yes|no, got '%s'", key, v);
+		c->tls_verify = strcmp(v, "yes") == 0;
+		return 1;
+	}
 	if (IS("trunks", "down_after"))
 		return set_int(x, &c->down_after, key, v, 1, 100);
 	if (IS("trunks", "up_after"))
@@ -312,6 +333,11 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
 	if (c->reg_retry_max_s < c->reg_retry_min_s) {
 		snprintf(err, errlen, "%s: [register] retry_max %d is below retry_min %d", path, c->reg_retry_max_s,
 			 c->reg_retry_min_s);
+		return -1;
+	}
+	/* What the files hold is tls_conf.c's to check; here, that they are named. */
+	if (config_listens_on(c, "tls") && (!c->tls_cert[0] || !c->tls_key[0])) {
+		snprintf(err, errlen, "%s: [tls] cert and key are needed for a tls: listen address", path);
 		return -1;
 	}
 	/* RFC 4028 4: we would refuse our own offer with 422. */

@@ -14,7 +14,7 @@
 #define CONFIG_MAX_RELAYS 8
 
 struct config_listen {
-	char proto[4];          /* udp, tcp */
+	char proto[4];          /* udp, tcp, tls */
 	char host[64];          /* IPv4, or IPv6 without brackets */
 	int port;
 };
@@ -51,12 +51,21 @@ struct config {
 	int reg_retry_min_s;    /* [register] retry_min: backoff after a failure, doubling ... */
 	int reg_retry_max_s;    /* [register] retry_max: ... up to this */
 	int reg_stop_wait_ms;   /* [register] stop_wait_ms: shutdown waits this long for un-REGISTERs */
+	/* [tls]: PEM files for every tls: listen address (tls_conf.c checks
+	 * them at start); verify = no turns off the verification of every
+	 * trunk's certificate (trunks.tls_verify is then ignored). */
+	char tls_cert[256];
+	char tls_key[256];
+	char tls_ca[256];       /* "" = the system's CA bundle */
+	int tls_verify;
 };
 
 void config_defaults(struct config *c);
 /* 0, or -1 with "file:line: message" in err. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
-/* Parses "udp:ADDR:PORT" (IPv6 as [ADDR]). 0 or -1. */
+/* Parses "udp|tcp|tls:ADDR:PORT" (IPv6 as [ADDR]). 0 or -1. */
 int config_parse_listen(struct config_listen *l, const char *s);
+/* 1 when some listen address has transport proto ("udp", "tcp", "tls"). */
+int config_listens_on(const struct config *c, const char *proto);
 
 #endif

@@ -38,6 +38,7 @@ struct app;
 #include "relay_client.h"
 #include "sip_leg.h"
 #include "trunk_reg.h"
+#include "tls_conf.h"
 
 struct app {
 	struct config cfg;
@@ -133,6 +134,11 @@ static void *reload_thread(void *arg)
 
 	if (r && policy_load(&r->p, app->cfg.db_path, r->err, sizeof(r->err)) != 0)
 		r->p = NULL;
+	/* A trunk the listeners cannot serve as asked is refused like a bad row. */
+	if (r && r->p && tls_conf_check_policy(&app->cfg, r->p, r->err, sizeof(r->err)) != 0) {
+		policy_unref(r->p);
+		r->p = NULL;
+	}
 	if (write(app->reload_pipe[1], &r, sizeof(r)) != sizeof(r)) {
 		if (r && r->p)
 			policy_unref(r->p);
@@ -456,7 +462,9 @@ int main(int argc, char **argv)
 		daemon_pidfile_remove();
 		return 1;
 	}
-	if (policy_load(&policy, app.cfg.db_path, err, sizeof(err)) != 0) {
+	if (policy_load(&policy, app.cfg.db_path, err, sizeof(err)) != 0 ||
+	    tls_conf_check_policy(&app.cfg, policy, err, sizeof(err)) != 0) {
+		policy_unref(policy);
 		startup_error("policy: %s", err);
 		cdr_writer_stop(app.cdr);
 		daemon_pidfile_remove();

@@ -43,6 +43,7 @@ struct leg;
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/su_tag.h>
+#include <sofia-sip/su_log.h>
 
 #include "sip_leg.h"
 #include "clock.h"
@@ -50,6 +51,7 @@ struct leg;
 #include "guard.h"
 #include "reply.h"
 #include "sip_read.h"
+#include "tls_conf.h"
 #include "trunk_reg.h"
 
 
@@ -105,6 +107,10 @@ struct sip_nua {
 	nua_t *nua;
 	struct config_listen addr;  /* first address of this instance */
 	int has_udp, has_tcp;
+	/* TLS only: a nua of its own per tls: address, verifying the
+	 * certificates of trunks (tls_verify) or not, never both: Sofia
+	 * 1.12 has one verify policy per transport. */
+	int has_tls, tls_verify;
 	int down;
 };
 
@@ -113,7 +119,7 @@ struct sip_stack {
 	su_root_t *root;
 	const struct config *cfg;
 	struct call_core *core;
-	struct sip_nua nuas[CONFIG_MAX_LISTEN];
+	struct sip_nua nuas[2 * CONFIG_MAX_LISTEN];   /* a tls: address may have two */
 	int nnuas;
 	void (*shutdown_done)(void *);
 	void *shutdown_arg;
@@ -247,9 +253,6 @@ static const struct sockaddr *request_source(nua_t *nua)
 	return ai ? ai->ai_addr : NULL;
 }
 
-/* What the stack found when it made the response itself: ICMP
- * unreachable, a refused connection, no transport (503) or no answer at
- * all (408). NULL when a peer sent it. */
 int sip_stack_response_is_local(nua_t *nua)
 {
 	msg_t *m = nua_current_request(nua);
@@ -258,21 +261,54 @@ int sip_stack_response_is_local(nua_t *nua)
 	return ai && ai->ai_family == 0;
 }
 
-static const char *local_cause(nua_t *nua, int status)
+static struct sip_nua *sip_nua_of(struct sip_stack *st, const nua_t *nua)
 {
-	if (!sc_failure(status) || !sip_stack_response_is_local(nua))
-		return NULL;
-	return status == SC_REQUEST_TIMEOUT ? "timeout" : "unreachable";
+	for (int i = 0; i < st->nnuas; i++)
+		if (st->nuas[i].nua == nua)
+			return &st->nuas[i];
+	return NULL;
 }
 
-static struct sip_nua *nua_for(struct sip_stack *st, const char *transport)
+/* What the stack found when it made the response itself: ICMP
+ * unreachable, a refused connection, no transport (503) or no answer at
+ * all (408); on a TLS nua its 503 is a failed TLS connection: refused, a
+ * failed handshake, or a certificate that did not verify (Sofia closes
+ * the connection and tells nothing more). NULL when a peer sent it. */
+static const char *local_cause(struct sip_stack *st, nua_t *nua, int status)
+{
+	const struct sip_nua *n;
+
+	if (!sc_failure(status) || !sip_stack_response_is_local(nua))
+		return NULL;
+	if (status == SC_REQUEST_TIMEOUT)
+		return "timeout";
+	n = sip_nua_of(st, nua);
+	return n && n->has_tls ? "tls" : "unreachable";
+}
+
+/* The nua a trunk's requests leave from. A tls trunk gets a TLS nua or
+ * none (never another transport: the policy check refuses such a trunk
+ * when there is no tls: listener), verifying its certificate unless
+ * tls_verify is 0 or [tls] verify = no. */
+static struct sip_nua *nua_for(struct sip_stack *st, const char *transport, int tls_verify)
 {
 	int want_tcp = transport && strcasecmp(transport, "tcp") == 0;
+	int want_tls = transport && strcasecmp(transport, "tls") == 0;
 
+	if (want_tls) {
+		tls_verify = tls_verify && st->cfg->tls_verify;
+		for (int i = 0; i < st->nnuas; i++)
+			if (st->nuas[i].has_tls && st->nuas[i].tls_verify == tls_verify)
+				return &st->nuas[i];
+		return NULL;
+	}
 	for (int i = 0; i < st->nnuas; i++)
 		if (want_tcp ? st->nuas[i].has_tcp : st->nuas[i].has_udp)
 			return &st->nuas[i];
-	return st->nnuas ? &st->nuas[0] : NULL;
+	for (int i = 0; i < st->nnuas; i++)
+		if (!st->nuas[i].has_tls)
+			return &st->nuas[i];
+	return NULL;
 }
 
 static const char *our_host(struct sip_stack *st, const struct sip_nua *n, char *buf, size_t cap)
@@ -354,15 +390,21 @@ static void leg_learn_allow(struct leg *l, const sip_t *sip)
 static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite *inv)
 {
 	struct sip_stack *st = ctx;
-	struct sip_nua *n = nua_for(st, inv->trunk->transport);
+	struct sip_nua *n = nua_for(st, inv->trunk->transport, inv->trunk->tls_verify);
 	char cid[40], from[256], to[256], ruri[320], host[80], mf[16], thost[280];
 	char pai[256], extra[2048], dq[136];
 	size_t elen = 0;
 	struct leg *l;
-	int tport = strcasecmp(inv->trunk->transport, "tcp") == 0;
+	/* RFC 5630 3.1.3: TLS toward the trunk with a sip: URI and
+	 * ;transport=tls (sips: would ask TLS of every hop beyond it). */
+	const char *tport = strcasecmp(inv->trunk->transport, "tcp") == 0   ? ";transport=tcp"
+			    : strcasecmp(inv->trunk->transport, "tls") == 0 ? ";transport=tls"
+									  : "";
 
-	if (!n)
+	if (!n) {
+		log_error("no listener serves transport %s of trunk %s", inv->trunk->transport, inv->trunk->name);
 		return NULL;
+	}
 	l = leg_new(st);
 	if (!l)
 		return NULL;
@@ -387,7 +429,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 		snprintf(from, sizeof(from), "<sip:%s@%s>", *inv->from_user ? inv->from_user : "anonymous",
 			 host);
 	snprintf(to, sizeof(to), "<sip:%s@%s>", inv->to_user, thost);
-	snprintf(ruri, sizeof(ruri), "sip:%s@%s%s", inv->ruri_user, thost, tport ? ";transport=tcp" : "");
+	snprintf(ruri, sizeof(ruri), "sip:%s@%s%s", inv->ruri_user, thost, tport);
 	snprintf(mf, sizeof(mf), "%d", inv->max_forwards);
 	extra[0] = 0;
 	if (inv->pai_user) {
@@ -698,7 +740,7 @@ const struct timer_ops *sip_stack_timer_ops(void)
 static struct reg_handle *reg_open(void *ctx, struct trunk_reg_entry *owner, const struct reg_target *t)
 {
 	struct sip_stack *st = ctx;
-	struct sip_nua *n = nua_for(st, t->transport);
+	struct sip_nua *n = nua_for(st, t->transport, 1);   /* udp or tcp: trunk_reg.c takes no tls trunk */
 	int tcp = strcasecmp(t->transport, "tcp") == 0;
 	struct reg_handle *h;
 	char aor[384], thost[280];
@@ -829,6 +871,24 @@ static int known_source(struct sip_stack *st, const struct sockaddr *sa, const s
 		trunk_reg_match(st->reg, sa, ruri_user) != 0);
 }
 
+/* A trunk with transport tls is taken over TLS only: a request from its
+ * address that reached a nua without TLS (UDP, TCP) is refused 403, and
+ * logged at most once a second. 1 when it may go on. */
+static int tls_as_asked(struct sip_stack *st, nua_t *nua, const struct sockaddr *sa, int64_t now)
+{
+	const struct policy_trunk *t = policy_trunk_by_addr(call_core_policy(st->core), sa);
+	const struct sip_nua *n = sip_nua_of(st, nua);
+
+	if (!t || strcasecmp(t->transport, "tls") != 0 || (n && n->has_tls))
+		return 1;
+	st->n_strangers++;
+	if (now - st->stranger_log_ms >= 1000) {
+		log_warn("refused a request of trunk %s: its transport is tls, this one came without TLS", t->name);
+		st->stranger_log_ms = now;
+	}
+	return 0;
+}
+
 /* Every request outside a dialog passes here before any state of ours
  * exists: over its source's rate (or banned) it gets 503, from a
  * stranger 403 (RFC 3261 21.4.4; with [sip] strangers = drop the kernel
@@ -842,6 +902,10 @@ static int admit(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, const sip_t
 
 	if (!st->core || guard_check(st->guard, sa, known, now) != GUARD_PASS) {
 		reply_nh(nua, nh, RP_RATE_LIMITED);
+		return 0;
+	}
+	if (known && !tls_as_asked(st, nua, sa, now)) {
+		reply_nh(nua, nh, RP_FORBIDDEN);
 		return 0;
 	}
 	if (known)
@@ -1181,8 +1245,15 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 	case nua_r_invite:
 	case nua_r_update:
 	case nua_r_info:
-		if (l)
-			on_response(l, event, status, phrase, sip, local_cause(nua, status));
+		if (l) {
+			const char *cause = local_cause(st, nua, status);
+			const struct sip_nua *n = sip_nua_of(st, nua);
+
+			if (cause && strcmp(cause, "tls") == 0)
+				log_warn("leg %s: TLS connection to the trunk failed: refused, handshake failed%s", l->call_id,
+					 n && n->tls_verify ? ", or its certificate did not verify for its host" : "");
+			on_response(l, event, status, phrase, sip, cause);
+		}
 		return;
 	case nua_r_options:
 		if (!l && st->options_fn)
@@ -1224,29 +1295,54 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 
 /* ---- the stack ---- */
 
-static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp, int tcp, char *err,
+/* What one nua serves: udp and/or tcp on a's port, or TLS alone (tls
+ * set) with certificates from certdir, verifying trunks' certificates
+ * and host names or not (tls_verify), on port (0: a free one, for the
+ * nua of trunks with tls_verify = 0 beside the verifying one). */
+struct nua_spec {
+	int udp, tcp, tls, tls_verify, port;
+	const char *certdir;
+};
+
+static int add_nua(struct sip_stack *st, const struct config_listen *a, const struct nua_spec *sp, char *err,
 		   size_t errlen)
 {
 	struct sip_nua *n = &st->nuas[st->nnuas];
 	char url[256], host[80];
-	const char *transport = udp && tcp ? "" : udp ? ";transport=udp" : ";transport=tcp";
+	/* Sofia 1.12 binds TLS only for a sips: URL ("sip:..;transport=tls"
+	 * fails with EPROTONOSUPPORT): the scheme below says which. */
+	const char *scheme = sp->tls ? "sips" : "sip";
+	const char *transport = sp->tls                ? ""
+				: sp->udp && sp->tcp ? ""
+				: sp->udp            ? ";transport=udp"
+						     : ";transport=tcp";
 	const char *ua = st->cfg->user_agent;
+	int port = sp->tls ? sp->port : a->port;
 
 	if (strchr(a->host, ':'))
 		snprintf(host, sizeof(host), "[%s]", a->host);
 	else
 		snprintf(host, sizeof(host), "%s", a->host);
 	if (st->cfg->advertise[0])
-		snprintf(url, sizeof(url), "sip:%s%s%s:%d;maddr=%s%s", strchr(st->cfg->advertise, ':') ? "[" : "",
-			 st->cfg->advertise, strchr(st->cfg->advertise, ':') ? "]" : "", a->port, a->host,
+		snprintf(url, sizeof(url), "%s:%s%s%s:%d;maddr=%s%s", scheme, strchr(st->cfg->advertise, ':') ? "[" : "",
+			 st->cfg->advertise, strchr(st->cfg->advertise, ':') ? "]" : "", port, a->host,
 			 transport);
 	else
-		snprintf(url, sizeof(url), "sip:%s:%d%s", host, a->port, transport);
+		snprintf(url, sizeof(url), "%s:%s:%d%s", scheme, host, port, transport);
 	/* Our parser (P-Asserted-Identity parsed), and no message over 64 KB:
 	 * nta answers a larger request 413 before it is ours (the default
 	 * would take 2 MB per message over TCP). */
 	n->nua = nua_create(st->root, on_event, st, NUTAG_URL(url), TPTAG_STUN_SERVER(0),
-			    NTATAG_MCLASS(sip_read_mclass()), NTATAG_MAXSIZE(SIP_MAX_MESSAGE), TAG_END());
+			    NTATAG_MCLASS(sip_read_mclass()), NTATAG_MAXSIZE(SIP_MAX_MESSAGE),
+			    /* Outgoing connections: the chain must verify against
+			     * [tls] ca, dates included, and the certificate name
+			     * the host we connect to (CN or a DNS subjectAltName:
+			     * Sofia 1.12 does not compare iPAddress entries).
+			     * Incoming ones: no client certificate asked for. */
+			    TAG_IF(sp->tls, TPTAG_CERTIFICATE(sp->certdir)),
+			    TAG_IF(sp->tls, TPTAG_TLS_VERIFY_POLICY(sp->tls_verify ? TPTLS_VERIFY_SUBJECTS_OUT
+										: TPTLS_VERIFY_NONE)),
+			    TAG_IF(sp->tls, TPTAG_TLS_VERIFY_DATE(1)), TAG_END());
 	if (!n->nua) {
 		snprintf(err, errlen, "cannot listen on %s (address in use or not local?)", url);
 		return -1;
@@ -1280,11 +1376,69 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, int udp,
 		       TAG_IF(ua[0], SIPTAG_USER_AGENT_STR(ua)), TAG_IF(ua[0], SIPTAG_SERVER_STR(ua)),
 		       TAG_END());
 	n->addr = *a;
-	n->has_udp = udp;
-	n->has_tcp = tcp;
+	n->has_udp = sp->udp;
+	n->has_tcp = sp->tcp;
+	n->has_tls = sp->tls;
+	n->tls_verify = sp->tls && sp->tls_verify;
 	st->nnuas++;
-	log_info("listening on %s", url);
+	log_info("listening on %s%s", url,
+		 !sp->tls ? "" : sp->tls_verify ? " (trunks' certificates verified)" : " (trunks' certificates not verified)");
 	return 0;
+}
+
+/* Sofia's transport log: exported by libsofia-sip-ua 1.12 but not in its
+ * installed headers. A TLS connection it gives up (a certificate that
+ * does not verify, "Peer Subject Mismatch (HOST)", a failed handshake) is
+ * told only there: nta just never hears an answer. */
+extern su_log_t tport_log[];
+
+static void tport_said(void *stream, char const *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)stream;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = 0;
+	if (n)
+		log_warn("sip transport: %s", line);
+}
+
+/* A start-up that failed after some nua instances were made: nua_destroy
+ * asserts unless each was shut down first, so they are, here and now. */
+static void stack_abort(struct sip_stack *st)
+{
+	int all = 0;
+
+	for (int i = 0; i < st->nnuas; i++)
+		nua_shutdown(st->nuas[i].nua);
+	for (int round = 0; round < 100 && !all; round++) {
+		su_root_step(st->root, 50);
+		all = 1;
+		for (int i = 0; i < st->nnuas; i++)
+			all &= st->nuas[i].down;
+	}
+	sip_stack_free(st);
+}
+
+/* A tls: address: the nua on its port verifies trunks' certificates
+ * ([tls] verify = yes) and a second one, on a free port of the same
+ * address, serves the trunks with tls_verify = 0; with verify = no, one
+ * nua that verifies nothing. */
+static int add_tls_nuas(struct sip_stack *st, const struct config_listen *a, const char *certdir, char *err,
+			size_t errlen)
+{
+	struct nua_spec sp = {.tls = 1, .tls_verify = st->cfg->tls_verify, .port = a->port, .certdir = certdir};
+
+	if (add_nua(st, a, &sp, err, errlen) != 0)
+		return -1;
+	if (!st->cfg->tls_verify)
+		return 0;
+	sp.tls_verify = 0;
+	sp.port = 0;
+	return add_nua(st, a, &sp, err, errlen);
 }
 
 int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *cfg, char *err,
@@ -1292,6 +1446,7 @@ int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *
 {
 	struct sip_stack *st = calloc(1, sizeof(*st));
 	int done[CONFIG_MAX_LISTEN] = {0};
+	struct tls_conf *tls = NULL;
 
 	if (!st) {
 		snprintf(err, errlen, "out of memory");
@@ -1315,32 +1470,52 @@ int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *
 		return -1;
 	}
 	st->prepoll = 1;
-	/* One nua per address:port; it serves every transport listed for it. */
+	if (config_listens_on(cfg, "tls") && tls_conf_new(&tls, cfg, err, errlen) != 0) {
+		stack_abort(st);
+		return -1;
+	}
+	if (tls)
+		su_log_redirect(tport_log, tport_said, NULL);
+	/* One nua per address:port; it serves every transport listed for it
+	 * but TLS, which has nuas of its own (add_tls_nuas). */
 	for (int i = 0; i < cfg->nlisten; i++) {
-		int udp = 0, tcp = 0;
+		struct nua_spec sp = {0};
 
 		if (done[i])
 			continue;
+		if (strcmp(cfg->listen[i].proto, "tls") == 0) {
+			done[i] = 1;
+			if (add_tls_nuas(st, &cfg->listen[i], tls_conf_dir(tls), err, errlen) != 0) {
+				tls_conf_free(tls);
+				stack_abort(st);
+				return -1;
+			}
+			continue;
+		}
 		for (int j = i; j < cfg->nlisten; j++) {
 			if (strcmp(cfg->listen[j].host, cfg->listen[i].host) == 0 &&
-			    cfg->listen[j].port == cfg->listen[i].port) {
+			    cfg->listen[j].port == cfg->listen[i].port && strcmp(cfg->listen[j].proto, "tls") != 0) {
 				done[j] = 1;
-				udp |= strcmp(cfg->listen[j].proto, "udp") == 0;
-				tcp |= strcmp(cfg->listen[j].proto, "tcp") == 0;
+				sp.udp |= strcmp(cfg->listen[j].proto, "udp") == 0;
+				sp.tcp |= strcmp(cfg->listen[j].proto, "tcp") == 0;
 			}
 		}
-		if (add_nua(st, &cfg->listen[i], udp, tcp, err, errlen) != 0) {
-			sip_stack_free(st);
+		if (add_nua(st, &cfg->listen[i], &sp, err, errlen) != 0) {
+			tls_conf_free(tls);
+			stack_abort(st);
 			return -1;
 		}
 		if (guard_attach_port(st->guard, cfg->listen[i].port, err, errlen) <= 0) {
 			if (!err[0])
 				snprintf(err, errlen, "no SIP socket found on port %d for the filter",
 					 cfg->listen[i].port);
-			sip_stack_free(st);
+			tls_conf_free(tls);
+			stack_abort(st);
 			return -1;
 		}
 	}
+	/* Sofia has read the certificate files: the key's copy goes now. */
+	tls_conf_free(tls);
 	g_timer_stack = st;
 	*out = st;
 	return 0;
@@ -1394,9 +1569,10 @@ void sip_stack_policy_changed(struct sip_stack *st)
 	allow_trunks(st);
 }
 
-struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, char *host, size_t cap)
+struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, int tls_verify, char *host,
+				size_t cap)
 {
-	struct sip_nua *n = nua_for(st, transport);
+	struct sip_nua *n = nua_for(st, transport, tls_verify);
 
 	if (!n)
 		return NULL;
@@ -1442,6 +1618,7 @@ void sip_stack_free(struct sip_stack *st)
 {
 	if (!st)
 		return;
+	su_log_redirect(tport_log, NULL, NULL);
 	for (int i = 0; i < st->nnuas; i++)
 		if (st->nuas[i].nua)
 			nua_destroy(st->nuas[i].nua);

@@ -27,6 +27,7 @@ struct probed {
 	char host[256];
 	int port;
 	char transport[8];
+	int tls_verify;
 	int64_t interval_ms;
 	enum health_state state;
 	int fails, oks;              /* consecutive */
@@ -97,7 +98,8 @@ static struct probed *find(const struct trunk_health *h, int trunk_id)
 
 static int same_target(const struct probed *r, const struct policy_trunk *t)
 {
-	return strcmp(r->host, t->host) == 0 && r->port == t->port && strcasecmp(r->transport, t->transport) == 0;
+	return strcmp(r->host, t->host) == 0 && r->port == t->port && strcasecmp(r->transport, t->transport) == 0 &&
+	       r->tls_verify == t->tls_verify;
 }
 
 static void set_target(struct probed *r, const struct policy_trunk *t)
@@ -106,6 +108,7 @@ static void set_target(struct probed *r, const struct policy_trunk *t)
 	snprintf(r->host, sizeof(r->host), "%s", t->host);
 	r->port = t->port;
 	snprintf(r->transport, sizeof(r->transport), "%s", t->transport);
+	r->tls_verify = t->tls_verify;
 }
 
 /* A fresh start for r: nothing heard, a probe due now. */
@@ -252,6 +255,7 @@ void trunk_health_tick(struct trunk_health *h, int64_t now, int64_t wall)
 		t.host = r->host;
 		t.port = r->port;
 		t.transport = r->transport;
+		t.tls_verify = r->tls_verify;
 		r->token = token;
 		if (h->ops->send(h->ctx, token, &t) != 0) {
 			r->token = 0;

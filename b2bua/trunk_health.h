@@ -38,7 +38,8 @@ struct health_target {
 	const char *name;
 	const char *host;
 	int port;                 /* 0 = the transport's default */
-	const char *transport;    /* "udp", "tcp" ... */
+	const char *transport;    /* "udp", "tcp", "tls" */
+	int tls_verify;           /* tls: its certificate is verified (trunks.tls_verify) */
 };
 
 struct health_probe_ops {

@@ -78,8 +78,10 @@ static int op_send(void *ctx, uint64_t token, const struct health_target *t)
 {
 	struct trunk_probe *tp = ctx;
 	char host[80], thost[280], from[96], to[300], ruri[320], cid[40];
-	int tcp = strcasecmp(t->transport, "tcp") == 0;
-	nua_t *nua = sip_stack_nua_for(tp->st, t->transport, host, sizeof(host));
+	const char *tport = strcasecmp(t->transport, "tcp") == 0   ? ";transport=tcp"
+			    : strcasecmp(t->transport, "tls") == 0 ? ";transport=tls"
+								  : "";
+	nua_t *nua = sip_stack_nua_for(tp->st, t->transport, t->tls_verify, host, sizeof(host));
 	struct probe *p;
 
 	if (!nua || tp->stopped)
@@ -96,7 +98,7 @@ static int op_send(void *ctx, uint64_t token, const struct health_target *t)
 	/* Our own identity: our host, no user; never the trunk's URI. */
 	snprintf(from, sizeof(from), "<sip:%s>", host);
 	snprintf(to, sizeof(to), "<sip:%s>", thost);
-	snprintf(ruri, sizeof(ruri), "sip:%s%s", thost, tcp ? ";transport=tcp" : "");
+	snprintf(ruri, sizeof(ruri), "sip:%s%s", thost, tport);
 	sip_random_hex(cid, 16);
 	p->nh = nua_handle(nua, NULL, SIPTAG_CALL_ID_STR(cid), SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to), TAG_END());
 	if (!p->nh) {

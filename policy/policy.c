@@ -273,7 +273,8 @@ static int load_trunks(struct loader *l)
 
 	if (prepare(l, T, "SELECT id, name, host, port, transport, username, password, realm,"
 		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled,"
-		    " media_latch, trusted, sdp_keep, refer, rel100, session_expires, redirect, avpf, trust_reason"
+		    " media_latch, trusted, sdp_keep, refer, rel100, session_expires, redirect, avpf, trust_reason,"
+		    " tls_verify"
 		    " FROM trunks"
 		    " ORDER BY id", &st) != 0)
 		return -1;
@@ -380,6 +381,7 @@ static int load_trunks(struct loader *l)
 		t->session_expires = sqlite3_column_type(st, 20) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 20);
 		t->trust_reason = sqlite3_column_type(st, 23) == SQLITE_NULL ? t->trusted
 									     : sqlite3_column_int(st, 23) != 0;
+		t->tls_verify = sqlite3_column_int(st, 24) != 0;
 		if (t->session_expires < -1 || t->session_expires > 86400) {
 			snprintf(l->err, l->errlen, "trunks id %lld: session_expires %d is not 0-86400 or NULL", id,
 				 t->session_expires);

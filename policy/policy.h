@@ -57,6 +57,7 @@ struct policy_trunk {
 	enum policy_avpf avpf;
 	int trust_reason;       /* its Reason headers pass to the other leg (default: trusted) */
 	int session_expires;    /* RFC 4028 interval on its legs; -1 = [call]'s, 0 = none */
+	int tls_verify;         /* transport tls: its certificate must verify and name host (0/1) */
 };
 
 struct policy;

@@ -6,8 +6,8 @@ set -u
 
 PKGS="gcc make pkg-config sqlite3 libsqlite3-dev libsofia-sip-ua-dev \
 libsrtp2-dev libpcre2-dev libcunit1-dev libinih-dev sip-tester \
-rtpengine-daemon kamailio kamailio-sqlite-modules iproute2 procps python3 \
-sipvicious"
+rtpengine-daemon kamailio kamailio-sqlite-modules kamailio-tls-modules \
+libssl-dev openssl iproute2 procps python3 sipvicious"
 [ $# -gt 0 ] && PKGS="$PKGS $*"
 
 missing=""

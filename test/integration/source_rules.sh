@@ -27,6 +27,7 @@ homes=(
 	'<pcre2\.h>|policy/rules\.c'
 	'<srtp2/|media-relay/srtp_ctx\.c|test/tools/[a-z_]+\.c'
 	'<sqlite3\.h>|policy/[a-z_]+\.[ch]|test/unit/test_[a-z_]+\.c'
+	'<openssl/|b2bua/tls_conf\.c'
 )
 bad=""
 for h in "${homes[@]}"; do

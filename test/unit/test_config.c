@@ -1,7 +1,7 @@
 /*
  * test_config.c - etc/b2bua.conf loading (config.c): defaults, a complete
  * file, every kind of bad value reported as "file:line: message", and the
- * listen address grammar (udp|tcp:ADDR:PORT, IPv6 as [ADDR]).
+ * listen address grammar (udp|tcp|tls:ADDR:PORT, IPv6 as [ADDR]).
  *
  * Bad files are written to a temporary file per case so the expected line
  * numbers sit next to the text they refer to.
@@ -192,6 +192,42 @@ static void test_trunks_keys(void)
 	CU_ASSERT_EQUAL(c.up_after, 1);
 }
 
+/* [tls]: the files are named (what they hold is tls_conf.c's to check),
+ * verify is yes unless it says no, and a tls: listener needs cert and key. */
+static void test_tls_keys(void)
+{
+	struct config c;
+	char path[64], err[512];
+
+	CU_ASSERT_EQUAL(load_text(&c, "[log]\nlevel = info\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.tls_verify, 1);
+	CU_ASSERT_STRING_EQUAL(c.tls_cert, "");
+	CU_ASSERT_FALSE(config_listens_on(&c, "tls"));
+	CU_ASSERT_EQUAL(load_text(&c,
+				  "[sip]\nlisten = udp:127.0.0.1:5060, tls:127.0.0.1:5061\n"
+				  "[tls]\ncert = /etc/b2bua/cert.pem\nkey = /etc/b2bua/key.pem\nca = /etc/b2bua/ca.pem\n"
+				  "verify = no\n",
+				  err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.nlisten, 2);
+	CU_ASSERT_STRING_EQUAL(c.listen[1].proto, "tls");
+	CU_ASSERT_TRUE(config_listens_on(&c, "tls"));
+	CU_ASSERT_TRUE(config_listens_on(&c, "udp"));
+	CU_ASSERT_FALSE(config_listens_on(&c, "tcp"));
+	CU_ASSERT_STRING_EQUAL(c.tls_cert, "/etc/b2bua/cert.pem");
+	CU_ASSERT_STRING_EQUAL(c.tls_key, "/etc/b2bua/key.pem");
+	CU_ASSERT_STRING_EQUAL(c.tls_ca, "/etc/b2bua/ca.pem");
+	CU_ASSERT_EQUAL(c.tls_verify, 0);
+	/* a tls: address without cert or key */
+	CU_ASSERT_EQUAL(load_text(&c, "[sip]\nlisten = tls:127.0.0.1:5061\n[tls]\ncert = /c.pem\n", err, sizeof(err),
+			      path, sizeof(path)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[tls] cert and key are needed"));
+	CU_ASSERT_EQUAL(load_text(&c, "[sip]\nlisten = tls:127.0.0.1:5061\n[tls]\nkey = /k.pem\n", err, sizeof(err),
+			      path, sizeof(path)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "[tls] cert and key are needed"));
+	/* [tls] without a tls: address is kept, unused */
+	CU_ASSERT_EQUAL(load_text(&c, "[tls]\ncert = /c.pem\n", err, sizeof(err), path, sizeof(path)), 0);
+}
+
 /* "ng =" empty: no media anchoring. */
 /* [register]: defaults, values, and a retry_max below retry_min refused. */
 static void test_register_keys(void)
@@ -250,7 +286,8 @@ static const struct {
 	{"[db]\nmode = 0644\n", 2, "0600|0640"},
 	{"[sip]\nstrangers = ignore\n", 2, "reject|drop"},
 	{"[sip]\nlisten = sctp:1.2.3.4:5060\n", 2, "sctp"},
-	{"[sip]\nlisten = tls:1.2.3.4:5061\n", 2, "tls"},
+	{"[tls]\nverify = maybe\n", 2, "yes|no"},
+	{"[tls]\ncert = /x\npassphrase = y\n", 3, "passphrase"},
 	{"[sip]\nlisten = udp:1.2.3.4:70000\n", 2, "listen"},
 	{"[sip]\nlisten = udp:1.2.3.4\n", 2, "listen"},
 	{"[sip]\nlisten = udp:1.2.3.4:5060, udp:[::1:5060\n", 2, "[::1:5060"},
@@ -370,7 +407,10 @@ static void test_listen_parsing(void)
 		{"udp:[::1]:5060", 0, "udp", "::1", 5060},
 		{"tcp:[2001:db8::10]:65535", 0, "tcp", "2001:db8::10", 65535},
 		{"udp:0.0.0.0:1", 0, "udp", "0.0.0.0", 1},
-		{"tls:127.0.0.1:5061", -1, NULL, NULL, 0},
+		{"tls:127.0.0.1:5061", 0, "tls", "127.0.0.1", 5061},
+		{"tls:[::1]:5061", 0, "tls", "::1", 5061},
+		{"sips:127.0.0.1:5061", -1, NULL, NULL, 0},
+		{"TLS:127.0.0.1:5061", -1, NULL, NULL, 0},
 		{"sctp:127.0.0.1:5060", -1, NULL, NULL, 0},
 		{"UDP:127.0.0.1:5060", -1, NULL, NULL, 0},
 		{"127.0.0.1:5060", -1, NULL, NULL, 0},
@@ -416,6 +456,7 @@ UNIT_SUITE(config,
 	   UNIT_TEST(test_register_keys),
 	   UNIT_TEST(test_session_timer_keys),
 	   UNIT_TEST(test_trunks_keys),
+	   UNIT_TEST(test_tls_keys),
 	   UNIT_TEST(test_bad_values_report_file_line),
 	   UNIT_TEST(test_missing_file),
 	   UNIT_TEST(test_small_error_buffer),
