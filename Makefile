@@ -47,7 +47,7 @@ LIBS_CUNIT  = $(shell pkg-config --libs cunit 2>/dev/null)
 LIBS_SSL    = $(shell pkg-config --libs openssl 2>/dev/null)
 
 # --- policy/: SQLite snapshot, trie, CIDR, PCRE2 rules, rates, CDR store ---
-POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c \
+POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c policy/codecs.c \
              policy/rates.c policy/db.c policy/cdr_store.c policy/cdr_query.c policy/cdr_print.c
 POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
 # sql/schema.sql (migration 1) and sql/NNN_*.sql (migration NNN) are embedded

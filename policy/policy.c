@@ -22,6 +22,7 @@
 #include <strings.h>
 #include "policy.h"
 #include "cidr.h"
+#include "codecs.h"
 #include "db.h"
 #include "rates.h"
 #include "rules.h"
@@ -264,6 +265,43 @@ static int enum_col(struct loader *l, sqlite3_stmt *st, int col, long long id, c
 	return -1;
 }
 
+/* A codec name the b2bua cannot match would drop every stream of the
+ * trunk at call time (codecs.h). */
+static int check_codecs(struct loader *l, const struct policy_trunk *t)
+{
+	char bad[64];
+
+	switch (codecs_check(t->codecs, bad, sizeof(bad))) {
+	case 0:
+		return 0;
+	case -1:
+		snprintf(l->err, l->errlen, "trunks id %d (%s): unknown codec '%s' (known: %s)", t->id, t->name,
+			 bad, codecs_known());
+		return -1;
+	default:
+		snprintf(l->err, l->errlen, "trunks id %d (%s): codecs '%s' names no codec (NULL or '' is any)",
+			 t->id, t->name, t->codecs);
+		return -1;
+	}
+}
+
+/* Names are unique in SQL, but people (b2bua-ctl --trunk, CDR readers)
+ * take Carrier1 and carrier1 for one trunk: refused. Trunks sorted by id. */
+static int check_names(struct loader *l)
+{
+	const struct policy_trunk *v = l->p->trunks;
+
+	for (size_t i = 1; i < l->p->ntrunks; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(v[i].name, v[j].name) == 0) {
+				snprintf(l->err, l->errlen,
+					 "trunks id %d (%s) and id %d (%s): names differ only in case", v[j].id,
+					 v[j].name, v[i].id, v[i].name);
+				return -1;
+			}
+	return 0;
+}
+
 static int load_trunks(struct loader *l)
 {
 	static const char *const T = "trunks";
@@ -309,6 +347,8 @@ static int load_trunks(struct loader *l)
 			snprintf(l->err, l->errlen, "trunks id %lld: empty name", id);
 			goto out;
 		}
+		if (check_codecs(l, t) != 0)
+			goto out;
 		if (!t->transport[0])
 			snprintf(t->transport, sizeof(t->transport), "udp");
 		for (char *c = t->transport; *c; c++)
@@ -393,6 +433,8 @@ static int load_trunks(struct loader *l)
 		goto out;
 	if (l->p->ntrunks)
 		qsort(l->p->trunks, l->p->ntrunks, sizeof(*l->p->trunks), trunk_cmp);
+	if (check_names(l) != 0)
+		goto out;
 	l->p->own_routes = calloc(l->p->ntrunks ? l->p->ntrunks : 1, sizeof(*l->p->own_routes));
 	if (!l->p->own_routes) {
 		snprintf(l->err, l->errlen, "trunks: out of memory");

@@ -135,6 +135,111 @@ static int has_control(const char *s)
 	return 0;
 }
 
+static int is_word(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The group a reference at s (just after '$', or after "${") names:
+ * its number in *num, or -1 with its name (word characters) in name.
+ * Returns the length read; 0 when no group is named there. */
+static size_t ref_read(const char *s, long *num, char *name, size_t namecap)
+{
+	size_t n = 0;
+
+	*num = -1;
+	name[0] = 0;
+	if (s[0] >= '0' && s[0] <= '9') {
+		long v = 0;
+
+		for (; s[n] >= '0' && s[n] <= '9'; n++)
+			if (v < 1000000)
+				v = v * 10 + (s[n] - '0');
+		*num = v;
+		return n;
+	}
+	for (; is_word(s[n]); n++)
+		if (n + 1 < namecap) {
+			name[n] = s[n];
+			name[n + 1] = 0;
+		}
+	return n;
+}
+
+/*
+ * Every group a replacement names must exist in its pattern: PCRE2 finds
+ * out only when a call matches, and the rule is then skipped without a
+ * word. Reads the syntax of PCRE2_SUBSTITUTE_EXTENDED (pcre2api,
+ * "Creating a new string with substitutions"): $$, $N, ${N}, $name,
+ * ${name}, ${N:-text}, ${N:+text:text} (text may hold references),
+ * $*MARK, backslash escapes and \Q...\E. 0, or -1 with err naming
+ * table, id and column.
+ */
+static int check_refs(const char *table, int id, const char *col, const pcre2_code *re, const char *match,
+		      const char *repl, char *err, size_t errlen)
+{
+	uint32_t groups = 0;
+
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	for (size_t i = 0; repl[i];) {
+		size_t at = i, n;
+		int brace = 0;
+		long num;
+		char name[64];
+
+		if (repl[i] == '\\') {
+			if (repl[i + 1] == 'Q') {   /* quoted up to \E or the end */
+				const char *e = strstr(repl + i + 2, "\\E");
+
+				i = e ? (size_t)(e - repl) + 2 : strlen(repl);
+			} else {
+				i += repl[i + 1] ? 2 : 1;
+			}
+			continue;
+		}
+		if (repl[i++] != '$')
+			continue;
+		if (repl[i] == '$') {
+			i++;
+			continue;
+		}
+		if (repl[i] == '{') {
+			brace = 1;
+			i++;
+		}
+		if (repl[i] == '*') {       /* a verb's name, not a group */
+			n = ref_read(repl + i + 1, &num, name, sizeof(name));
+			i += 1 + n;
+		} else {
+			n = ref_read(repl + i, &num, name, sizeof(name));
+			i += n;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "%s id %d: %s '%s': '$' at offset %zu names no group (a dollar sign is $$)",
+				 table, id, col, repl, at);
+			return -1;
+		}
+		if (brace && repl[i] != '}' && !(repl[i] == ':' && (repl[i + 1] == '+' || repl[i + 1] == '-'))) {
+			snprintf(err, errlen, "%s id %d: %s '%s': '${' at offset %zu has no closing '}'", table, id,
+				 col, repl, at);
+			return -1;
+		}
+		if (repl[at + 1 + brace] == '*')
+			continue;
+		if (num > (long)groups) {
+			snprintf(err, errlen, "%s id %d: %s '%s' names group %ld, but match '%s' has %u group%s",
+				 table, id, col, repl, num, match, (unsigned)groups, groups == 1 ? "" : "s");
+			return -1;
+		}
+		if (num < 0 && pcre2_substring_number_from_name(re, (PCRE2_SPTR)name) == PCRE2_ERROR_NOSUBSTRING) {
+			snprintf(err, errlen, "%s id %d: %s '%s' names group '%s', which match '%s' does not have",
+				 table, id, col, repl, name, match);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int rules_add_number(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 		     enum policy_field field, const char *match, const char *replace,
 		     int priority, char *err, size_t errlen)
@@ -157,6 +262,11 @@ int rules_add_number(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 	nr.re = compile("number_rules", id, match ? match : "", err, errlen);
 	if (!nr.re)
 		return -1;
+	if (check_refs("number_rules", id, "replace", nr.re, match ? match : "", replace ? replace : "", err,
+		       errlen) != 0) {
+		pcre2_code_free(nr.re);
+		return -1;
+	}
 	nr.replace = dup_str(replace);
 	if (!nr.replace) {
 		pcre2_code_free(nr.re);
@@ -211,6 +321,11 @@ int rules_add_header(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 		hr.re = compile("header_rules", id, match, err, errlen);
 		if (!hr.re)
 			return -1;
+		if (action == RULES_REPLACE &&
+		    check_refs("header_rules", id, "value", hr.re, match, value ? value : "", err, errlen) != 0) {
+			pcre2_code_free(hr.re);
+			return -1;
+		}
 	}
 	hr.value = dup_str(value);
 	if (!hr.value) {

@@ -33,12 +33,15 @@ struct rules *rules_new(void);
 void rules_free(struct rules *r);
 
 /* Compiles and adds a number rule. A pattern that does not compile gives
- * -1 and err "number_rules id 7: missing closing parenthesis at offset 3". */
+ * -1 and err "number_rules id 7: missing closing parenthesis at offset 3";
+ * so does a replacement naming a group the pattern lacks ("number_rules
+ * id 9: replace '+44$3' names group 3, but match '^0(\d+)$' has 1 group"). */
 int rules_add_number(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 		     enum policy_field field, const char *match, const char *replace,
 		     int priority, char *err, size_t errlen);
 /* Compiles and adds a header rule; match may be NULL or "" (none). Errors
- * name "header_rules id N". */
+ * name "header_rules id N"; a replace's value is checked for its groups
+ * as a number rule's replacement is. */
 int rules_add_header(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 		     enum rules_action action, const char *header, const char *match,
 		     const char *value, int priority, char *err, size_t errlen);
@@ -47,7 +50,8 @@ void rules_finish(struct rules *r);
 
 /* See policy_number_rewrite(). 1 (a rule rewrote), 0 (none matched: a
  * copy), or -1 when out is too small. A rule whose replacement fails
- * (e.g. $3 of a pattern with one group) counts as not matching. */
+ * (e.g. $1 of a group that took no part in the match) counts as not
+ * matching. */
 int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir dir,
 			 enum policy_field field, const char *in, char *out, size_t outlen);
 

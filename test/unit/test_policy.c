@@ -426,6 +426,24 @@ static void test_reload_refuses_bad_rows(void)
 		 "header_rules id 11: add needs a value"},
 		{"INSERT INTO rates (id, prefix, trunk_id, per_minute) VALUES (12, '1', 9, 0.1)",
 		 "rates id 12: trunk_id 9 does not exist"},
+		/* Mistakes that used to pass without a word (issue 12). */
+		{"UPDATE trunks SET codecs = 'PCMA,G729a' WHERE id = 2",
+		 "trunks id 2 (carrier1): unknown codec 'G729a' (known: PCMU,PCMA,G722,"},
+		{"INSERT INTO trunks (id, name, codecs) VALUES (8, 'x', 'PCMU telephon-event')",
+		 "trunks id 8 (x): unknown codec 'telephon-event' (known: PCMU,"},
+		{"INSERT INTO trunks (id, name, codecs) VALUES (8, 'x', 'PCM')",
+		 "trunks id 8 (x): unknown codec 'PCM' (known: "},
+		{"INSERT INTO trunks (id, name, codecs) VALUES (8, 'x', ' , ')",
+		 "trunks id 8 (x): codecs ' , ' names no codec (NULL or '' is any)"},
+		{"INSERT INTO trunks (id, name) VALUES (8, 'Carrier1')",
+		 "trunks id 2 (carrier1) and id 8 (Carrier1): names differ only in case"},
+		{"INSERT INTO trunks (id, name) VALUES (5, 'PBX')",
+		 "trunks id 1 (pbx) and id 5 (PBX): names differ only in case"},
+		{"INSERT INTO number_rules (id, direction, field, match, replace) VALUES (9, 'in', 'ruri', '^0(\\d+)$', '+44$3')",
+		 "number_rules id 9: replace '+44$3' names group 3, but match '^0(\\d+)$' has 1 group"},
+		{"INSERT INTO header_rules (id, direction, action, header, match, value) VALUES"
+		 " (13, 'out', 'replace', 'P-Asserted-Identity', '@pbx\\.local', '@$1')",
+		 "header_rules id 13: value '@$1' names group 1, but match '@pbx\\.local' has 0 groups"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -440,6 +458,46 @@ static void test_reload_refuses_bad_rows(void)
 		CU_ASSERT_NSTRING_EQUAL(err, cases[i].want, strlen(cases[i].want));
 		drop_db();
 	}
+}
+
+/* Every codec list the shipped policies use loads, in any case and
+ * with either separator media_policy.c splits by; the column is kept as
+ * written. */
+static void test_codec_names_accepted(void)
+{
+	static const char *const lists[] = {
+		"PCMA,PCMU,telephone-event", "PCMA,telephone-event", "PCMA", "pcma pcmu", "PCMU, G722,G729 , opus",
+		"iLBC,speex,AMR-WB,GSM,CN,red", "H264,VP8,rtx,ulpfec", "",
+	};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct policy *p = NULL;
+		char sql[160], err[512] = "";
+
+		snprintf(sql, sizeof(sql), "UPDATE trunks SET codecs = '%s' WHERE id = 2", lists[i]);
+		CU_ASSERT_EQUAL_FATAL(make_db(fixture_sql, sql), 0);
+		if (policy_load(&p, db_path, err, sizeof(err)) != 0)
+			fprintf(stderr, "codecs '%s': %s\n", lists[i], err);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_STRING_EQUAL(policy_trunk_by_id(p, 2)->codecs, lists[i]);
+		policy_unref(p);
+		drop_db();
+	}
+}
+
+/* The whole refusal fits a reload's answer and lists what is known. */
+static void test_unknown_codec_lists_the_known(void)
+{
+	struct policy *p = NULL;
+	char err[512] = "";
+
+	CU_ASSERT_EQUAL_FATAL(make_db(fixture_sql, "UPDATE trunks SET codecs = 'G729a' WHERE id = 6"), 0);
+	CU_ASSERT_EQUAL(policy_load(&p, db_path, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "trunks id 6 (carrier3): unknown codec 'G729a' (known: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ",G729,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ",telephone-event,"));
+	CU_ASSERT(strlen(err) < sizeof(err) - 1 && err[strlen(err) - 1] == ')');
+	drop_db();
 }
 
 static void test_load_needs_schema(void)
@@ -492,6 +550,8 @@ UNIT_SUITE(policy,
 	   UNIT_TEST(test_route_weights),
 	   UNIT_TEST(test_rules_and_rates_through_snapshot),
 	   UNIT_TEST(test_reload_refuses_bad_rows),
+	   UNIT_TEST(test_codec_names_accepted),
+	   UNIT_TEST(test_unknown_codec_lists_the_known),
 	   UNIT_TEST(test_trunk_by_target),
 	   UNIT_TEST(test_load_needs_schema),
 	   UNIT_TEST(test_reload_keeps_old_snapshot_intact))

@@ -24,7 +24,7 @@ static struct rules *number_set(void)
 		{5, 7, POLICY_OUT, POLICY_RURI, "^\\+49", "0", 10},
 		{6, ALL, POLICY_IN, POLICY_FROM, "^0(\\d+)", "+49$1", 100},
 		{7, ALL, POLICY_OUT, POLICY_PAI, "^(?<cc>\\+\\d\\d)(\\d+)$", "${cc}-$2", 100},
-		{8, ALL, POLICY_IN, POLICY_TO, "x", "$9", 1},    /* no group 9: skipped */
+		{8, ALL, POLICY_IN, POLICY_TO, "x(y)?", "$1", 1},    /* group 1 unset: skipped */
 	};
 	struct rules *r = rules_new();
 	char err[256];
@@ -164,6 +164,90 @@ static void test_bad_regex_names_table_and_id(void)
 	rules_free(r);
 }
 
+/* A replacement naming a group its pattern lacks is refused at load: at
+ * call time PCRE2 would fail and the rule be skipped without a word. What
+ * is accepted must also work when a call matches (PCRE2's own syntax). */
+static void test_replacement_names_existing_groups(void)
+{
+	static const struct {
+		const char *match, *replace, *subject, *out;   /* out NULL: refused */
+		const char *err;
+	} cases[] = {
+		{"^0(\\d+)$", "+44$1", "0201", "+44201", NULL},
+		{"^0(\\d+)$", "+44${1}0", "0201", "+442010", NULL},
+		{"^0(\\d+)$", "[$0]", "0201", "[0201]", NULL},
+		{"^(?<cc>\\d\\d)(\\d+)$", "${cc}-$2", "4930", "49-30", NULL},
+		{"^(\\d)(\\d)?$", "${2:-none}${2:+two:}", "4", "none", NULL},
+		{"^0", "$$3 \\$4 \\Q$5\\E", "01", "$3 $4 $51", NULL},
+		{"^(*MARK:A)0", "$*MARK${*MARK}", "01", "AA1", NULL},
+		{"^0(\\d+)$", "+44$3", NULL, NULL,
+		 "number_rules id 9: replace '+44$3' names group 3, but match '^0(\\d+)$' has 1 group"},
+		{"^0\\d+$", "+44$1", NULL, NULL,
+		 "number_rules id 9: replace '+44$1' names group 1, but match '^0\\d+$' has 0 groups"},
+		{"^(0)(\\d+)$", "${3}", NULL, NULL,
+		 "number_rules id 9: replace '${3}' names group 3, but match '^(0)(\\d+)$' has 2 groups"},
+		{"^0(\\d+)$", "${1:+$12:x}", NULL, NULL,
+		 "number_rules id 9: replace '${1:+$12:x}' names group 12, but match '^0(\\d+)$' has 1 group"},
+		{"^0(\\d+)$", "\\Q$1\\E$2", NULL, NULL,
+		 "number_rules id 9: replace '\\Q$1\\E$2' names group 2, but match '^0(\\d+)$' has 1 group"},
+		{"^(?<cc>\\d\\d)", "${CC}", NULL, NULL,
+		 "number_rules id 9: replace '${CC}' names group 'CC', which match '^(?<cc>\\d\\d)' does not have"},
+		{"^0", "US$ 5", NULL, NULL,
+		 "number_rules id 9: replace 'US$ 5': '$' at offset 2 names no group (a dollar sign is $$)"},
+		{"^0(\\d+)$", "x${1", NULL, NULL,
+		 "number_rules id 9: replace 'x${1': '${' at offset 1 has no closing '}'"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rules *r = rules_new();
+		char err[256] = "", out[64] = "";
+		int rc = rules_add_number(r, 9, ALL, POLICY_IN, POLICY_RURI, cases[i].match, cases[i].replace, 1,
+					  err, sizeof(err));
+
+		if (cases[i].out) {
+			if (rc != 0)
+				fprintf(stderr, "refs case %zu refused: %s\n", i, err);
+			CU_ASSERT_EQUAL(rc, 0);
+			rules_finish(r);
+			CU_ASSERT_EQUAL(rules_number_rewrite(r, 1, POLICY_IN, POLICY_RURI, cases[i].subject, out,
+							     sizeof(out)), 1);
+			if (strcmp(out, cases[i].out) != 0)
+				fprintf(stderr, "refs case %zu: '%s' want '%s'\n", i, out, cases[i].out);
+			CU_ASSERT_STRING_EQUAL(out, cases[i].out);
+		} else {
+			CU_ASSERT_EQUAL(rc, -1);
+			if (strcmp(err, cases[i].err) != 0)
+				fprintf(stderr, "refs case %zu: '%s'\n want '%s'\n", i, err, cases[i].err);
+			CU_ASSERT_STRING_EQUAL(err, cases[i].err);
+		}
+		rules_free(r);
+	}
+}
+
+/* A header replace's value is a substitution: its groups are checked;
+ * an add's value, or a replace without match, is literal text. */
+static void test_header_replace_names_existing_groups(void)
+{
+	struct rules *r = rules_new();
+	char err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(rules_add_header(r, 12, ALL, POLICY_OUT, RULES_REPLACE, "X-A", "@(pbx)", "@$2", 1, err,
+					 sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "header_rules id 12: value '@$2' names group 2, but match '@(pbx)' has 1 group");
+	CU_ASSERT_EQUAL(rules_add_header(r, 13, ALL, POLICY_OUT, RULES_REPLACE, "X-A", "@(pbx)", "@$1.example", 1,
+					 err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rules_add_header(r, 14, ALL, POLICY_OUT, RULES_ADD, "X-Price", NULL, "US$ 5", 1, err,
+					 sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rules_add_header(r, 15, ALL, POLICY_OUT, RULES_REPLACE, "X-Price", NULL, "$9", 1, err,
+					 sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rules_add_header(r, 17, ALL, POLICY_OUT, RULES_ADD, "X-Price", "^(a)", "$9", 1, err,
+					 sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rules_add_header(r, 16, ALL, POLICY_OUT, RULES_REMOVE, "X-Price", "^(a)", NULL, 1, err,
+					 sizeof(err)), 0);
+	rules_free(r);
+}
+
 static struct policy_hdr hdr(const char *name, const char *value)
 {
 	struct policy_hdr h;
@@ -255,5 +339,7 @@ UNIT_SUITE(rules,
 	   UNIT_TEST(test_backtracking_is_bounded),
 	   UNIT_TEST(test_rules_never_write_line_breaks),
 	   UNIT_TEST(test_bad_regex_names_table_and_id),
+	   UNIT_TEST(test_replacement_names_existing_groups),
+	   UNIT_TEST(test_header_replace_names_existing_groups),
 	   UNIT_TEST(test_header_add_remove_replace),
 	   UNIT_TEST(test_header_add_respects_cap_and_trunk))
