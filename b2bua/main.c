@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <malloc.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 struct app;
 #define SU_ROOT_MAGIC_T struct app
@@ -42,6 +44,8 @@ struct app;
 
 struct app {
 	struct config cfg;
+	const char *conf;          /* -c FILE, named in start-up errors */
+	int allow_empty;           /* --allow-empty: a policy without trunks starts and reloads */
 	su_root_t *root;
 	struct sip_stack *sip;
 	struct relay_client *relay;
@@ -85,6 +89,7 @@ static void usage(FILE *f)
 		   "  -f          stay in the foreground and log to stderr; otherwise\n"
 		   "              become a daemon logging to syslog, once started\n"
 		   "  -p PIDFILE  write (and lock) our pid there; removed at exit\n"
+		   "  --allow-empty  start and reload with a database that has no trunks\n"
 		   "  -h          this help\n");
 }
 
@@ -120,6 +125,45 @@ static void startup_error(const char *fmt, ...)
 	daemon_failed(msg);
 }
 
+/* A policy without trunks refuses every call: most often [db] path names
+ * the wrong file. Refused unless --allow-empty said it is meant. */
+static int no_trunks(const struct app *app, const struct policy *p, char *err, size_t len)
+{
+	if (app->allow_empty || policy_trunk_count(p) > 0)
+		return 0;
+	snprintf(err, len, "database %s has no trunks (check [db] path in %s, or start with --allow-empty)",
+		 app->cfg.db_path, app->conf);
+	return -1;
+}
+
+/* [db] path before anything creates it: a missing directory, or without
+ * --allow-empty a missing file (it would be created empty, with no
+ * trunks), is an error naming the key; nothing is created. 0 or -1. */
+static int check_db_path(const struct app *app, char *err, size_t len)
+{
+	char dir[sizeof(app->cfg.db_path)], *slash;
+	struct stat st;
+
+	if (stat(app->cfg.db_path, &st) == 0 || errno != ENOENT)
+		return 0;   /* there, or a reason cdr_store_prepare_file tells */
+	snprintf(dir, sizeof(dir), "%s", app->cfg.db_path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = 0;   /* "/x.db": the directory is "/" */
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, len, "%s: cannot create: its directory does not exist (check [db] path in %s)",
+			 app->cfg.db_path, app->conf);
+		return -1;
+	}
+	if (app->allow_empty)
+		return 0;
+	snprintf(err, len, "%s does not exist: a new database would have no trunks"
+		 " (check [db] path in %s, or start with --allow-empty)", app->cfg.db_path, app->conf);
+	return -1;
+}
+
 /* ---- policy reload: SQL on a thread of its own ---- */
 
 struct reload_result {
@@ -134,8 +178,10 @@ static void *reload_thread(void *arg)
 
 	if (r && policy_load(&r->p, app->cfg.db_path, r->err, sizeof(r->err)) != 0)
 		r->p = NULL;
-	/* A trunk the listeners cannot serve as asked is refused like a bad row. */
-	if (r && r->p && tls_conf_check_policy(&app->cfg, r->p, r->err, sizeof(r->err)) != 0) {
+	/* A trunk the listeners cannot serve as asked, or no trunk at all
+	 * (unless --allow-empty), is refused like a bad row. */
+	if (r && r->p && (tls_conf_check_policy(&app->cfg, r->p, r->err, sizeof(r->err)) != 0 ||
+			  no_trunks(app, r->p, r->err, sizeof(r->err)) != 0)) {
 		policy_unref(r->p);
 		r->p = NULL;
 	}
@@ -418,9 +464,12 @@ int main(int argc, char **argv)
 	struct policy *policy = NULL;
 	struct call_env env;
 
+	static const struct option longopts[] = {{"allow-empty", no_argument, NULL, 'E'}, {NULL, 0, NULL, 0}};
+
 	memset(&app, 0, sizeof(app));
-	while ((opt = getopt(argc, argv, "c:fp:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fp:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'E': app.allow_empty = 1; break;
 		case 'c': conf = optarg; break;
 		case 'f': fg = 1; break;
 		case 'p': pidfile = optarg; break;
@@ -432,6 +481,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	app.conf = conf;
 	config_defaults(&app.cfg);
 	if (config_load(&app.cfg, conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "b2bua: %s\n", err);
@@ -448,7 +498,8 @@ int main(int argc, char **argv)
 		startup_error("%s", err);
 		return 1;
 	}
-	switch (cdr_store_prepare_file(app.cfg.db_path, app.cfg.db_mode, err, sizeof(err))) {
+	switch (check_db_path(&app, err, sizeof(err)) ? -1
+		: cdr_store_prepare_file(app.cfg.db_path, app.cfg.db_mode, err, sizeof(err))) {
 	case -1:
 		startup_error("db: %s", err);
 		daemon_pidfile_remove();
@@ -463,13 +514,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (policy_load(&policy, app.cfg.db_path, err, sizeof(err)) != 0 ||
-	    tls_conf_check_policy(&app.cfg, policy, err, sizeof(err)) != 0) {
+	    tls_conf_check_policy(&app.cfg, policy, err, sizeof(err)) != 0 ||
+	    no_trunks(&app, policy, err, sizeof(err)) != 0) {
 		policy_unref(policy);
 		startup_error("policy: %s", err);
 		cdr_writer_stop(app.cdr);
 		daemon_pidfile_remove();
 		return 1;
 	}
+	if (!policy_trunk_count(policy))
+		log_warn("database %s has no trunks (--allow-empty): every call is refused until a reload", app.cfg.db_path);
 	su_init();
 	app.root = su_root_create(&app);
 	if (!app.root) {

@@ -112,7 +112,7 @@ start_relay() {
 }
 
 start_b2bua() {
-	"$ROOT/$BUILD/b2bua" -c "$W/b2bua.conf" -f >"$W/b2bua.log" 2>&1 &
+	"$ROOT/$BUILD/b2bua" -c "$W/b2bua.conf" -f ${B2BUA_ARGS:-} >"$W/b2bua.log" 2>&1 &
 	B2BUA_PID=$!
 	PIDS="$PIDS $B2BUA_PID"
 	wait_port udp $SIP_PORT || die "b2bua did not start (see $W/b2bua.log)"

@@ -8,6 +8,8 @@ fresh=$W/fresh.db
 sed "s|^path = .*|path = $fresh|" "$W/b2bua.conf" > "$W/fresh.conf"
 cp "$W/fresh.conf" "$W/b2bua.conf"
 umask 022
+# A new database has no trunks: started as asked for (--allow-empty).
+B2BUA_ARGS=--allow-empty
 start_b2bua || exit 1
 for _ in $(seq 1 50); do [ -e "$fresh-shm" ] && [ -e "$fresh-wal" ] && break; sleep 0.1; done
 echo "created: $(mode "$fresh") wal $(mode "$fresh-wal") shm $(mode "$fresh-shm")"
