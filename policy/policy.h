@@ -63,7 +63,10 @@ struct policy_trunk {
 struct policy;
 
 /* Loads a snapshot from the database at path (schema must exist). A bad
- * row refuses the load: err names the table and row id. 0 or -1. */
+ * row refuses the load: err names the table and row id. Bad includes a
+ * codec name no offer can carry (codecs.h), a replacement naming a group
+ * its pattern lacks, and two trunk names equal but for case. No trunks
+ * at all is no error here (the daemon decides). 0 or -1. */
 int policy_load(struct policy **out, const char *db_path, char *err, size_t errlen);
 struct policy *policy_ref(struct policy *p);
 void policy_unref(struct policy *p);
