@@ -60,6 +60,7 @@ struct leg {
 	nua_handle_t *nh;           /* NULL once destroyed */
 	struct call *call;          /* a reference; NULL once released */
 	char call_id[128];
+	char a_call_id[128];        /* its call's A-leg Call-ID: every log line names the call */
 	unsigned released : 1;      /* the core is done with us */
 	unsigned terminated : 1;    /* nua said the dialog is over */
 	unsigned challenged : 1;    /* nua waits for credentials (401/407) */
@@ -410,6 +411,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 		return NULL;
 	sip_random_hex(cid, 16);
 	snprintf(l->call_id, sizeof(l->call_id), "%s", cid);
+	snprintf(l->a_call_id, sizeof(l->a_call_id), "%s", call_id(c));
 	our_host(st, n, host, sizeof(host));
 	if (strchr(inv->trunk->host, ':'))
 		snprintf(thost, sizeof(thost), "[%s]", inv->trunk->host);
@@ -626,6 +628,7 @@ static void op_rebind(struct leg *l, struct call *c)
 	struct call *old = l->call;
 
 	l->call = call_ref(c);
+	snprintf(l->a_call_id, sizeof(l->a_call_id), "%s", call_id(c));
 	if (old)
 		call_unref(old);
 }
@@ -954,6 +957,7 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	leg_allow_refer(nh);
 	leg_learn_allow(l, sip);
 	snprintf(l->call_id, sizeof(l->call_id), "%s", r.call_id);
+	snprintf(l->a_call_id, sizeof(l->a_call_id), "%s", r.call_id);
 	/* The core answers and releases l itself when it refuses the call. */
 	c = call_on_invite(st->core, l, &r.inv);
 	if (c)
@@ -977,7 +981,8 @@ static void on_released_response(struct leg *l, nua_event_t event, int status)
 	if (event == nua_r_invite && sc_success(status) && l->nh && !l->terminated && !l->bye_sent) {
 		l->st->n_late_2xx++;
 		l->bye_sent = 1;
-		log_info("leg %s: %d after we gave up the INVITE: ACK and BYE", l->call_id, status);
+		log_info("call %s: leg %s: %d after we gave up the INVITE: ACK and BYE", l->a_call_id, l->call_id,
+			 status);
 		nua_ack(l->nh, TAG_END());
 		nua_bye(l->nh, TAG_END());
 		return;
@@ -986,7 +991,8 @@ static void on_released_response(struct leg *l, nua_event_t event, int status)
 		nua_ack(l->nh, TAG_END());   /* a 2xx crossing our BYE */
 	if (event == nua_r_invite && (status == SC_UNAUTHORIZED || status == SC_PROXY_AUTH))
 		l->challenged = 1;
-	log_debug("leg %s: %s %d ignored (released)", l->call_id, nua_event_name(event), status);
+	log_debug("call %s: leg %s: %s %d ignored (released)", l->a_call_id, l->call_id, nua_event_name(event),
+		  status);
 	leg_settle(l);
 }
 
@@ -1046,7 +1052,8 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	 * session refreshes (RFC 4028) are nua's. A challenge keeps the
 	 * request alive (nua sends it again with credentials). */
 	if (!mine) {
-		log_debug("leg %s: %s %d to nua's own request", l->call_id, nua_event_name(event), status);
+		log_debug("call %s: leg %s: %s %d to nua's own request", l->a_call_id, l->call_id,
+			  nua_event_name(event), status);
 		return;
 	}
 	if (sc_final(status) && status != SC_UNAUTHORIZED && status != SC_PROXY_AUTH)
@@ -1186,8 +1193,8 @@ static void on_shutdown(struct sip_stack *st, nua_t *nua, int status)
 static void on_event(nua_event_t event, int status, char const *phrase, nua_t *nua, struct sip_stack *st,
 		     nua_handle_t *nh, struct leg *l, sip_t const *sip, tagi_t tags[])
 {
-	log_debug("nua %s %d %s leg %s%s", nua_event_name(event), status, phrase ? phrase : "",
-		  l ? l->call_id : "-", l && !l->call ? " (released)" : "");
+	log_debug("nua %s %d %s call %s leg %s%s", nua_event_name(event), status, phrase ? phrase : "",
+		  l ? l->a_call_id : "-", l ? l->call_id : "-", l && !l->call ? " (released)" : "");
 	switch (event) {
 	case nua_i_invite:
 		if (!l) {
@@ -1250,7 +1257,8 @@ static void on_event(nua_event_t event, int status, char const *phrase, nua_t *n
 			const struct sip_nua *n = sip_nua_of(st, nua);
 
 			if (cause && strcmp(cause, "tls") == 0)
-				log_warn("leg %s: TLS connection to the trunk failed: refused, handshake failed%s", l->call_id,
+				log_warn("call %s: leg %s: TLS connection to the trunk failed: refused, handshake failed%s",
+					 l->a_call_id, l->call_id,
 					 n && n->tls_verify ? ", or its certificate did not verify for its host" : "");
 			on_response(l, event, status, phrase, sip, cause);
 		}
@@ -1392,18 +1400,29 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, const st
  * told only there: nta just never hears an answer. */
 extern su_log_t tport_log[];
 
-static void tport_said(void *stream, char const *fmt, va_list ap)
+/* Sofia's own lines (nta:, nua:, tport_udp_error: ...) go through our
+ * logger, one line each (Sofia may print one in pieces), at warn: what
+ * Sofia logs at its default levels is trouble. stream names the part. */
+static void sofia_said(void *stream, char const *fmt, va_list ap)
 {
-	char line[512];
+	static char line[1024];
+	static size_t len;
 	size_t n;
 
-	(void)stream;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
+	vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	len = strlen(line);
+	if (len + 1 < sizeof(line) && (!len || line[len - 1] != '\n'))
+		return;   /* the rest of the line comes next */
+	n = len;
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = 0;
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
 	if (n)
-		log_warn("sip transport: %s", line);
+		log_warn("%s: %s", (const char *)stream, line);
+	len = 0;
+	line[0] = 0;
 }
 
 /* A start-up that failed after some nua instances were made: nua_destroy
@@ -1474,8 +1493,9 @@ int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *
 		stack_abort(st);
 		return -1;
 	}
+	su_log_redirect(NULL, sofia_said, "sofia");
 	if (tls)
-		su_log_redirect(tport_log, tport_said, NULL);
+		su_log_redirect(tport_log, sofia_said, "sip transport");
 	/* One nua per address:port; it serves every transport listed for it
 	 * but TLS, which has nuas of its own (add_tls_nuas). */
 	for (int i = 0; i < cfg->nlisten; i++) {
@@ -1619,6 +1639,7 @@ void sip_stack_free(struct sip_stack *st)
 	if (!st)
 		return;
 	su_log_redirect(tport_log, NULL, NULL);
+	su_log_redirect(NULL, NULL, NULL);
 	for (int i = 0; i < st->nnuas; i++)
 		if (st->nuas[i].nua)
 			nua_destroy(st->nuas[i].nua);
