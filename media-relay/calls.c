@@ -23,7 +23,7 @@
 struct calls {
 	const struct relay_config *cfg;
 	struct workers *workers;
-	struct port_pool *pool;
+	struct port_pool *pool[RELAY_MAX_IFACES];   /* one per interface address */
 	struct call *bucket[CALL_BUCKETS];
 	int ncalls;
 };
@@ -60,6 +60,7 @@ struct call *calls_create(struct calls *cs, const char *id, int64_t now_ms)
 		return NULL;
 	}
 	c->created_ms = c->last_signal_ms = now_ms;
+	c->ifa[0] = c->ifa[1] = -1;
 	c->created_wall = time(NULL);
 	pp = call_slot(cs, id);
 	*pp = c;
@@ -67,11 +68,12 @@ struct call *calls_create(struct calls *cs, const char *id, int64_t now_ms)
 	return c;
 }
 
-static void media_release(struct calls *cs, struct media *m)
+static void media_release(struct calls *cs, const struct call *c, struct media *m)
 {
 	if (!m->st)
 		return;
-	stream_release_ports(m->st, cs->pool);
+	/* A stream exists only once both sides have an interface. */
+	stream_release_ports(m->st, (struct port_pool *const[]){cs->pool[c->ifa[0]], cs->pool[c->ifa[1]]});
 	if (!m->started || workers_remove(cs->workers, m->st) < 0)
 		stream_free(m->st);
 	m->st = NULL;
@@ -86,7 +88,7 @@ void calls_destroy(struct calls *cs, struct call *c)
 		cs->ncalls--;
 	}
 	for (int i = 0; i < c->nmedia; i++)
-		media_release(cs, &c->media[i]);
+		media_release(cs, c, &c->media[i]);
 	free(c->tag[0]);
 	free(c->tag[1]);
 	free(c->call_id);
@@ -255,19 +257,26 @@ struct calls *calls_new(const struct relay_config *cfg, struct workers *w, char 
 	}
 	cs->cfg = cfg;
 	cs->workers = w;
-	cs->pool = port_pool_new(cfg->port_min, cfg->port_max);
-	if (!cs->pool) {
-		snprintf(err, errlen, "bad port range %d-%d", cfg->port_min, cfg->port_max);
-		free(cs);
-		return NULL;
+	if (cfg->niface < 1 || cfg->niface > RELAY_MAX_IFACES) {
+		snprintf(err, errlen, "no media interface");
+		goto fail;
 	}
+	/* Each address has the whole range: ports are per address. */
+	for (int i = 0; i < cfg->niface; i++)
+		if (!(cs->pool[i] = port_pool_new(cfg->port_min, cfg->port_max))) {
+			snprintf(err, errlen, "bad port range %d-%d", cfg->port_min, cfg->port_max);
+			goto fail;
+		}
 	if (sdes_global_init() < 0) {
 		snprintf(err, errlen, "libsrtp init failed");
-		port_pool_free(cs->pool);
-		free(cs);
-		return NULL;
+		goto fail;
 	}
 	return cs;
+fail:
+	for (int i = 0; i < RELAY_MAX_IFACES; i++)
+		port_pool_free(cs->pool[i]);
+	free(cs);
+	return NULL;
 }
 
 void calls_free(struct calls *cs)
@@ -277,7 +286,8 @@ void calls_free(struct calls *cs)
 	for (int b = 0; b < CALL_BUCKETS; b++)
 		while (cs->bucket[b])
 			calls_destroy(cs, cs->bucket[b]);
-	port_pool_free(cs->pool);
+	for (int i = 0; i < RELAY_MAX_IFACES; i++)
+		port_pool_free(cs->pool[i]);
 	free(cs);
 }
 
@@ -288,7 +298,11 @@ int calls_count(const struct calls *cs)
 
 int calls_ports_in_use(const struct calls *cs)
 {
-	return port_pool_in_use(cs->pool) * 2;
+	int n = 0;
+
+	for (int i = 0; i < RELAY_MAX_IFACES; i++)
+		n += port_pool_in_use(cs->pool[i]);
+	return n * 2;
 }
 
 size_t calls_ids(struct calls *cs, const char **out, size_t max)
@@ -349,6 +363,62 @@ void calls_expire(struct calls *cs, int64_t now_ms)
 	}
 }
 
+/* The family of the first address an SDP names; AF_UNSPEC when none
+ * is numeric (hold's 0.0.0.0 counts: it says IPv4). */
+static int sdp_family(const struct rewrite_info *info)
+{
+	unsigned char buf[16];
+
+	for (int i = 0; i < info->nmedia; i++) {
+		if (inet_pton(AF_INET, info->media[i].addr, buf) == 1)
+			return AF_INET;
+		if (inet_pton(AF_INET6, info->media[i].addr, buf) == 1)
+			return AF_INET6;
+	}
+	return AF_UNSPEC;
+}
+
+/* Interface name (NULL: the default) with an address of family; when
+ * not strict, the interface's first address will do. Index or -1. */
+static int iface_pick(struct calls *cs, const char *name, int family, int strict, char *err, size_t errlen)
+{
+	int i = relay_config_iface(cs->cfg, name, family);
+
+	if (i < 0 && !strict)
+		i = relay_config_iface(cs->cfg, name, AF_UNSPEC);
+	if (i < 0)
+		snprintf(err, errlen, "interface '%s' has no %s address",
+			 name ? name : cs->cfg->iface[0].name, family == AF_INET6 ? "IP6" : "IP4");
+	return i;
+}
+
+/* Gives each side of c its interface on its first request. 0 or -1. */
+static int sides_place(struct calls *cs, struct call *c, int s, const struct rewrite_info *info,
+		       const struct calls_sender *from, char *err, size_t errlen)
+{
+	int fam = sdp_family(info), o = !s, is, io;
+
+	for (int k = 0; k < 2; k++)
+		if (from->iface[k] && !relay_config_has_iface(cs->cfg, from->iface[k])) {
+			snprintf(err, errlen, "unknown interface '%s'", from->iface[k]);
+			return -1;
+		}
+	is = c->ifa[s] >= 0 ? c->ifa[s] : iface_pick(cs, from->iface[0], fam, 0, err, errlen);
+	if (is < 0)
+		return -1;
+	if (c->ifa[o] >= 0)
+		io = c->ifa[o];
+	else if (from->family != AF_UNSPEC)
+		io = iface_pick(cs, from->iface[1], from->family, 1, err, errlen);
+	else
+		io = iface_pick(cs, from->iface[1], fam, 0, err, errlen);
+	if (io < 0)
+		return -1;
+	c->ifa[s] = is;
+	c->ifa[o] = io;
+	return 0;
+}
+
 int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const struct rewrite_info *info,
 		    const struct calls_sender *from, struct rewrite_params *par, int64_t now_ms,
 		    char *err, size_t errlen)
@@ -360,6 +430,8 @@ int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const s
 		snprintf(err, errlen, "answer has more m= lines than the offer");
 		return -1;
 	}
+	if (sides_place(cs, c, s, info, from, err, errlen) < 0)
+		return -1;
 	c->last_signal_ms = now_ms;
 	for (int i = 0; i < info->nmedia; i++) {
 		struct media *m = &c->media[i];
@@ -368,7 +440,10 @@ int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const s
 		const char *oproto;
 
 		if (!m->st) {
-			if (stream_new(&m->st, cs->cfg->interface, cs->pool, now_ms, err, errlen) < 0)
+			const char *const ip[2] = {cs->cfg->iface[c->ifa[0]].addr, cs->cfg->iface[c->ifa[1]].addr};
+			struct port_pool *const pool[2] = {cs->pool[c->ifa[0]], cs->pool[c->ifa[1]]};
+
+			if (stream_new(&m->st, ip, pool, now_ms, err, errlen) < 0)
 				return -1;
 			snprintf(m->type, sizeof(m->type), "%s", info->media[i].type);
 			if (i >= c->nmedia)
@@ -428,7 +503,7 @@ int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const s
 			m->started = 1;
 		}
 	}
-	par->addr = cs->cfg->interface;
+	par->addr = cs->cfg->iface[c->ifa[o]].advertised;
 	par->nmedia = info->nmedia;
 	return 0;
 }

@@ -59,6 +59,8 @@ struct media {
 struct call {
 	char *call_id;
 	char *tag[2];                    /* side 0 is the first offerer */
+	int ifa[2];                      /* each side's interface (cfg->iface index), -1 until
+					  * its first request: a side keeps it */
 	int nmedia;
 	struct media media[REWRITE_MAX_MEDIA];
 	int64_t created_ms, last_signal_ms;
@@ -92,10 +94,19 @@ struct calls_sender {
 	const char *tproto;              /* protocol to present to the other side, or NULL */
 	int latch;                       /* enum stream_latch for the sender's media */
 	const char *peer;                /* the sender's SIP address, or NULL */
+	/* rtpengine's "direction": the interface the SDP comes from, then
+	 * the one it goes to (NULL: the default interface). */
+	const char *iface[2];
+	int family;                      /* "address family" of the recipient; AF_UNSPEC: as the SDP's */
 };
 
 /* Side s sent the SDP described by info (answer: to an offer of the other
- * side). Creates or updates each media and its stream, and fills par
+ * side). A side's first request puts its ports on an interface: the
+ * sender's is from->iface[0] with an address of its SDP's family (else
+ * the interface's first); the recipient's from->iface[1] with an address
+ * of from->family (that family or an error), else as the sender's.
+ * Unknown interface names are errors. Creates or updates each media and
+ * its stream, and fills par
  * (ports, protocol, our a=crypto) for the SDP the other side gets. 0, or
  * -1. */
 int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const struct rewrite_info *info,

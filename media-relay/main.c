@@ -29,7 +29,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: media-relay -c FILE [-f] [-p PIDFILE] [-h]\n"
-		   "  -c FILE     configuration (INI: [relay] ng, interface, ports, workers,\n"
+		   "  -c FILE     configuration (INI: [relay] ng, interface = [NAME/]ADDR[!ADV], ...,\n"
+		   "              ports, workers,\n"
 		   "              media_timeout; [log] level)\n"
 		   "  -f          stay in the foreground and log to stderr; otherwise\n"
 		   "              become a daemon logging to syslog, once started\n"
@@ -174,9 +175,11 @@ int main(int argc, char **argv)
 	ng = ng_server_new(&cfg, w, err, sizeof(err));
 	if (!ng || ng_server_listen(ng, err, sizeof(err)) < 0)
 		goto fail;
-	rlog_info("listening for ng on %s:%d, media on %s ports %d-%d, %d workers, media timeout %ds",
-		  cfg.ng_addr, cfg.ng_port, cfg.interface, cfg.port_min, cfg.port_max, cfg.workers,
-		  cfg.media_timeout);
+	rlog_info("listening for ng on %s:%d, media ports %d-%d, %d workers, media timeout %ds",
+		  cfg.ng_addr, cfg.ng_port, cfg.port_min, cfg.port_max, cfg.workers, cfg.media_timeout);
+	for (int i = 0; i < cfg.niface; i++)
+		rlog_info("media interface %s: %s (SDP says %s)", cfg.iface[i].name, cfg.iface[i].addr,
+			  cfg.iface[i].advertised);
 	report("ok");
 	next_tick = stream_now_ms() + 1000;
 	for (;;) {

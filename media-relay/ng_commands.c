@@ -7,6 +7,7 @@
  * touch sockets or packets.
  */
 #include <stdarg.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,41 @@ static int cmd_ping(struct ng_req *r)
 	return 0;
 }
 
+/* rtpengine's "direction" (a list of two interface names: where the
+ * SDP comes from, where it goes) and "address family" (IP4 or IP6: what
+ * the recipient of the rewritten SDP needs). Names are checked for shape
+ * here and against the interfaces by calls.c. */
+static int placement_of(struct ng_req *r, struct calls_sender *out)
+{
+	struct bencode *dir = bencode_dict_get(r->d, "direction");
+	struct bencode *af = bencode_dict_get(r->d, "address family");
+	int k = 0;
+
+	out->family = AF_UNSPEC;
+	if (dir) {
+		if (dir->type != BENCODE_LIST)
+			return fail(r, "direction is not a list");
+		for (struct bencode *e = dir->child; e; e = e->next, k++) {
+			if (k == 2 || e->type != BENCODE_STR || !relay_config_iface_name_ok(e->s, e->len))
+				return fail(r, "direction: expected two interface names");
+			out->iface[k] = bencode_pool_strndup(r->pool, e->s, e->len);
+			if (!out->iface[k])
+				return fail(r, "out of memory");
+		}
+		if (k == 1)
+			return fail(r, "direction: expected two interface names");
+	}
+	if (af) {
+		if (bencode_str_eq(af, "IP4"))
+			out->family = AF_INET;
+		else if (bencode_str_eq(af, "IP6"))
+			out->family = AF_INET6;
+		else
+			return fail(r, "address family is not IP4 or IP6");
+	}
+	return 0;
+}
+
 /* Our keys beside the SDP: "latch" (sdp, learn, first: where the sender's
  * media may come from; learn when absent) and rtpengine's "received-from"
  * (["IP4", "192.0.2.1"]: where the sender's SIP came from). */
@@ -79,7 +115,7 @@ static int sender_of(struct ng_req *r, const char *tproto, struct calls_sender *
 	if (rf && rf->type == BENCODE_LIST && rf->child && rf->child->next &&
 	    rf->child->next->type == BENCODE_STR)
 		out->peer = bencode_pool_strndup(r->pool, rf->child->next->s, rf->child->next->len);
-	return 0;
+	return placement_of(r, out);
 }
 
 enum role { ROLE_OFFER, ROLE_ANSWER };
@@ -239,7 +275,7 @@ static struct bencode *stream_report(struct ng_req *r, struct call *c, struct me
 
 	bencode_dict_add_int(p, d, "local port", sd->port + k);
 	bencode_dict_add(p, d, "endpoint", endpoint(p, k ? &ms->rtcp : &ms->rtp));
-	if (stream_addr_set(&adv, r->cfg->interface, sd->port + k) < 0)
+	if (c->ifa[s] < 0 || stream_addr_set(&adv, r->cfg->iface[c->ifa[s]].advertised, sd->port + k) < 0)
 		memset(&adv, 0, sizeof(adv));
 	bencode_dict_add(p, d, "advertised endpoint", endpoint(p, &adv));
 	bencode_dict_add_int(p, d, "last packet", last ? (long long)to_wall(last, r->now_ms) : 0);

@@ -64,6 +64,114 @@ static int valid_ip(const char *s)
 
 static int parse_int(const char *v, long min, long max, long *out);
 
+static int ip_family(const char *s)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return AF_INET;
+	return inet_pton(AF_INET6, s, buf) == 1 ? AF_INET6 : 0;
+}
+
+int relay_config_iface_name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len >= RELAY_IFACE_NAME)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int relay_config_iface(const struct relay_config *cfg, const char *name, int family)
+{
+	if (!cfg->niface)
+		return -1;
+	if (!name)
+		name = cfg->iface[0].name;
+	for (int i = 0; i < cfg->niface; i++)
+		if (strcmp(cfg->iface[i].name, name) == 0 &&
+		    (family == AF_UNSPEC || cfg->iface[i].family == family))
+			return i;
+	return -1;
+}
+
+int relay_config_has_iface(const struct relay_config *cfg, const char *name)
+{
+	return relay_config_iface(cfg, name, AF_UNSPEC) >= 0;
+}
+
+/* One "[NAME/]ADDR[!ADVERTISED]" into f; the why of a failure in msg. */
+static int parse_iface(const char *s, struct relay_iface *f, char *msg, size_t msglen)
+{
+	const char *slash = strchr(s, '/'), *addr = slash ? slash + 1 : s;
+	const char *bang = strchr(addr, '!');
+	size_t alen = bang ? (size_t)(bang - addr) : strlen(addr);
+
+	memset(f, 0, sizeof(*f));
+	if (slash && !relay_config_iface_name_ok(s, (size_t)(slash - s))) {
+		snprintf(msg, msglen, "bad interface name in '%.80s' (1-31 of A-Z a-z 0-9 _ . -)", s);
+		return -1;
+	}
+	snprintf(f->name, sizeof(f->name), "%.*s", slash ? (int)(slash - s) : 7, slash ? s : "default");
+	if (alen == 0 || alen >= sizeof(f->addr)) {
+		snprintf(msg, msglen, "bad address in '%.80s'", s);
+		return -1;
+	}
+	memcpy(f->addr, addr, alen);
+	f->addr[alen] = 0;
+	if (bang && strlen(bang + 1) >= sizeof(f->advertised)) {
+		snprintf(msg, msglen, "bad advertised address in '%.80s'", s);
+		return -1;
+	}
+	strcpy(f->advertised, bang ? bang + 1 : f->addr);
+	f->family = ip_family(f->addr);
+	/* The SDP's c= says one family for both (RFC 4566 5.7). */
+	if (!f->family || ip_family(f->advertised) != f->family) {
+		snprintf(msg, msglen, "'%.80s': expected [NAME/]ADDR[!ADVERTISED], IP addresses of one family", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* [relay] interface: a comma-separated list; a name has at most one
+ * address per family. */
+static int parse_ifaces(struct relay_config *cfg, const char *value, char *msg, size_t msglen)
+{
+	char buf[2048], *save = NULL;
+	int n = 0;
+
+	if (strlen(value) >= sizeof(buf)) {
+		snprintf(msg, msglen, "list too long");
+		return -1;
+	}
+	strcpy(buf, value);
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		struct relay_iface *f = &cfg->iface[n];
+
+		if (n == RELAY_MAX_IFACES) {
+			snprintf(msg, msglen, "more than %d addresses", RELAY_MAX_IFACES);
+			return -1;
+		}
+		if (parse_iface(t, f, msg, msglen) < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (strcmp(cfg->iface[i].name, f->name) == 0 && cfg->iface[i].family == f->family) {
+				snprintf(msg, msglen, "interface '%s' has two IPv%c addresses", f->name,
+					 f->family == AF_INET ? '4' : '6');
+				return -1;
+			}
+		n++;
+	}
+	if (!n) {
+		snprintf(msg, msglen, "no address");
+		return -1;
+	}
+	cfg->niface = n;
+	return 0;
+}
+
 /* "ADDR" or "ADDR/BITS", IPv4 or IPv6. 0 or -1. */
 static int parse_net(const char *s, struct relay_net *n)
 {
@@ -172,9 +280,10 @@ static int handler(void *user, const char *section, const char *name, const char
 			    !valid_ip(cfg->ng_addr))
 				return fail(c, "ng: expected ADDR:PORT, got '%s'%s", value, "");
 		} else if (strcasecmp(name, "interface") == 0) {
-			if (!valid_ip(value) || strlen(value) >= sizeof(cfg->interface))
-				return fail(c, "interface: expected an IP address, got '%s'%s", value, "");
-			strcpy(cfg->interface, value);
+			char why[160];
+
+			if (parse_ifaces(cfg, value, why, sizeof(why)) < 0)
+				return fail(c, "interface: %s%s", why, "");
 		} else if (strcasecmp(name, "ports") == 0) {
 			char lo[16], *dash = strchr(value, '-');
 
@@ -223,7 +332,7 @@ void relay_config_defaults(struct relay_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->ng_addr, "127.0.0.1");
 	cfg->ng_port = 2223;
-	strcpy(cfg->interface, "127.0.0.1");
+	parse_ifaces(cfg, "127.0.0.1", NULL, 0);
 	cfg->port_min = 30000;
 	cfg->port_max = 39999;
 	cfg->workers = 0;

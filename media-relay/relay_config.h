@@ -13,6 +13,18 @@
 #include "rlog.h"
 
 #define RELAY_MAX_ALLOW 16
+#define RELAY_MAX_IFACES 16
+#define RELAY_IFACE_NAME 32   /* with its NUL */
+
+/* One address of a named media interface ([relay] interface =
+ * NAME/ADDR[!ADVERTISED], ...). A name may have one IPv4 and one IPv6
+ * address (dual-stack); the unnamed form is named "default". */
+struct relay_iface {
+	char name[RELAY_IFACE_NAME];
+	char addr[64];        /* media sockets bind here */
+	char advertised[64];  /* what SDP says (c=, o=): addr unless given */
+	int family;           /* AF_INET or AF_INET6, of both */
+};
 
 /* One network of [relay] allow. */
 struct relay_net {
@@ -24,7 +36,10 @@ struct relay_net {
 struct relay_config {
 	char ng_addr[64];     /* [relay] ng = ADDR:PORT (control, UDP) */
 	int ng_port;
-	char interface[64];   /* [relay] interface: media sockets and c= */
+	/* [relay] interface: media sockets and c=; the first one's name is
+	 * the default interface (requests without a direction). */
+	struct relay_iface iface[RELAY_MAX_IFACES];
+	int niface;
 	int port_min, port_max; /* [relay] ports = MIN-MAX */
 	int workers;          /* [relay] workers; 0 in the file = cores */
 	int media_timeout;    /* [relay] media_timeout seconds; 0 = off */
@@ -40,6 +55,13 @@ void relay_config_defaults(struct relay_config *cfg);
 int relay_config_load(struct relay_config *cfg, const char *path, char *err, size_t errlen);
 /* 1 when sa (an ng request's source) is inside [relay] allow. */
 int relay_config_allows(const struct relay_config *cfg, const struct sockaddr *sa);
+/* The index of interface name (NULL: the default one) with an address
+ * of family (AF_UNSPEC: its first), or -1. */
+int relay_config_iface(const struct relay_config *cfg, const char *name, int family);
+/* 1 when name is an interface of cfg (of any family). */
+int relay_config_has_iface(const struct relay_config *cfg, const char *name);
+/* 1 when s may be an interface name: 1-31 of [A-Za-z0-9_.-]. */
+int relay_config_iface_name_ok(const char *s, size_t len);
 /* Parses "ADDR:PORT" or "[V6]:PORT" into addr/port; 0 or -1. */
 int relay_config_hostport(const char *s, char *addr, size_t addrlen, int *port);
 

@@ -144,8 +144,8 @@ static int bind_pair(struct stream_side *sd, const char *ip, struct port_pool *p
 	return -1;
 }
 
-int stream_new(struct stream **out, const char *ip, struct port_pool *pool, int64_t now_ms,
-	       char *err, size_t errlen)
+int stream_new(struct stream **out, const char *const ip[2], struct port_pool *const pool[2],
+	       int64_t now_ms, char *err, size_t errlen)
 {
 	struct stream *st = calloc(1, sizeof(*st));
 
@@ -162,8 +162,8 @@ int stream_new(struct stream **out, const char *ip, struct port_pool *pool, int6
 			st->side[s].sock[k].side = (uint8_t)s;
 			st->side[s].sock[k].kind = (uint8_t)k;
 		}
-	if (bind_pair(&st->side[0], ip, pool, err, errlen) < 0 ||
-	    bind_pair(&st->side[1], ip, pool, err, errlen) < 0) {
+	if (bind_pair(&st->side[0], ip[0], pool[0], err, errlen) < 0 ||
+	    bind_pair(&st->side[1], ip[1], pool[1], err, errlen) < 0) {
 		stream_release_ports(st, pool);
 		stream_free(st);
 		return -1;
@@ -172,11 +172,11 @@ int stream_new(struct stream **out, const char *ip, struct port_pool *pool, int6
 	return 0;
 }
 
-void stream_release_ports(const struct stream *st, struct port_pool *pool)
+void stream_release_ports(const struct stream *st, struct port_pool *const pool[2])
 {
 	for (int s = 0; s < 2; s++)
 		if (st->side[s].port > 0)
-			port_pool_put(pool, st->side[s].port);
+			port_pool_put(pool[s], st->side[s].port);
 }
 
 void stream_free(struct stream *st)

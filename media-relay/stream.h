@@ -111,12 +111,15 @@ int stream_addr_str(const union stream_addr *a, char *buf, size_t cap);
 
 int64_t stream_now_ms(void);
 
-/* Takes two port pairs from pool and binds four sockets on ip.
- * 0, or -1 with err ("ports exhausted" when the pool ran dry). */
-int stream_new(struct stream **out, const char *ip, struct port_pool *pool, int64_t now_ms,
-	       char *err, size_t errlen);
-/* Control thread: gives the ports back (the numbers are immutable). */
-void stream_release_ports(const struct stream *st, struct port_pool *pool);
+/* Takes a port pair for side s from pool[s] and binds its two sockets
+ * on ip[s] (the two sides may be on different interfaces and address
+ * families: a packet leaves through the other side's socket). 0, or -1
+ * with err ("ports exhausted" when a pool ran dry). */
+int stream_new(struct stream **out, const char *const ip[2], struct port_pool *const pool[2],
+	       int64_t now_ms, char *err, size_t errlen);
+/* Control thread: gives side s's ports back to pool[s] (the numbers are
+ * immutable). */
+void stream_release_ports(const struct stream *st, struct port_pool *const pool[2]);
 /* Closes sockets, frees SRTP contexts and the stream. NULL is fine. */
 void stream_free(struct stream *st);
 /* Applies u (takes its rx/tx when set_*; frees replaced contexts). A

@@ -26,7 +26,6 @@ static void init(void)
 	if (workers)
 		return;
 	relay_config_defaults(&cfg);
-	snprintf(cfg.interface, sizeof(cfg.interface), "127.0.0.1");
 	cfg.port_min = 44000;
 	cfg.port_max = 44199;
 	cfg.media_timeout = 10;

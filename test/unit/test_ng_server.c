@@ -54,7 +54,7 @@ static const char *SDP_B_SRTP =
 	"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR\r\n";
 
 /* Builds "COOKIE DICT" from key/value C strings (NULL-terminated list;
- * a value starting with '[' is a one-element list). */
+ * a value "[a,b]" is a list of strings). */
 static size_t build(char *buf, size_t cap, const char *cookie, const char *const *kv)
 {
 	struct bencode_pool *p = bencode_pool_new();
@@ -65,8 +65,16 @@ static size_t build(char *buf, size_t cap, const char *cookie, const char *const
 	for (int i = 0; kv[i]; i += 2) {
 		if (kv[i + 1][0] == '[') {
 			struct bencode *l = bencode_list(p);
+			const char *e = kv[i + 1] + 1, *end = kv[i + 1] + strlen(kv[i + 1]) - 1;
 
-			bencode_list_add(l, bencode_str(p, kv[i + 1] + 1, strlen(kv[i + 1]) - 2));
+			/* "[a,b]": a list of strings */
+			while (e <= end) {
+				const char *comma = memchr(e, ',', (size_t)(end - e));
+				const char *stop = comma ? comma : end;
+
+				bencode_list_add(l, bencode_str(p, e, (size_t)(stop - e)));
+				e = stop + 1;
+			}
 			bencode_dict_add(p, d, kv[i], l);
 		} else {
 			bencode_dict_add_cstr(p, d, kv[i], kv[i + 1]);
@@ -556,7 +564,204 @@ static void test_media_timeout_reported(void)
 	ng_server_free(ng);
 }
 
+static const char *SDP_A6 =
+	"v=0\r\no=alice 1 1 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
+	"m=audio 49170 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+
+static struct ng_server *two_armed(struct relay_config *c)
+{
+	char err[256] = "";
+	struct ng_server *ng;
+
+	*c = cfg;
+	c->niface = 0;
+	c->iface[c->niface++] = (struct relay_iface){"inside", "127.0.0.71", "127.0.0.71", AF_INET};
+	c->iface[c->niface++] = (struct relay_iface){"outside", "127.0.0.72", "192.0.2.72", AF_INET};
+	c->iface[c->niface++] = (struct relay_iface){"outside", "::1", "::1", AF_INET6};
+	ng = ng_server_new(c, workers, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL(ng);
+	return ng;
+}
+
+/* The local port of side tag's RTP, and its advertised address, from a query. */
+static int query_side(struct ng_server *ng, const char *call, const char *tag, char *adv, size_t cap)
+{
+	struct reply *r = ask(ng, "qx", 5000, (const char *const[]){"command", "query", "call-id", call, NULL});
+	const struct bencode *m = bencode_dict_get(bencode_dict_get(bencode_dict_get(r->d, "tags"), tag), "medias");
+	const struct bencode *st = m && m->child ? bencode_dict_get(m->child, "streams") : NULL;
+	const char *a = st && st->child ? bencode_dict_cstr(r->pool, bencode_dict_get(st->child, "advertised endpoint"),
+							      "address") : NULL;
+	int port = st && st->child ? (int)bencode_dict_get(st->child, "local port")->i : -1;
+
+	snprintf(adv, cap, "%s", a ? a : "");
+	done(r);
+	return port;
+}
+
+/* Is udp port bound on ip? (the relay's socket holds it) */
+static int bound_on(const char *ip, int port)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} a;
+	int fd, rc;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, ip, &a.in.sin_addr) == 1) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons((uint16_t)port);
+	} else {
+		inet_pton(AF_INET6, ip, &a.in6.sin6_addr);
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons((uint16_t)port);
+	}
+	fd = socket(a.sa.sa_family, SOCK_DGRAM, 0);
+	rc = bind(fd, &a.sa, a.sa.sa_family == AF_INET ? sizeof(a.in) : sizeof(a.in6));
+	close(fd);
+	return rc != 0;
+}
+
+/* rtpengine's direction: the offer's sender gets ports on the first
+ * interface, its recipient on the second, and each side's SDP names its
+ * own interface's (advertised) address. */
+static void test_direction_places_each_side(void)
+{
+	struct relay_config c;
+	struct ng_server *ng = two_armed(&c);
+	struct reply *r;
+	const char *sdp;
+	char adv[64];
+	int pa, pb;
+
+	r = ask(ng, "d1", 1000, (const char *const[]){"command", "offer", "call-id", "ta", "from-tag", "a",
+						       "sdp", SDP_A, "replace", "[origin]",
+						       "direction", "[inside,outside]", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "c=IN IP4 192.0.2.72\r\n"));     /* outside, advertised */
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "o=alice 1 1 IN IP4 192.0.2.72\r\n"));
+	done(r);
+	r = ask(ng, "d2", 1100, (const char *const[]){"command", "answer", "call-id", "ta", "from-tag", "a",
+						       "to-tag", "b", "sdp", SDP_B, "direction", "[outside,inside]", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	CU_ASSERT_PTR_NOT_NULL(strstr(bencode_dict_cstr(r->pool, r->d, "sdp"), "c=IN IP4 127.0.0.71\r\n"));
+	done(r);
+	pa = query_side(ng, "ta", "a", adv, sizeof(adv));
+	CU_ASSERT_STRING_EQUAL(adv, "127.0.0.71");
+	CU_ASSERT_TRUE(bound_on("127.0.0.71", pa));
+	pb = query_side(ng, "ta", "b", adv, sizeof(adv));
+	CU_ASSERT_STRING_EQUAL(adv, "192.0.2.72");
+	CU_ASSERT_TRUE(bound_on("127.0.0.72", pb));
+	/* Without direction: the default (first) interface both ways. */
+	r = ask(ng, "d3", 1200, (const char *const[]){"command", "offer", "call-id", "tb", "from-tag", "a",
+						       "sdp", SDP_A, NULL});
+	CU_ASSERT_STRING_EQUAL(result(r), "ok");
+	CU_ASSERT_PTR_NOT_NULL(strstr(bencode_dict_cstr(r->pool, r->d, "sdp"), "c=IN IP4 127.0.0.71\r\n"));
+	done(r);
+	ng_server_free(ng);
+	workers_sync(workers);
+}
+
+/* "address family" says what the recipient needs: IPv4 in, IPv6 out
+ * (and back: an IPv6 offer toward an IPv4 side). */
+static void test_address_family_bridges_v4_and_v6(void)
+{
+	struct relay_config c;
+	struct ng_server *ng = two_armed(&c);
+	struct reply *r;
+	const char *sdp;
+	char adv[64];
+	int pb;
+
+	r = ask(ng, "f1", 1000, (const char *const[]){"command", "offer", "call-id", "v6", "from-tag", "a",
+						       "sdp", SDP_A, "replace", "[origin]",
+						       "direction", "[inside,outside]", "address family", "IP6", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	sdp = bencode_dict_cstr(r->pool, r->d, "sdp");
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "c=IN IP6 ::1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(sdp, "o=alice 1 1 IN IP6 ::1\r\n"));
+	done(r);
+	/* An IPv6 caller toward an IPv4-only interface: without address
+	 * family the recipient gets its interface's IPv4 address, and the
+	 * caller's ports are on the IPv6 address of the interface it came
+	 * from. */
+	r = ask(ng, "f2", 1000, (const char *const[]){"command", "offer", "call-id", "v6b", "from-tag", "a",
+						       "sdp", SDP_A6, "direction", "[outside,inside]", NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	CU_ASSERT_PTR_NOT_NULL(strstr(bencode_dict_cstr(r->pool, r->d, "sdp"), "c=IN IP4 127.0.0.71\r\n"));
+	done(r);
+	r = ask(ng, "f3", 1100, (const char *const[]){"command", "answer", "call-id", "v6b", "from-tag", "a",
+						       "to-tag", "b", "sdp", SDP_B, NULL});
+	CU_ASSERT_STRING_EQUAL_FATAL(result(r), "ok");
+	CU_ASSERT_PTR_NOT_NULL(strstr(bencode_dict_cstr(r->pool, r->d, "sdp"), "c=IN IP6 ::1\r\n"));
+	done(r);
+	pb = query_side(ng, "v6b", "a", adv, sizeof(adv));
+	CU_ASSERT_STRING_EQUAL(adv, "::1");
+	CU_ASSERT_TRUE(bound_on("::1", pb));
+	ng_server_free(ng);
+	workers_sync(workers);
+}
+
+/* Hostile or wrong placement keys are ng errors, never a crash. */
+static void test_bad_direction_and_family_refused(void)
+{
+	static const struct {
+		const char *key, *value, *why;
+	} bad[] = {
+		{"direction", "[inside]", "direction"},
+		{"direction", "[inside,outside,inside]", "direction"},
+		{"direction", "inside", "direction"},
+		{"direction", "[in side,outside]", "direction"},
+		{"direction", "[,outside]", "direction"},
+		{"direction", "[abcdefghijabcdefghijabcdefghijabcdef,outside]", "direction"},
+		{"direction", "[inside,dmz]", "unknown interface 'dmz'"},
+		{"direction", "[dmz,outside]", "unknown interface 'dmz'"},
+		{"address family", "IP5", "address family"},
+		{"address family", "[IP6]", "address family"},
+	};
+	struct relay_config c;
+	struct ng_server *ng = two_armed(&c);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char cookie[16];
+		struct reply *r;
+		const char *why;
+
+		snprintf(cookie, sizeof(cookie), "b1-%zu", i);   /* a cookie of its own: no cached reply */
+		r = ask(ng, cookie, 1000 + (int64_t)i,
+				      (const char *const[]){"command", "offer", "call-id", "bad", "from-tag", "a",
+							    "sdp", SDP_A, bad[i].key, bad[i].value, NULL});
+		why = bencode_dict_cstr(r->pool, r->d, "error-reason");
+		CU_ASSERT_STRING_EQUAL(result(r), "error");
+		if (!why || !strstr(why, bad[i].why))
+			fprintf(stderr, "placement case %zu: %s\n", i, why ? why : "(none)");
+		CU_ASSERT_PTR_NOT_NULL(why && strstr(why, bad[i].why));
+		done(r);
+	}
+	/* IPv6 toward inside, which has none: an error, not an IPv4 SDP. */
+	{
+		struct reply *r = ask(ng, "b2", 2000,
+				      (const char *const[]){"command", "offer", "call-id", "bad6", "from-tag", "a",
+							    "sdp", SDP_A, "direction", "[outside,inside]",
+							    "address family", "IP6", NULL});
+		const char *why = bencode_dict_cstr(r->pool, r->d, "error-reason");
+
+		CU_ASSERT_STRING_EQUAL(result(r), "error");
+		CU_ASSERT_PTR_NOT_NULL(why && strstr(why, "interface 'inside' has no IP6 address"));
+		done(r);
+	}
+	CU_ASSERT_EQUAL(ng_server_calls(ng), 0);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 0);
+	ng_server_free(ng);
+	workers_sync(workers);
+}
+
 UNIT_SUITE_FULL(ng_server, setup, teardown,
+		UNIT_TEST(test_direction_places_each_side),
+		UNIT_TEST(test_address_family_bridges_v4_and_v6),
+		UNIT_TEST(test_bad_direction_and_family_refused),
 		UNIT_TEST(test_ping_pong),
 		UNIT_TEST(test_bad_requests_get_errors),
 		UNIT_TEST(test_offer_answer_query_delete),

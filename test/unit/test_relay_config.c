@@ -71,7 +71,10 @@ static void test_every_key(void)
 		err, sizeof(err), path), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.ng_addr, "::1");
 	CU_ASSERT_EQUAL(cfg.ng_port, 2300);
-	CU_ASSERT_STRING_EQUAL(cfg.interface, "192.0.2.1");
+	CU_ASSERT_EQUAL(cfg.niface, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.iface[0].name, "default");
+	CU_ASSERT_STRING_EQUAL(cfg.iface[0].addr, "192.0.2.1");
+	CU_ASSERT_STRING_EQUAL(cfg.iface[0].advertised, "192.0.2.1");
 	CU_ASSERT_EQUAL(cfg.port_min, 40002);
 	CU_ASSERT_EQUAL(cfg.port_max, 40100);
 	CU_ASSERT_EQUAL(cfg.workers, 3);
@@ -103,6 +106,16 @@ static void test_bad_values_say_file_line(void)
 		{"[relay]\nworkers = 999\n", 2, "workers"},
 		{"[relay]\nfoo = 1\n", 2, "foo"},
 		{"[nope]\nx = 1\n", 2, "nope"},
+		{"[relay]\ninterface = in side/10.0.0.1\n", 2, "interface"},
+		{"[relay]\ninterface = in$/10.0.0.1\n", 2, "interface name"},
+		{"[relay]\ninterface = /10.0.0.1\n", 2, "interface name"},
+		{"[relay]\ninterface = abcdefghijabcdefghijabcdefghijabc/10.0.0.1\n", 2, "interface name"},
+		{"[relay]\ninterface = inside/localhost\n", 2, "interface"},
+		{"[relay]\ninterface = inside/10.0.0.1!2001:db8::1\n", 2, "one family"},
+		{"[relay]\ninterface = inside/10.0.0.1!\n", 2, "interface"},
+		{"[relay]\ninterface = inside/10.0.0.1, inside/10.0.0.2\n", 2, "two IPv4"},
+		{"[relay]\ninterface = inside/::1, inside/::2\n", 2, "two IPv6"},
+		{"[relay]\ninterface = ,\n", 2, "no address"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -118,7 +131,40 @@ static void test_bad_values_say_file_line(void)
 	}
 }
 
+/* [relay] interface = NAME/ADDR[!ADVERTISED], ...: names, dual-stack
+ * names, advertised addresses, the default (first) interface. */
+static void test_named_interfaces(void)
+{
+	struct relay_config cfg;
+	char err[256] = "", path[64];
+
+	CU_ASSERT_EQUAL_FATAL(load(&cfg,
+		"[relay]\ninterface = inside/10.0.0.1, outside/192.0.2.1!203.0.113.9,"
+		" inside/fd00::1, outside/2001:db8::1!2001:db8::99\n", err, sizeof(err), path), 0);
+	CU_ASSERT_EQUAL(cfg.niface, 4);
+	CU_ASSERT_STRING_EQUAL(cfg.iface[1].name, "outside");
+	CU_ASSERT_STRING_EQUAL(cfg.iface[1].addr, "192.0.2.1");
+	CU_ASSERT_STRING_EQUAL(cfg.iface[1].advertised, "203.0.113.9");
+	CU_ASSERT_EQUAL(cfg.iface[1].family, AF_INET);
+	CU_ASSERT_EQUAL(cfg.iface[3].family, AF_INET6);
+	CU_ASSERT_STRING_EQUAL(cfg.iface[3].advertised, "2001:db8::99");
+	CU_ASSERT_EQUAL(relay_config_iface(&cfg, "outside", AF_INET6), 3);
+	CU_ASSERT_EQUAL(relay_config_iface(&cfg, "outside", AF_INET), 1);
+	CU_ASSERT_EQUAL(relay_config_iface(&cfg, "outside", AF_UNSPEC), 1);
+	CU_ASSERT_EQUAL(relay_config_iface(&cfg, NULL, AF_INET6), 2);   /* the default: inside */
+	CU_ASSERT_EQUAL(relay_config_iface(&cfg, "dmz", AF_UNSPEC), -1);
+	CU_ASSERT_TRUE(relay_config_has_iface(&cfg, "inside"));
+	CU_ASSERT_FALSE(relay_config_has_iface(&cfg, "Inside"));
+	/* The old single address is the interface "default". */
+	CU_ASSERT_EQUAL_FATAL(load(&cfg, "[relay]\ninterface = ::1\n", err, sizeof(err), path), 0);
+	CU_ASSERT_EQUAL(cfg.niface, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.iface[0].name, "default");
+	CU_ASSERT_EQUAL(relay_config_iface(&cfg, "default", AF_INET6), 0);
+	CU_ASSERT_EQUAL(relay_config_iface(&cfg, NULL, AF_INET), -1);
+}
+
 UNIT_SUITE(relay_config,
+	   UNIT_TEST(test_named_interfaces),
 	   UNIT_TEST(test_defaults_allow_loopback_only),
 	   UNIT_TEST(test_every_key),
 	   UNIT_TEST(test_bad_values_say_file_line))

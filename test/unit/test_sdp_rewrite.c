@@ -268,6 +268,42 @@ static void test_ipv6_interface(void)
 	free(out);
 }
 
+/* A two-armed, dual-stack relay: an IPv4 SDP leaves toward an IPv6 side
+ * with IP6 in every c= and (replace origin) in o=, and back. */
+static void test_family_changes_both_ways(void)
+{
+	static const struct {
+		const char *in, *addr, *out;
+	} cases[] = {
+		{"v=0\r\no=- 1 2 IN IP4 10.1.1.1\r\ns=-\r\nc=IN IP4 10.1.1.1\r\nt=0 0\r\n"
+		 "m=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.1.1.1\r\na=rtcp:4001 IN IP4 10.1.1.1\r\n",
+		 "::1",
+		 "v=0\r\no=- 1 2 IN IP6 ::1\r\ns=-\r\nc=IN IP6 ::1\r\nt=0 0\r\n"
+		 "m=audio 30000 RTP/AVP 0\r\nc=IN IP6 ::1\r\na=rtcp:30001\r\n"},
+		{"v=0\r\no=- 1 2 IN IP6 2001:db8::7\r\ns=-\r\nc=IN IP6 2001:db8::7\r\nt=0 0\r\n"
+		 "m=audio 4000 RTP/AVP 8\r\n",
+		 "127.0.0.72",
+		 "v=0\r\no=- 1 2 IN IP4 127.0.0.72\r\ns=-\r\nc=IN IP4 127.0.0.72\r\nt=0 0\r\n"
+		 "m=audio 30000 RTP/AVP 8\r\na=rtcp:30001\r\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rewrite_params p;
+		char err[128] = "";
+		char *out;
+
+		memset(&p, 0, sizeof(p));
+		p.addr = cases[i].addr;
+		p.replace_origin = 1;
+		p.nmedia = 1;
+		p.media[0].port = 30000;
+		p.media[0].rtcp_port = 30001;
+		out = rewrite_apply(cases[i].in, strlen(cases[i].in), &p, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+		CU_ASSERT_STRING_EQUAL(out, cases[i].out);
+		free(out);
+	}
+}
 
 /* Real clients' offers (test/fixtures/sdp-offers/README) as the relay
  * writes them on: our address and ports, ICE removed, keys where the
@@ -303,6 +339,7 @@ static void test_real_client_offers(void)
 }
 
 UNIT_SUITE(sdp_rewrite,
+	   UNIT_TEST(test_family_changes_both_ways),
 	   UNIT_TEST(test_golden_rewrites),
 	   UNIT_TEST(test_real_client_offers),
 	   UNIT_TEST(test_parse_reads_addresses_rtcp_and_crypto),

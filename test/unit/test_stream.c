@@ -8,6 +8,8 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include "unit.h"
 #include "port_pool.h"
 #include "srtp_ctx.h"
@@ -54,7 +56,8 @@ static struct stream *new_stream(void)
 	struct stream *st = NULL;
 	char err[128];
 
-	CU_ASSERT_EQUAL(stream_new(&st, "127.0.0.1", pool, 1000, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(stream_new(&st, (const char *const[]){"127.0.0.1", "127.0.0.1"},
+				   (struct port_pool *const[]){pool, pool}, 1000, err, sizeof(err)), 0);
 	for (int s = 0; st && s < 2; s++) {
 		struct stream_update u;
 
@@ -68,7 +71,7 @@ static struct stream *new_stream(void)
 
 static void destroy(struct stream *st)
 {
-	stream_release_ports(st, pool);
+	stream_release_ports(st, (struct port_pool *const[]){pool, pool});
 	stream_free(st);
 }
 
@@ -384,12 +387,15 @@ static void test_pool_exhaustion_reported(void)
 	char err[128] = "";
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(small);
-	CU_ASSERT_EQUAL(stream_new(&a, "127.0.0.1", small, 0, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(stream_new(&b, "127.0.0.1", small, 0, err, sizeof(err)), -1);
+	struct port_pool *const pools[2] = {small, small};
+	const char *const ips[2] = {"127.0.0.1", "127.0.0.1"};
+
+	CU_ASSERT_EQUAL(stream_new(&a, ips, pools, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(stream_new(&b, ips, pools, 0, err, sizeof(err)), -1);
 	CU_ASSERT_STRING_EQUAL(err, "ports exhausted");
 	CU_ASSERT_PTR_NULL(b);
 	CU_ASSERT_EQUAL(port_pool_in_use(small), 2);     /* the failed one gave back its half */
-	stream_release_ports(a, small);
+	stream_release_ports(a, pools);
 	stream_free(a);
 	CU_ASSERT_EQUAL(port_pool_in_use(small), 0);
 	port_pool_free(small);
@@ -409,7 +415,68 @@ static void test_addr_helpers(void)
 	CU_ASSERT_EQUAL(stream_addr_set(&b, "1.2.3.4", 70000), -1);
 }
 
+/* A two-armed, dual-stack stream: side 0 on IPv4, side 1 on IPv6; a
+ * packet from the IPv4 peer leaves through the IPv6 socket and really
+ * reaches the IPv6 peer, and back. */
+static void test_relays_between_ipv4_and_ipv6(void)
+{
+	struct stream *st = NULL;
+	struct port_pool *p6 = port_pool_new(42200, 42299);
+	struct port_pool *const pools[2] = {pool, p6};
+	char err[128] = "";
+	int peer6 = socket(AF_INET6, SOCK_DGRAM, 0), peer4 = socket(AF_INET, SOCK_DGRAM, 0);
+	union stream_addr a6 = addr("::1", 0), a4 = addr("127.0.0.1", 0), src;
+	socklen_t sl = sizeof(a6);
+	const union stream_addr *dst;
+	uint8_t buf[CAP];
+	int len, fd;
+	struct stream_update u;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p6);
+	/* A packet that never comes fails the test rather than hanging it. */
+	setsockopt(peer6, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){1, 0}, sizeof(struct timeval));
+	setsockopt(peer4, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){1, 0}, sizeof(struct timeval));
+	CU_ASSERT_EQUAL_FATAL(bind(peer6, &a6.sa, sizeof(a6.in6)), 0);
+	CU_ASSERT_EQUAL_FATAL(getsockname(peer6, &a6.sa, &sl), 0);
+	sl = sizeof(a4.in);
+	CU_ASSERT_EQUAL_FATAL(bind(peer4, &a4.sa, sizeof(a4.in)), 0);
+	CU_ASSERT_EQUAL_FATAL(getsockname(peer4, &a4.sa, &sl), 0);
+	CU_ASSERT_EQUAL_FATAL(stream_new(&st, (const char *const[]){"127.0.0.1", "::1"}, pools, 0, err,
+					 sizeof(err)), 0);
+	for (int s = 0; s < 2; s++) {
+		memset(&u, 0, sizeof(u));
+		u.side = s;
+		u.latch = STREAM_LATCH_SDP;
+		u.sdp[STREAM_RTP] = s ? a6 : a4;
+		stream_apply(st, &u);
+	}
+	CU_ASSERT_EQUAL(port_pool_in_use(pool), 1);
+	CU_ASSERT_EQUAL(port_pool_in_use(p6), 1);
+	len = rtp(buf, 1);
+	fd = stream_packet(st, 0, STREAM_RTP, buf, &len, CAP, &a4, 1, &dst);
+	CU_ASSERT_EQUAL_FATAL(fd, st->side[1].sock[STREAM_RTP].fd);
+	CU_ASSERT_EQUAL(sendto(fd, buf, (size_t)len, 0, &dst->sa, stream_addr_len(dst)), len);
+	sl = sizeof(src);
+	CU_ASSERT_EQUAL(recvfrom(peer6, buf, sizeof(buf), 0, &src.sa, &sl), len);
+	CU_ASSERT_EQUAL(src.sa.sa_family, AF_INET6);
+	CU_ASSERT_EQUAL(ntohs(src.in6.sin6_port), st->side[1].port);
+	len = rtp(buf, 7);
+	fd = stream_packet(st, 1, STREAM_RTP, buf, &len, CAP, &a6, 2, &dst);
+	CU_ASSERT_EQUAL_FATAL(fd, st->side[0].sock[STREAM_RTP].fd);
+	CU_ASSERT_EQUAL(sendto(fd, buf, (size_t)len, 0, &dst->sa, stream_addr_len(dst)), len);
+	sl = sizeof(src);
+	CU_ASSERT_EQUAL(recvfrom(peer4, buf, sizeof(buf), 0, &src.sa, &sl), len);
+	CU_ASSERT_EQUAL(src.sa.sa_family, AF_INET);
+	stream_release_ports(st, pools);
+	stream_free(st);
+	CU_ASSERT_EQUAL(port_pool_in_use(p6), 0);
+	port_pool_free(p6);
+	close(peer4);
+	close(peer6);
+}
+
 UNIT_SUITE_FULL(stream, setup, teardown,
+		UNIT_TEST(test_relays_between_ipv4_and_ipv6),
 		UNIT_TEST(test_ports_are_pairs_and_sockets_bound),
 		UNIT_TEST(test_first_latches_first_source_and_drops_others),
 		UNIT_TEST(test_latch_policy_stops_hijack),
