@@ -328,6 +328,35 @@ static const char *answer_profile(const struct call *c, enum call_side side, int
 	return to_srtp ? "RTP/SAVPF" : "RTP/AVPF";
 }
 
+/* The name of a side's interface for the relay: its own, else the
+ * default; "default" (the relay's unnamed interface) when neither has
+ * one. */
+static const char *side_iface(const struct call *c, enum call_side s)
+{
+	const char *d = c->core->env.default_iface;
+
+	if (c->iface[s][0])
+		return c->iface[s];
+	return d && *d ? d : "default";
+}
+
+/* Where the relay anchors each side: ng direction (the sender's
+ * interface, then the recipient's) once any interface has a name, and
+ * the address family the recipient needs: IPv6 when its peer (the
+ * caller's source, the trunk's host) is an IPv6 address. */
+static void call_relay_place(const struct call *c, enum call_side side, struct relay_sdp *r)
+{
+	enum call_side o = side == SIDE_A ? SIDE_B : SIDE_A;
+	const char *d = c->core->env.default_iface, *peer = o == SIDE_A ? c->a_peer : c->b_peer;
+
+	if (c->iface[SIDE_A][0] || c->iface[SIDE_B][0] || (d && *d)) {
+		r->iface[0] = side_iface(c, side);
+		r->iface[1] = side_iface(c, o);
+	}
+	if (peer[0])
+		r->family = strchr(peer, ':') ? "IP6" : "IP4";
+}
+
 /* One relay request holding a reference on c until its event comes back.
  * The sender's media latch policy and SIP address go with its SDP. */
 static int relay_sdp(struct call *c, relay_sdp_op op, enum call_side side, const char *sdp, int to_srtp,
@@ -341,6 +370,7 @@ static int relay_sdp(struct call *c, relay_sdp_op op, enum call_side side, const
 
 	if (!r.peer[0])
 		r.peer = NULL;
+	call_relay_place(c, side, &r);
 	r.proto = op == e->relay->offer ? offer_profile(c, side, sdp, to_srtp) : answer_profile(c, side, to_srtp);
 	if (op(e->relay_ctx, call_ref(c), &r, call_relay_done[ev_id]) != 0) {
 		call_unref(c);
@@ -660,6 +690,9 @@ struct call *call_on_invite(struct call_core *core, struct leg *a, const struct 
 			inv->src.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
 			c->a_peer, sizeof(c->a_peer), NULL, 0, NI_NUMERICHOST) != 0)
 		c->a_peer[0] = 0;
+	/* Leg A is on the interface its INVITE arrived on, else its trunk's. */
+	call_copy(c->iface[SIDE_A], sizeof(c->iface[SIDE_A]),
+		  inv->iface && *inv->iface ? inv->iface : from->iface);
 	leak_set_add_addr(&c->secret[SIDE_A], (const struct sockaddr *)&inv->src);
 	leak_set_add(&c->secret[SIDE_A], "Call-ID", inv->call_id);
 	leak_set_add(&c->secret[SIDE_A], "tag", inv->from_tag);

@@ -63,6 +63,7 @@ struct call_invite {
 	const char *from_tag, *via_host, *contact_host, *rr_host;
 	const struct policy_hdr *hdrs;   /* headers eligible for copying */
 	size_t nhdrs;
+	const char *iface;        /* the interface it arrived on ([sip] listen /NAME), "" unnamed */
 };
 
 /* A Reason header (RFC 3326) a leg received, rebuilt by the adapter from
@@ -203,6 +204,11 @@ struct relay_sdp {
 				   * would be wrong (RTP/AVPF kept or dropped), or NULL */
 	const char *latch;        /* the sender's trunk policy: "sdp", "learn", "first" */
 	const char *peer;         /* the sender's SIP address (NAT latching), or NULL */
+	/* ng "direction": the sender's interface, then the recipient's
+	 * (NULL, NULL: no names configured, the relay's default); and ng
+	 * "address family": what the recipient needs ("IP4", "IP6"), or NULL. */
+	const char *iface[2];
+	const char *family;
 };
 
 struct relay_ops {
@@ -255,6 +261,9 @@ struct call_env {
 	void *rnd_arg;
 	const struct call_health_ops *health;   /* NULL: every trunk is up */
 	void *health_ctx;
+	/* The default interface (the first [sip] listen's name, "" unnamed):
+	 * a trunk without trunks.interface is reached there. NULL = "". */
+	const char *default_iface;
 };
 
 struct call_stats {

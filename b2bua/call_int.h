@@ -172,6 +172,7 @@ struct call {
 	unsigned leak_stopped : 1; /* the last send failed on the leak guard */
 	char a_peer[64];         /* where A's INVITE came from (media latching) */
 	char b_peer[64];         /* the trunk's numeric address, or "" */
+	char iface[2][32];       /* each side's interface name, "" the unnamed default */
 	/* routing */
 	const struct policy_trunk *from;
 	const struct policy_trunk *to;

@@ -287,6 +287,7 @@ void call_route_next(struct call *c)
 		c->to = t;
 		c->state = CS_ROUTING;
 		call_copy(c->b_peer, sizeof(c->b_peer), numeric_host(t->host));
+		call_copy(c->iface[SIDE_B], sizeof(c->iface[SIDE_B]), t->iface);
 		/* What names this trunk: the caller must not see it. */
 		memset(&c->secret[SIDE_B], 0, sizeof(c->secret[SIDE_B]));
 		leak_set_add(&c->secret[SIDE_B], "host", t->host);

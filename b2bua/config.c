@@ -2,6 +2,7 @@
  * config.c - reads etc/b2bua.conf with libinih into struct config.
  * Every key is checked; the first bad one stops the load with file:line.
  */
+#include <ctype.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,9 +99,33 @@ int config_parse_listen(struct config_listen *l, const char *s)
 	memcpy(l->host, p, n);
 	l->host[n] = 0;
 	v = strtol(port, &end, 10);
-	if (*end || v <= 0 || v > 65535)
+	if ((*end && *end != '/') || end == port || v <= 0 || v > 65535)
 		return -1;
 	l->port = (int)v;
+	l->name[0] = 0;
+	if (*end == '/') {
+		size_t len = strlen(end + 1);
+
+		if (len == 0 || len >= sizeof(l->name))
+			return -1;
+		for (size_t i = 1; i <= len; i++)
+			if (!isalnum((unsigned char)end[i]) && end[i] != '_' && end[i] != '.' && end[i] != '-')
+				return -1;
+		memcpy(l->name, end + 1, len + 1);
+	}
+	return 0;
+}
+
+const char *config_default_iface(const struct config *c)
+{
+	return c->nlisten ? c->listen[0].name : "";
+}
+
+int config_has_iface(const struct config *c, const char *name)
+{
+	for (int i = 0; i < c->nlisten; i++)
+		if (strcmp(c->listen[i].name, name) == 0)
+			return 1;
 	return 0;
 }
 
@@ -159,8 +184,15 @@ static int add_listen(struct load_ctx *x, const char *key, const char *item)
 
 	if (c->nlisten == CONFIG_MAX_LISTEN)
 		return fail(x, "%s: too many addresses at '%s'", key, item);
-	if (config_parse_listen(&c->listen[c->nlisten], item) != 0)
-		return fail(x, "%s: expected udp|tcp|tls:ADDR:PORT, got '%s'", key, item);
+	struct config_listen *l = &c->listen[c->nlisten];
+
+	if (config_parse_listen(l, item) != 0)
+		return fail(x, "%s: expected udp|tcp|tls:ADDR:PORT[/NAME], got '%s'", key, item);
+	/* One SIP stack per address and port serves its transports: one name. */
+	for (int i = 0; i < c->nlisten; i++)
+		if (strcmp(c->listen[i].host, l->host) == 0 && c->listen[i].port == l->port &&
+		    strcmp(c->listen[i].name, l->name) != 0)
+			return fail(x, "%s: '%s' names an address already named otherwise", key, item);
 	c->nlisten++;
 	return 1;
 }

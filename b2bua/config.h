@@ -12,11 +12,16 @@
 
 #define CONFIG_MAX_LISTEN 8
 #define CONFIG_MAX_RELAYS 8
+#define CONFIG_IFACE_NAME 32    /* an interface name with its NUL */
 
 struct config_listen {
 	char proto[4];          /* udp, tcp, tls */
 	char host[64];          /* IPv4, or IPv6 without brackets */
 	int port;
+	/* Interface name ("/NAME": 1-31 of A-Z a-z 0-9 _ . -), "" unnamed.
+	 * Trunks name one (trunks.interface) and the relay requests name
+	 * it (ng direction), so both programs' names must agree. */
+	char name[CONFIG_IFACE_NAME];
 };
 
 struct config {
@@ -63,9 +68,13 @@ struct config {
 void config_defaults(struct config *c);
 /* 0, or -1 with "file:line: message" in err. */
 int config_load(struct config *c, const char *path, char *err, size_t errlen);
-/* Parses "udp|tcp|tls:ADDR:PORT" (IPv6 as [ADDR]). 0 or -1. */
+/* Parses "udp|tcp|tls:ADDR:PORT[/NAME]" (IPv6 as [ADDR]). 0 or -1. */
 int config_parse_listen(struct config_listen *l, const char *s);
 /* 1 when some listen address has transport proto ("udp", "tcp", "tls"). */
 int config_listens_on(const struct config *c, const char *proto);
+/* The default interface's name: the first listen address's ("" unnamed). */
+const char *config_default_iface(const struct config *c);
+/* 1 when some listen address is named name. */
+int config_has_iface(const struct config *c, const char *name);
 
 #endif

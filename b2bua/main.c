@@ -164,6 +164,19 @@ static int check_db_path(const struct app *app, char *err, size_t len)
 	return -1;
 }
 
+/* A policy naming an interface ([sip] listen /NAME) we do not have is
+ * refused, at start and on reload. 0 or -1 with err. */
+static int policy_fits(const struct config *cfg, const struct policy *p, char *err, size_t errlen)
+{
+	const char *names[CONFIG_MAX_LISTEN];
+	size_t n = 0;
+
+	for (int i = 0; i < cfg->nlisten; i++)
+		if (cfg->listen[i].name[0])
+			names[n++] = cfg->listen[i].name;
+	return policy_check_ifaces(p, names, n, err, errlen);
+}
+
 /* ---- policy reload: SQL on a thread of its own ---- */
 
 struct reload_result {
@@ -176,8 +189,11 @@ static void *reload_thread(void *arg)
 	struct app *app = arg;
 	struct reload_result *r = calloc(1, sizeof(*r));
 
-	if (r && policy_load(&r->p, app->cfg.db_path, r->err, sizeof(r->err)) != 0)
+	if (r && (policy_load(&r->p, app->cfg.db_path, r->err, sizeof(r->err)) != 0 ||
+		  policy_fits(&app->cfg, r->p, r->err, sizeof(r->err)) != 0)) {
+		policy_unref(r->p);
 		r->p = NULL;
+	}
 	/* A trunk the listeners cannot serve as asked, or no trunk at all
 	 * (unless --allow-empty), is refused like a bad row. */
 	if (r && r->p && (tls_conf_check_policy(&app->cfg, r->p, r->err, sizeof(r->err)) != 0 ||
@@ -514,6 +530,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (policy_load(&policy, app.cfg.db_path, err, sizeof(err)) != 0 ||
+	    policy_fits(&app.cfg, policy, err, sizeof(err)) != 0 ||
 	    tls_conf_check_policy(&app.cfg, policy, err, sizeof(err)) != 0 ||
 	    no_trunks(&app, policy, err, sizeof(err)) != 0) {
 		policy_unref(policy);
@@ -572,6 +589,7 @@ int main(int argc, char **argv)
 	env.cdr_attempt = cdr_writer_attempt_sink;
 	env.cdr_ctx = app.cdr;
 	env.node = app.cfg.node;
+	env.default_iface = config_default_iface(&app.cfg);
 	env.trunk_timeout_ms = app.cfg.trunk_timeout_s * 1000;
 	env.no_answer_ms = app.cfg.no_answer_s * 1000;
 	env.max_duration_ms = app.cfg.max_duration_s * 1000;

@@ -117,6 +117,16 @@ long relay_msg_encode(const struct relay_msg *m, const char *cookie, char *buf, 
 			bencode_list_add(l, bencode_cstr(pool, m->peer));
 			bencode_dict_add(pool, d, "received-from", l);
 		}
+		/* rtpengine's keys: the interfaces the SDP comes from and goes
+		 * to, and the family its recipient needs. */
+		if (m->direction[0] && m->direction[1]) {
+			l = bencode_list(pool);
+			bencode_list_add(l, bencode_cstr(pool, m->direction[0]));
+			bencode_list_add(l, bencode_cstr(pool, m->direction[1]));
+			bencode_dict_add(pool, d, "direction", l);
+		}
+		if (m->family)
+			bencode_dict_add_cstr(pool, d, "address family", m->family);
 		if (m->proto)
 			bencode_dict_add_cstr(pool, d, "transport-protocol", m->proto);
 		else if (m->to_srtp >= 0)
@@ -494,7 +504,7 @@ static int op_offer(void *ctx, struct call *c, const struct relay_sdp *s, relay_
 {
 	struct relay_msg m = {.command = "offer", .call_id = call_relay_id(c), .from_tag = tag_of(s->side),
 			      .sdp = s->sdp, .to_srtp = s->to_srtp, .proto = s->proto, .latch = s->latch,
-			      .peer = s->peer};
+			      .peer = s->peer, .direction = {s->iface[0], s->iface[1]}, .family = s->family};
 
 	return request(ctx, c, &m, done);
 }
@@ -505,7 +515,7 @@ static int op_answer(void *ctx, struct call *c, const struct relay_sdp *s, relay
 	struct relay_msg m = {.command = "answer", .call_id = call_relay_id(c),
 			      .from_tag = tag_of(s->side == SIDE_A ? SIDE_B : SIDE_A), .to_tag = tag_of(s->side),
 			      .sdp = s->sdp, .to_srtp = s->to_srtp, .proto = s->proto, .latch = s->latch,
-			      .peer = s->peer};
+			      .peer = s->peer, .direction = {s->iface[0], s->iface[1]}, .family = s->family};
 
 	return request(ctx, c, &m, done);
 }

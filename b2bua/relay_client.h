@@ -51,6 +51,8 @@ struct relay_msg {
 	const char *proto;        /* the transport-protocol itself (wins over to_srtp), or NULL */
 	const char *latch;        /* "latch": sdp, learn, first (with sdp), or NULL */
 	const char *peer;         /* "received-from" address (with sdp), or NULL */
+	const char *direction[2]; /* "direction": from, to interface names (with sdp), or NULL */
+	const char *family;       /* "address family": IP4, IP6 (with sdp), or NULL */
 };
 long relay_msg_encode(const struct relay_msg *m, const char *cookie, char *buf, size_t cap);
 /* Parses a reply datagram into r (strings point into pool-owned memory

@@ -287,29 +287,48 @@ static const char *local_cause(struct sip_stack *st, nua_t *nua, int status)
 	return n && n->has_tls ? "tls" : "unreachable";
 }
 
-/* The nua a trunk's requests leave from. A tls trunk gets a TLS nua or
- * none (never another transport: the policy check refuses such a trunk
- * when there is no tls: listener), verifying its certificate unless
- * tls_verify is 0 or [tls] verify = no. */
-static struct sip_nua *nua_for(struct sip_stack *st, const char *transport, int tls_verify)
+/* The instance requests toward a trunk leave from: a tls trunk gets a
+ * TLS nua or none (never another transport: the policy check refuses such
+ * a trunk when there is no tls: listener), verifying its certificate
+ * unless tls_verify is 0 or [tls] verify = no; any other trunk never a
+ * TLS one. Among those, the best match of transport, interface iface
+ * (NULL or "": the default, the first listen's) and the peer's address
+ * family (host, when numeric IPv6), in that order of weight. */
+static struct sip_nua *nua_for(struct sip_stack *st, const char *transport, int tls_verify, const char *iface,
+			       const char *host)
 {
 	int want_tcp = transport && strcasecmp(transport, "tcp") == 0;
 	int want_tls = transport && strcasecmp(transport, "tls") == 0;
+	int want_v6 = host && strchr(host, ':') != NULL, best = -1, best_score = -1;
 
-	if (want_tls) {
-		tls_verify = tls_verify && st->cfg->tls_verify;
-		for (int i = 0; i < st->nnuas; i++)
-			if (st->nuas[i].has_tls && st->nuas[i].tls_verify == tls_verify)
-				return &st->nuas[i];
+	if (!st->nnuas)
 		return NULL;
+	if (!iface || !*iface)
+		iface = st->nuas[0].addr.name;
+	tls_verify = tls_verify && st->cfg->tls_verify;
+	for (int i = 0; i < st->nnuas; i++) {
+		const struct sip_nua *n = &st->nuas[i];
+		int score;
+
+		if (want_tls ? !n->has_tls || n->tls_verify != tls_verify : n->has_tls)
+			continue;
+		score = (want_tls || (want_tcp ? n->has_tcp : n->has_udp)) * 4 + (strcmp(n->addr.name, iface) == 0) * 2 +
+			((strchr(n->addr.host, ':') != NULL) == want_v6);
+		if (score > best_score) {
+			best = i;
+			best_score = score;
+		}
 	}
+	return best < 0 ? NULL : &st->nuas[best];
+}
+
+/* The interface name of the instance an event came on ("" unnamed). */
+static const char *nua_iface(struct sip_stack *st, nua_t *nua)
+{
 	for (int i = 0; i < st->nnuas; i++)
-		if (want_tcp ? st->nuas[i].has_tcp : st->nuas[i].has_udp)
-			return &st->nuas[i];
-	for (int i = 0; i < st->nnuas; i++)
-		if (!st->nuas[i].has_tls)
-			return &st->nuas[i];
-	return NULL;
+		if (st->nuas[i].nua == nua)
+			return st->nuas[i].addr.name;
+	return "";
 }
 
 static const char *our_host(struct sip_stack *st, const struct sip_nua *n, char *buf, size_t cap)
@@ -391,7 +410,8 @@ static void leg_learn_allow(struct leg *l, const sip_t *sip)
 static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite *inv)
 {
 	struct sip_stack *st = ctx;
-	struct sip_nua *n = nua_for(st, inv->trunk->transport, inv->trunk->tls_verify);
+	struct sip_nua *n = nua_for(st, inv->trunk->transport, inv->trunk->tls_verify, inv->trunk->iface,
+				    inv->trunk->host);
 	char cid[40], from[256], to[256], ruri[320], host[80], mf[16], thost[280];
 	char pai[256], extra[2048], dq[136];
 	size_t elen = 0;
@@ -743,7 +763,7 @@ const struct timer_ops *sip_stack_timer_ops(void)
 static struct reg_handle *reg_open(void *ctx, struct trunk_reg_entry *owner, const struct reg_target *t)
 {
 	struct sip_stack *st = ctx;
-	struct sip_nua *n = nua_for(st, t->transport, 1);   /* udp or tcp: trunk_reg.c takes no tls trunk */
+	struct sip_nua *n = nua_for(st, t->transport, 1, NULL, t->host);   /* udp or tcp: trunk_reg.c takes no tls trunk */
 	int tcp = strcasecmp(t->transport, "tcp") == 0;
 	struct reg_handle *h;
 	char aor[384], thost[280];
@@ -958,6 +978,7 @@ static void on_new_invite(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, co
 	leg_learn_allow(l, sip);
 	snprintf(l->call_id, sizeof(l->call_id), "%s", r.call_id);
 	snprintf(l->a_call_id, sizeof(l->a_call_id), "%s", r.call_id);
+	r.inv.iface = nua_iface(st, nua);
 	/* The core answers and releases l itself when it refuses the call. */
 	c = call_on_invite(st->core, l, &r.inv);
 	if (c)
@@ -1592,7 +1613,7 @@ void sip_stack_policy_changed(struct sip_stack *st)
 struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, int tls_verify, char *host,
 				size_t cap)
 {
-	struct sip_nua *n = nua_for(st, transport, tls_verify);
+	struct sip_nua *n = nua_for(st, transport, tls_verify, NULL, NULL);
 
 	if (!n)
 		return NULL;

@@ -312,8 +312,7 @@ static int load_trunks(struct loader *l)
 	if (prepare(l, T, "SELECT id, name, host, port, transport, username, password, realm,"
 		    " register, max_channels, max_cps, codecs, srtp, options_ping_s, enabled,"
 		    " media_latch, trusted, sdp_keep, refer, rel100, session_expires, redirect, avpf, trust_reason,"
-		    " tls_verify"
-		    " FROM trunks"
+		    " tls_verify, interface FROM trunks"
 		    " ORDER BY id", &st) != 0)
 		return -1;
 	while ((s = step(l, T, st)) == SQLITE_ROW) {
@@ -427,6 +426,8 @@ static int load_trunks(struct loader *l)
 				 t->session_expires);
 			goto out;
 		}
+		if (copy_col(l, st, 25, t->iface, sizeof(t->iface), T, "interface", id))
+			goto out;
 		l->p->ntrunks++;
 	}
 	if (s != SQLITE_DONE)
@@ -444,6 +445,25 @@ static int load_trunks(struct loader *l)
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int policy_check_ifaces(const struct policy *p, const char *const *names, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < p->ntrunks; i++) {
+		const struct policy_trunk *t = &p->trunks[i];
+		size_t k = 0;
+
+		if (!t->iface[0])
+			continue;
+		while (k < n && strcmp(names[k], t->iface) != 0)
+			k++;
+		if (k == n) {
+			snprintf(err, errlen, "trunks id %d (%s): interface '%s' is not a [sip] listen name", t->id,
+				 t->name, t->iface);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Index of the trunk of column col (must be set), or -1 with err. */

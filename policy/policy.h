@@ -58,6 +58,7 @@ struct policy_trunk {
 	int trust_reason;       /* its Reason headers pass to the other leg (default: trusted) */
 	int session_expires;    /* RFC 4028 interval on its legs; -1 = [call]'s, 0 = none */
 	int tls_verify;         /* transport tls: its certificate must verify and name host (0/1) */
+	char iface[32];         /* trunks.interface: where it is reached; "" = the default */
 };
 
 struct policy;
@@ -68,6 +69,9 @@ struct policy;
  * its pattern lacks, and two trunk names equal but for case. No trunks
  * at all is no error here (the daemon decides). 0 or -1. */
 int policy_load(struct policy **out, const char *db_path, char *err, size_t errlen);
+/* Every trunks.interface of p must be one of names (the b2bua's
+ * interfaces): 0, or -1 with err naming the trunk and the interface. */
+int policy_check_ifaces(const struct policy *p, const char *const *names, size_t n, char *err, size_t errlen);
 struct policy *policy_ref(struct policy *p);
 void policy_unref(struct policy *p);
 

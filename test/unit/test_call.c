@@ -336,13 +336,15 @@ static int relay_push(const char *what, struct call *c, relay_done_fn done)
 	return 0;
 }
 
-static char last_latch[16], last_peer[64], last_relay_sdp[1024];
+static char last_latch[16], last_peer[64], last_relay_sdp[1024], last_place[96];
 
 static void relay_note(const char *what, const struct relay_sdp *s)
 {
 	snprintf(last_relay_sdp, sizeof(last_relay_sdp), "%s", s->sdp ? s->sdp : "");
 	snprintf(last_latch, sizeof(last_latch), "%s", s->latch ? s->latch : "");
 	snprintf(last_peer, sizeof(last_peer), "%s", s->peer ? s->peer : "");
+	snprintf(last_place, sizeof(last_place), "%s>%s %s", s->iface[0] ? s->iface[0] : "-",
+		 s->iface[1] ? s->iface[1] : "-", s->family ? s->family : "-");
 	note("relay %s from %c srtp=%d%s%s", what, s->side == SIDE_A ? 'A' : 'B', s->to_srtp, s->proto ? " proto=" : "",
 	     s->proto ? s->proto : "");
 }
@@ -609,6 +611,8 @@ static const struct cdr_seen *cdr_of(uint64_t serial)
 
 /* What the next invite_from() carries besides its number (reset by setup). */
 static const char *inv_display, *inv_pai, *inv_privacy, *inv_to;
+static const char *inv_iface;         /* the interface the INVITE arrived on */
+static const char *default_iface;     /* env.default_iface */
 static int inv_body_not_sdp, inv_refuses_sdp, inv_rel100;
 static int inv_sup100;   /* Supported: 100rel (inv_rel100: Require: 100rel) */
 static int inv_update;   /* Allow: UPDATE */
@@ -682,7 +686,15 @@ static const char *fixture_sql =
 	"INSERT INTO number_rules (trunk_id, direction, field, match, replace, priority)"
 	" VALUES (9, 'in', 'ruri', '^00', '', 1);"
 	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
-	" VALUES (1, '91', 9, 1, 100, 1), (1, '91', 3, 2, 100, 1), (1, '92', 9, 1, 100, 1);";
+	" VALUES (1, '91', 9, 1, 100, 1), (1, '91', 3, 2, 100, 1), (1, '92', 9, 1, 100, 1);"
+	/* Named interfaces (sql/008_interface.sql): an IPv6 carrier reached
+	 * on "outside" (the pbx dials it with 93...), and carrier2 on
+	 * "inside" (from pbxrel). */
+	"INSERT INTO trunks (id, name, host, port, transport, register, max_channels, max_cps, codecs, srtp,"
+	" options_ping_s, enabled, interface) VALUES"
+	" (13, 'v6carrier', '2001:db8::9', 5080, 'udp', 0, 0, 0, NULL, 'off', 0, 1, 'outside');"
+	"INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled)"
+	" VALUES (1, '93', 13, 1, 100, 1);";
 
 static int suite_init(void)
 {
@@ -744,6 +756,7 @@ static void setup(void)
 	memset(&cdr, 0, sizeof(cdr));
 	tr_reset();
 	inv_display = inv_pai = inv_privacy = inv_to = NULL;
+	inv_iface = NULL;
 	inv_body_not_sdp = inv_refuses_sdp = inv_rel100 = inv_sup100 = inv_update = 0;
 	last_invite_rel100 = conf_rel100 = -1;
 	last_invite_se = conf_se = -99;
@@ -765,6 +778,7 @@ static void setup(void)
 	env.no_answer_ms = 60000;
 	env.max_duration_ms = 3600000;
 	env.rnd = first_rnd;
+	env.default_iface = default_iface;
 	CU_ASSERT_EQUAL_FATAL(call_core_new(&core, &env, p), 0);
 }
 
@@ -830,6 +844,7 @@ static struct call *invite_from(const char *src, const char *user, int max_forwa
 	inv.allows_update = inv_update;
 	inv.from_tag = inv_from_tag;
 	inv.via_host = inv_via_host;
+	inv.iface = inv_iface ? inv_iface : "";
 	c = call_on_invite(core, a, &inv);
 	if (c)
 		a->call = call_ref(c);   /* what sip_leg.c does */
@@ -918,6 +933,65 @@ static struct call *answered_call(void)
 	relay_reply("answer", 1, "SDP-TO-A", 0);
 	ack(c);
 	return c;
+}
+
+/* The relay hears where each side is anchored: ng direction (sender's
+ * interface, recipient's) and the recipient's address family, from the
+ * interface the INVITE came on, the trunk's interface and the peers'
+ * addresses. */
+static void test_relay_requests_name_interfaces_and_family(void)
+{
+	static const char *const v6_answer =
+		"v=0\r\no=carrier 1 1 IN IP6 2001:db8::9\r\ns=-\r\nc=IN IP6 2001:db8::9\r\nt=0 0\r\n"
+		"m=audio 7000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+	struct call *c;
+
+	inv_iface = "inside";
+	c = invite_from("127.0.0.2", "93555", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT(expect("relay offer from A srtp=0"));
+	CU_ASSERT_STRING_EQUAL(last_place, "inside>outside IP6");
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	CU_ASSERT(expect("B1 INVITE v6carrier"));
+	resp(c, "B1", 200, "OK", v6_answer);
+	CU_ASSERT(expect("relay answer from B srtp=0"));
+	CU_ASSERT_STRING_EQUAL(last_place, "outside>inside IP4");
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	ack(c);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL(call_core_count(core), 0);
+}
+
+/* The relay's offer done, B answers, A hangs up. */
+static void answer_and_end(struct call *c)
+{
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	ack(c);
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+}
+
+/* No names anywhere: no direction (the relay's default), the family
+ * still; a named default reaches a trunk without an interface. */
+static void test_relay_requests_default_interface(void)
+{
+	struct call *c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(last_place, "->- IP4");
+	answer_and_end(c);
+	teardown();
+	default_iface = "lan";
+	setup_relay();
+	inv_iface = "wan";
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	default_iface = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(last_place, "wan>lan IP4");
+	answer_and_end(c);
 }
 
 /* ---- establishment and hang-up ---- */
@@ -4366,6 +4440,8 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_leg_death_tears_down_other_leg),
 	UNIT_TEST(test_relay_refusal_fails_call),
 	UNIT_TEST(test_relay_sdp_refusal_is_488),
+	UNIT_TEST(test_relay_requests_name_interfaces_and_family),
+	UNIT_TEST(test_relay_requests_default_interface),
 	UNIT_TEST(test_relay_unreachable_answers_503),
 	UNIT_TEST(test_media_timeout_ends_call),
 	UNIT_TEST(test_relay_that_lost_the_call_ends_it),

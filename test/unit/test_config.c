@@ -290,6 +290,7 @@ static const struct {
 	{"[tls]\ncert = /x\npassphrase = y\n", 3, "passphrase"},
 	{"[sip]\nlisten = udp:1.2.3.4:70000\n", 2, "listen"},
 	{"[sip]\nlisten = udp:1.2.3.4\n", 2, "listen"},
+	{"[sip]\nlisten = udp:1.2.3.4:5060/in, tcp:1.2.3.4:5060/out\n", 2, "named otherwise"},
 	{"[sip]\nlisten = udp:1.2.3.4:5060, udp:[::1:5060\n", 2, "[::1:5060"},
 	{"[sip]\nlisten = ,\n", 2, "no address"},
 	{"[sip]\nlisten = udp:1.1.1.1:1,udp:1.1.1.1:2,udp:1.1.1.1:3,udp:1.1.1.1:4,"
@@ -401,33 +402,44 @@ static void test_listen_parsing(void)
 		int rc;
 		const char *proto, *host;
 		int port;
+		const char *name;         /* NULL: unnamed */
 	} cases[] = {
-		{"udp:127.0.0.1:5060", 0, "udp", "127.0.0.1", 5060},
-		{"tcp:127.0.0.1:5061", 0, "tcp", "127.0.0.1", 5061},
-		{"udp:[::1]:5060", 0, "udp", "::1", 5060},
-		{"tcp:[2001:db8::10]:65535", 0, "tcp", "2001:db8::10", 65535},
-		{"udp:0.0.0.0:1", 0, "udp", "0.0.0.0", 1},
-		{"tls:127.0.0.1:5061", 0, "tls", "127.0.0.1", 5061},
-		{"tls:[::1]:5061", 0, "tls", "::1", 5061},
-		{"sips:127.0.0.1:5061", -1, NULL, NULL, 0},
-		{"TLS:127.0.0.1:5061", -1, NULL, NULL, 0},
-		{"sctp:127.0.0.1:5060", -1, NULL, NULL, 0},
-		{"UDP:127.0.0.1:5060", -1, NULL, NULL, 0},
-		{"127.0.0.1:5060", -1, NULL, NULL, 0},
-		{"udp:127.0.0.1", -1, NULL, NULL, 0},
-		{"udp:127.0.0.1:", -1, NULL, NULL, 0},
-		{"udp:127.0.0.1:0", -1, NULL, NULL, 0},
-		{"udp:127.0.0.1:65536", -1, NULL, NULL, 0},
-		{"udp:127.0.0.1:-5", -1, NULL, NULL, 0},
-		{"udp:127.0.0.1:50x", -1, NULL, NULL, 0},
-		{"udp::5060", -1, NULL, NULL, 0},
-		{"udp:[]:5060", -1, NULL, NULL, 0},
-		{"udp:[::1]5060", -1, NULL, NULL, 0},
-		{"udp:[::1", -1, NULL, NULL, 0},
-		{"udp:", -1, NULL, NULL, 0},
-		{"", -1, NULL, NULL, 0},
-		{":", -1, NULL, NULL, 0},
-		{"udp:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:5060", -1, NULL, NULL, 0},
+		{"udp:127.0.0.1:5060", 0, "udp", "127.0.0.1", 5060, NULL},
+		{"tcp:127.0.0.1:5061", 0, "tcp", "127.0.0.1", 5061, NULL},
+		{"udp:[::1]:5060", 0, "udp", "::1", 5060, NULL},
+		{"tcp:[2001:db8::10]:65535", 0, "tcp", "2001:db8::10", 65535, NULL},
+		{"udp:0.0.0.0:1", 0, "udp", "0.0.0.0", 1, NULL},
+		{"tls:127.0.0.1:5061", 0, "tls", "127.0.0.1", 5061, NULL},
+		{"tls:[::1]:5061", 0, "tls", "::1", 5061, NULL},
+		{"tls:127.0.0.1:5061/outside", 0, "tls", "127.0.0.1", 5061, "outside"},
+		{"sips:127.0.0.1:5061", -1, NULL, NULL, 0, NULL},
+		{"TLS:127.0.0.1:5061", -1, NULL, NULL, 0, NULL},
+		{"sctp:127.0.0.1:5060", -1, NULL, NULL, 0, NULL},
+		{"UDP:127.0.0.1:5060", -1, NULL, NULL, 0, NULL},
+		{"127.0.0.1:5060", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.1", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.1:", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.1:0", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.1:65536", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.1:-5", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.1:50x", -1, NULL, NULL, 0, NULL},
+		{"udp::5060", -1, NULL, NULL, 0, NULL},
+		{"udp:[]:5060", -1, NULL, NULL, 0, NULL},
+		{"udp:[::1]5060", -1, NULL, NULL, 0, NULL},
+		{"udp:[::1", -1, NULL, NULL, 0, NULL},
+		{"udp:", -1, NULL, NULL, 0, NULL},
+		{"", -1, NULL, NULL, 0, NULL},
+		{":", -1, NULL, NULL, 0, NULL},
+		{"udp:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:5060", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.70:5760/inside", 0, "udp", "127.0.0.70", 5760, "inside"},
+		{"tcp:[::1]:5760/out-side_2.b", 0, "tcp", "::1", 5760, "out-side_2.b"},
+		{"udp:127.0.0.70:5760/", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.70:/inside", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.70:5760/in side", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.70:5760/in/side", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.70:5760/abcdefghijabcdefghijabcdefghijab", -1, NULL, NULL, 0, NULL},
+		{"udp:127.0.0.70:5760/abcdefghijabcdefghijabcdefghija", 0, "udp", "127.0.0.70", 5760,
+		 "abcdefghijabcdefghijabcdefghija"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -443,11 +455,33 @@ static void test_listen_parsing(void)
 			CU_ASSERT_STRING_EQUAL(l.proto, cases[i].proto);
 			CU_ASSERT_STRING_EQUAL(l.host, cases[i].host);
 			CU_ASSERT_EQUAL(l.port, cases[i].port);
+			CU_ASSERT_STRING_EQUAL(l.name, cases[i].name ? cases[i].name : "");
 		}
 	}
 }
 
+/* Named listen addresses: two names, a name shared by IPv4 and IPv6,
+ * the first one the default. */
+static void test_listen_names(void)
+{
+	struct config c;
+	char err[256] = "", path[64];
+
+	CU_ASSERT_EQUAL_FATAL(load_text(&c, "[sip]\nlisten = udp:127.0.0.71:5760/inside, udp:127.0.0.72:5760/outside,"
+					" udp:[::1]:5760/outside, tcp:127.0.0.71:5760/inside\n",
+					err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.nlisten, 4);
+	CU_ASSERT_STRING_EQUAL(config_default_iface(&c), "inside");
+	CU_ASSERT_STRING_EQUAL(c.listen[2].name, "outside");
+	CU_ASSERT_TRUE(config_has_iface(&c, "outside"));
+	CU_ASSERT_FALSE(config_has_iface(&c, "dmz"));
+	CU_ASSERT_EQUAL_FATAL(load_text(&c, "[sip]\nlisten = udp:127.0.0.71:5760\n", err, sizeof(err), path,
+					sizeof(path)), 0);
+	CU_ASSERT_STRING_EQUAL(config_default_iface(&c), "");
+}
+
 UNIT_SUITE(config,
+	   UNIT_TEST(test_listen_names),
 	   UNIT_TEST(test_defaults),
 	   UNIT_TEST(test_full_file),
 	   UNIT_TEST(test_shipped_config_loads),

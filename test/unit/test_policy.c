@@ -28,7 +28,8 @@ static const char *fixture_sql =
 	"UPDATE trunks SET refer = 'LOCAL', rel100 = 'required', session_expires = 120 WHERE id = 3;"
 	"UPDATE trunks SET rel100 = 'off', session_expires = 0 WHERE id = 4;"
 	"UPDATE trunks SET redirect = 'Follow', avpf = 'keep', trusted = 1, trust_reason = 0 WHERE id = 2;"
-	"UPDATE trunks SET trust_reason = 1 WHERE id = 1;"
+	"UPDATE trunks SET trust_reason = 1, interface = 'inside' WHERE id = 1;"
+	"UPDATE trunks SET interface = 'outside' WHERE id = 2;"
 	"INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.2/32'), (1, '::1'),"
 	" (2, '127.0.0.3/32'), (3, '127.0.0.4'), (4, '127.0.0.5/32'),"
 	" (2, '10.0.0.0/8'), (3, '10.1.0.0/16'), (6, '2001:db8::/32');"
@@ -410,6 +411,8 @@ static void test_reload_refuses_bad_rows(void)
 		 "trunks id 8: redirect 'always' is not next or follow"},
 		{"INSERT INTO trunks (id, name, refer) VALUES (8, 'x', 'proxy')",
 		 "trunks id 8: refer 'proxy' is not reject or local"},
+		{"INSERT INTO trunks (id, name, interface) VALUES (8, 'x', 'abcdefghijabcdefghijabcdefghijabc')",
+		 "trunks id 8: interface longer than 31 characters"},
 		{"INSERT INTO trunks (id, name, transport) VALUES (8, 'x', 'sctp')",
 		 "trunks id 8: transport 'sctp'"},
 		{"INSERT INTO number_rules (id, direction, field, match) VALUES (8, 'sideways', 'ruri', 'x')",
@@ -543,7 +546,29 @@ static void test_reload_keeps_old_snapshot_intact(void)
 	drop_db();
 }
 
+/* trunks.interface: loaded, NULL as "", and checked against the b2bua's
+ * interface names (the error names the trunk and the interface). */
+static void test_trunk_interfaces_checked(void)
+{
+	static const char *const both[] = {"inside", "outside"}, *const one[] = {"inside", "dmz"};
+	struct policy *p = load_fixture();
+	char err[256] = "";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_STRING_EQUAL(policy_trunk_by_id(p, 1)->iface, "inside");
+	CU_ASSERT_STRING_EQUAL(policy_trunk_by_id(p, 2)->iface, "outside");
+	CU_ASSERT_STRING_EQUAL(policy_trunk_by_id(p, 3)->iface, "");
+	CU_ASSERT_EQUAL(policy_check_ifaces(p, both, 2, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(policy_check_ifaces(p, one, 2, err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "trunks id 2 (carrier1): interface 'outside' is not a [sip] listen name");
+	CU_ASSERT_EQUAL(policy_check_ifaces(p, NULL, 0, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "trunks id 1 (pbx): interface 'inside'"));
+	policy_unref(p);
+	drop_db();
+}
+
 UNIT_SUITE(policy,
+	   UNIT_TEST(test_trunk_interfaces_checked),
 	   UNIT_TEST(test_trunks_loaded_with_every_column),
 	   UNIT_TEST(test_trunk_by_source_address),
 	   UNIT_TEST(test_route_contexts_and_longest_prefix),

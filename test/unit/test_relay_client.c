@@ -67,6 +67,36 @@ static void test_offer_carries_latch_and_received_from(void)
 	bencode_pool_free(pool);
 }
 
+/* rtpengine's direction (two interface names) and address family; none
+ * of them without names or a family. */
+static void test_offer_carries_direction_and_family(void)
+{
+	struct relay_msg m = {.command = "offer", .call_id = "c", .from_tag = "a", .sdp = "v=0\r\n",
+			      .to_srtp = -1, .direction = {"inside", "outside"}, .family = "IP6"};
+	struct bencode_pool *pool = bencode_pool_new();
+	struct bencode *d, *dir;
+	char buf[1024];
+	long n = relay_msg_encode(&m, "1", buf, sizeof(buf));
+
+	d = decode_request(pool, buf, n, "1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	dir = bencode_dict_get(d, "direction");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_FATAL(dir->child && dir->child->next && !dir->child->next->next);
+	CU_ASSERT_TRUE(bencode_str_eq(dir->child, "inside"));
+	CU_ASSERT_TRUE(bencode_str_eq(dir->child->next, "outside"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bencode_dict_get(d, "address family"));
+	CU_ASSERT_STRING_EQUAL(bencode_dict_cstr(pool, d, "address family"), "IP6");
+	m.direction[0] = m.direction[1] = NULL;
+	m.family = NULL;
+	n = relay_msg_encode(&m, "2", buf, sizeof(buf));
+	d = decode_request(pool, buf, n, "2");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NULL(bencode_dict_get(d, "direction"));
+	CU_ASSERT_PTR_NULL(bencode_dict_get(d, "address family"));
+	bencode_pool_free(pool);
+}
+
 static void test_keep_transport_sends_no_protocol(void)
 {
 	struct relay_msg m = {.command = "answer", .call_id = "c", .from_tag = "a", .to_tag = "b",
@@ -251,6 +281,7 @@ static void test_parse_hostile_replies(void)
 UNIT_SUITE(relay_client,
 	UNIT_TEST(test_offer_carries_topology_hiding_flags),
 	UNIT_TEST(test_offer_carries_latch_and_received_from),
+	UNIT_TEST(test_offer_carries_direction_and_family),
 	UNIT_TEST(test_keep_transport_sends_no_protocol),
 	   UNIT_TEST(test_offer_profile_wins_over_to_srtp),
 	UNIT_TEST(test_delete_has_no_sdp_keys),
