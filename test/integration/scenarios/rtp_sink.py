@@ -3,6 +3,9 @@
 
 rtp_sink.py ADDR:PORT OUTFILE [--echo] [--timeout S] [--idle S]
 
+ADDR is IPv4 or IPv6 ("[::1]:PORT" or "::1:PORT"); IPv6 sources are
+written "[ADDR]:PORT".
+
 Binds ADDR:PORT (UDP), counts the RTP packets that arrive (version 2) per
 payload type and, with --echo, sends each one back to where it came from
 (so the other side of the relay sees media too). Ends --idle seconds after
@@ -21,11 +24,13 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     host, port = args[0].rsplit(":", 1)
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     out = args[1]
     echo = "--echo" in args
     timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else 20.0
     idle = float(args[args.index("--idle") + 1]) if "--idle" in args else 2.0
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family, socket.SOCK_DGRAM)
     try:
         s.bind((host, int(port)))
     except OSError as e:
@@ -56,7 +61,7 @@ def main():
         per_pt[pt] = per_pt.get(pt, 0) + 1
         if pt == 101 and len(data) >= 16:
             events.add(data[12])   # RFC 4733 event code (digit)
-        sources.add("%s:%d" % src)
+        sources.add(("[%s]:%d" if family == socket.AF_INET6 else "%s:%d") % (src[0], src[1]))
         if echo:
             s.sendto(data, src)
     line = "pkts=%d bytes=%d %s events=%s sources=%s" % (
