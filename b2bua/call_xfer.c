@@ -141,6 +141,7 @@ static struct call *new_transfer(struct call *c, enum call_side x, const char *u
 	t->savp[SIDE_A] = c->savp[y];
 	t->secret[SIDE_A] = c->secret[y];
 	call_copy(t->a_peer, sizeof(t->a_peer), y == SIDE_A ? c->a_peer : c->b_peer);
+	call_copy(t->iface[SIDE_A], sizeof(t->iface[SIDE_A]), c->iface[y]);   /* where it is reached */
 	t->max_forwards = 70;
 	/* Routed as a call from the transferor's trunk (RFC 5589: the
 	 * transferor asked for it): its "in" number rules and routes. */

@@ -99,19 +99,30 @@ int config_parse_listen(struct config_listen *l, const char *s)
 	memcpy(l->host, p, n);
 	l->host[n] = 0;
 	v = strtol(port, &end, 10);
-	if ((*end && *end != '/') || end == port || v <= 0 || v > 65535)
+	if ((*end && *end != '/' && *end != '!') || end == port || v <= 0 || v > 65535)
 		return -1;
 	l->port = (int)v;
-	l->name[0] = 0;
+	l->name[0] = l->advertise[0] = 0;
 	if (*end == '/') {
-		size_t len = strlen(end + 1);
+		size_t len = strcspn(end + 1, "!");
 
 		if (len == 0 || len >= sizeof(l->name))
 			return -1;
 		for (size_t i = 1; i <= len; i++)
 			if (!isalnum((unsigned char)end[i]) && end[i] != '_' && end[i] != '.' && end[i] != '-')
 				return -1;
-		memcpy(l->name, end + 1, len + 1);
+		memcpy(l->name, end + 1, len);
+		l->name[len] = 0;
+		end += 1 + len;
+	}
+	if (*end == '!') {
+		/* An address (IPv4, or IPv6 without brackets) or a host name. */
+		size_t len = strlen(end + 1);
+
+		if (len == 0 || len >= sizeof(l->advertise) || strspn(end + 1, "0123456789abcdefABCDEF.:-"
+						"ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ") != len)
+			return -1;
+		memcpy(l->advertise, end + 1, len + 1);
 	}
 	return 0;
 }
@@ -191,8 +202,8 @@ static int add_listen(struct load_ctx *x, const char *key, const char *item)
 	/* One SIP stack per address and port serves its transports: one name. */
 	for (int i = 0; i < c->nlisten; i++)
 		if (strcmp(c->listen[i].host, l->host) == 0 && c->listen[i].port == l->port &&
-		    strcmp(c->listen[i].name, l->name) != 0)
-			return fail(x, "%s: '%s' names an address already named otherwise", key, item);
+		    (strcmp(c->listen[i].name, l->name) != 0 || strcmp(c->listen[i].advertise, l->advertise) != 0))
+			return fail(x, "%s: '%s' names or advertises an address already named otherwise", key, item);
 	c->nlisten++;
 	return 1;
 }

@@ -22,6 +22,9 @@ struct config_listen {
 	 * Trunks name one (trunks.interface) and the relay requests name
 	 * it (ng direction), so both programs' names must agree. */
 	char name[CONFIG_IFACE_NAME];
+	/* "!ADDR": what Via, Contact and From name instead of host (NAT: the
+	 * public address of this interface); "" = [sip] advertise, if any. */
+	char advertise[64];
 };
 
 struct config {

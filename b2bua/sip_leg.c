@@ -333,7 +333,8 @@ static const char *nua_iface(struct sip_stack *st, nua_t *nua)
 
 static const char *our_host(struct sip_stack *st, const struct sip_nua *n, char *buf, size_t cap)
 {
-	const char *h = st->cfg->advertise[0] ? st->cfg->advertise : n->addr.host;
+	const char *h = n->addr.advertise[0] ? n->addr.advertise : st->cfg->advertise[0] ? st->cfg->advertise
+											: n->addr.host;
 
 	if (strchr(h, ':'))
 		snprintf(buf, cap, "[%s]", h);
@@ -1346,16 +1347,16 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, const st
 				: sp->udp            ? ";transport=udp"
 						     : ";transport=tcp";
 	const char *ua = st->cfg->user_agent;
+	const char *adv = a->advertise[0] ? a->advertise : st->cfg->advertise;   /* NAT */
 	int port = sp->tls ? sp->port : a->port;
 
 	if (strchr(a->host, ':'))
 		snprintf(host, sizeof(host), "[%s]", a->host);
 	else
 		snprintf(host, sizeof(host), "%s", a->host);
-	if (st->cfg->advertise[0])
-		snprintf(url, sizeof(url), "%s:%s%s%s:%d;maddr=%s%s", scheme, strchr(st->cfg->advertise, ':') ? "[" : "",
-			 st->cfg->advertise, strchr(st->cfg->advertise, ':') ? "]" : "", port, a->host,
-			 transport);
+	if (adv[0])
+		snprintf(url, sizeof(url), "%s:%s%s%s:%d;maddr=%s%s", scheme, strchr(adv, ':') ? "[" : "", adv,
+			 strchr(adv, ':') ? "]" : "", port, a->host, transport);
 	else
 		snprintf(url, sizeof(url), "%s:%s:%d%s", scheme, host, port, transport);
 	/* Our parser (P-Asserted-Identity parsed), and no message over 64 KB:
@@ -1610,10 +1611,10 @@ void sip_stack_policy_changed(struct sip_stack *st)
 	allow_trunks(st);
 }
 
-struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, int tls_verify, char *host,
-				size_t cap)
+struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, int tls_verify, const char *iface,
+				const char *peer, char *host, size_t cap)
 {
-	struct sip_nua *n = nua_for(st, transport, tls_verify, NULL, NULL);
+	struct sip_nua *n = nua_for(st, transport, tls_verify, iface, peer);
 
 	if (!n)
 		return NULL;

@@ -46,11 +46,12 @@ void sip_stack_tick(struct sip_stack *st);
 size_t sip_stack_bans(struct sip_stack *st, char *buf, size_t cap);
 int sip_stack_unban(struct sip_stack *st, const char *addr);
 /* For trunk_probe.c, which owns OPTIONS handles of its own on our nua
- * instances: the instance requests of this transport (and for tls, this
- * trunks.tls_verify) leave from (as a leg's INVITE would) and our host as legs name it in From (advertise,
- * else the listen address); NULL when there is none. */
-struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, int tls_verify, char *host,
-				size_t cap);
+ * instances: the instance a leg's INVITE toward that trunk would leave
+ * from (its transport, for tls its tls_verify, its interface iface, the
+ * family of its host peer) and our host as legs name it in From
+ * (advertise, else the listen address); NULL when there is none. */
+struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, int tls_verify, const char *iface,
+				const char *peer, char *host, size_t cap);
 /* Every nua_r_options (only trunk_probe.c sends OPTIONS, on handles no
  * leg owns) goes to fn, inside nua's callback. */
 typedef void sip_stack_options_fn(void *arg, struct nua_s *nua, struct nua_handle_s *nh, int status,

@@ -28,6 +28,7 @@ struct probed {
 	int port;
 	char transport[8];
 	int tls_verify;
+	char iface[32];              /* trunks.interface: the probes leave from it */
 	int64_t interval_ms;
 	enum health_state state;
 	int fails, oks;              /* consecutive */
@@ -99,7 +100,7 @@ static struct probed *find(const struct trunk_health *h, int trunk_id)
 static int same_target(const struct probed *r, const struct policy_trunk *t)
 {
 	return strcmp(r->host, t->host) == 0 && r->port == t->port && strcasecmp(r->transport, t->transport) == 0 &&
-	       r->tls_verify == t->tls_verify;
+	       r->tls_verify == t->tls_verify && strcmp(r->iface, t->iface) == 0;
 }
 
 static void set_target(struct probed *r, const struct policy_trunk *t)
@@ -109,6 +110,7 @@ static void set_target(struct probed *r, const struct policy_trunk *t)
 	r->port = t->port;
 	snprintf(r->transport, sizeof(r->transport), "%s", t->transport);
 	r->tls_verify = t->tls_verify;
+	snprintf(r->iface, sizeof(r->iface), "%s", t->iface);
 }
 
 /* A fresh start for r: nothing heard, a probe due now. */
@@ -256,6 +258,7 @@ void trunk_health_tick(struct trunk_health *h, int64_t now, int64_t wall)
 		t.port = r->port;
 		t.transport = r->transport;
 		t.tls_verify = r->tls_verify;
+		t.iface = r->iface;
 		r->token = token;
 		if (h->ops->send(h->ctx, token, &t) != 0) {
 			r->token = 0;

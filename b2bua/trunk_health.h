@@ -40,6 +40,7 @@ struct health_target {
 	int port;                 /* 0 = the transport's default */
 	const char *transport;    /* "udp", "tcp", "tls" */
 	int tls_verify;           /* tls: its certificate is verified (trunks.tls_verify) */
+	const char *iface;        /* trunks.interface ("" the default): where it is reached */
 };
 
 struct health_probe_ops {

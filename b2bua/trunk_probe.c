@@ -81,7 +81,7 @@ static int op_send(void *ctx, uint64_t token, const struct health_target *t)
 	const char *tport = strcasecmp(t->transport, "tcp") == 0   ? ";transport=tcp"
 			    : strcasecmp(t->transport, "tls") == 0 ? ";transport=tls"
 								  : "";
-	nua_t *nua = sip_stack_nua_for(tp->st, t->transport, t->tls_verify, host, sizeof(host));
+	nua_t *nua = sip_stack_nua_for(tp->st, t->transport, t->tls_verify, t->iface, t->host, host, sizeof(host));
 	struct probe *p;
 
 	if (!nua || tp->stopped)

@@ -3582,6 +3582,27 @@ static void test_transfer_hands_remaining_party_over(void)
 /* The new leg is offered the SDP of the remaining party that the relay
  * last took, wherever it came from (an INVITE, a re-INVITE, a 2xx, an
  * ACK); one the relay refused is not it. */
+/* A transfer's new call anchors the remaining party on the interface it
+ * was reached on (the relay hears its name in direction). */
+static void test_transfer_keeps_remaining_party_interface(void)
+{
+	struct call *c;
+
+	inv_iface = "inside";
+	c = answered_call();
+	tr_reset();
+	refer(c, "B1", "3000", 0);
+	CU_ASSERT(expect("B1 202 to 4"));
+	CU_ASSERT(expect("relay offer from A srtp=0"));
+	CU_ASSERT_STRING_EQUAL(last_place, "inside>default IP4");
+	relay_reply("offer", 1, "TO-B2", 0);
+	CU_ASSERT(expect("B2 INVITE carrier2"));
+	resp(call_of("B2"), "B2", 486, "Busy Here", NULL);
+	relay_drain();
+	bye(c, "A");
+	relay_drain();
+}
+
 static void test_transfer_offers_sdp_the_relay_took(void)
 {
 	static const char a_moved[] =
@@ -4517,6 +4538,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_q850_of_failure_response_in_cdr),
 	UNIT_TEST(test_transfer_hands_remaining_party_over),
 	UNIT_TEST(test_transfer_offers_sdp_the_relay_took),
+	UNIT_TEST(test_transfer_keeps_remaining_party_interface),
 	UNIT_TEST(test_refer_refused),
 	UNIT_TEST(test_refer_number_too_long_after_rules),
 	UNIT_TEST(test_requests_while_transfer_runs),

@@ -480,6 +480,42 @@ static void test_listen_names(void)
 	CU_ASSERT_STRING_EQUAL(config_default_iface(&c), "");
 }
 
+/* "[/NAME]!ADVERTISED": what Via, Contact and From name for that listen
+ * address (NAT), alone or after a name; nothing else after it. */
+static void test_listen_advertise(void)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		const char *name, *adv;
+	} cases[] = {
+		{"udp:10.0.0.5:5060/outside!203.0.113.5", 0, "outside", "203.0.113.5"},
+		{"udp:10.0.0.5:5060!203.0.113.5", 0, "", "203.0.113.5"},
+		{"tcp:[fd00::5]:5060/out!2001:db8::5", 0, "out", "2001:db8::5"},
+		{"udp:10.0.0.5:5060/out!sbc.example.net", 0, "out", "sbc.example.net"},
+		{"udp:10.0.0.5:5060/outside", 0, "outside", ""},
+		{"udp:10.0.0.5:5060/outside!", -1, NULL, NULL},
+		{"udp:10.0.0.5:5060!", -1, NULL, NULL},
+		{"udp:10.0.0.5:5060/!203.0.113.5", -1, NULL, NULL},
+		{"udp:10.0.0.5:5060/outside!203.0.113.5;x", -1, NULL, NULL},
+		{"udp:10.0.0.5:5060/outside!203.0.113.5/in", -1, NULL, NULL},
+		{"udp:10.0.0.5:5060/outside!a b", -1, NULL, NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config_listen l;
+		int rc = config_parse_listen(&l, cases[i].in);
+
+		CU_ASSERT_EQUAL(rc, cases[i].rc);
+		if (rc != cases[i].rc)
+			fprintf(stderr, "\nlisten '%s': rc %d\n", cases[i].in, rc);
+		if (rc == 0 && cases[i].rc == 0) {
+			CU_ASSERT_STRING_EQUAL(l.name, cases[i].name);
+			CU_ASSERT_STRING_EQUAL(l.advertise, cases[i].adv);
+		}
+	}
+}
+
 UNIT_SUITE(config,
 	   UNIT_TEST(test_listen_names),
 	   UNIT_TEST(test_defaults),
@@ -495,4 +531,5 @@ UNIT_SUITE(config,
 	   UNIT_TEST(test_missing_file),
 	   UNIT_TEST(test_small_error_buffer),
 	   UNIT_TEST(test_long_lines),
-	   UNIT_TEST(test_listen_parsing))
+	   UNIT_TEST(test_listen_parsing),
+	   UNIT_TEST(test_listen_advertise))

@@ -26,6 +26,7 @@ static struct {
 	char host[64];
 	int port;
 	char transport[8];
+	char iface[32];
 } sent[64];
 static int nsent;
 static uint64_t abandoned[64];
@@ -45,6 +46,7 @@ static int fake_send(void *ctx, uint64_t token, const struct health_target *t)
 	snprintf(sent[nsent].host, sizeof(sent[nsent].host), "%s", t->host);
 	sent[nsent].port = t->port;
 	snprintf(sent[nsent].transport, sizeof(sent[nsent].transport), "%s", t->transport);
+	snprintf(sent[nsent].iface, sizeof(sent[nsent].iface), "%s", t->iface ? t->iface : "(null)");
 	nsent++;
 	return 0;
 }
@@ -93,6 +95,8 @@ static int npol;
 
 /* A policy whose trunks are rows (the VALUES of an INSERT into trunks
  * (id, name, host, port, transport, options_ping_s, enabled)). */
+static const char *post_sql;   /* policy_of runs it after the rows, when set */
+
 static const struct policy *policy_of(const char *rows)
 {
 	char sql[2048], err[256];
@@ -108,6 +112,9 @@ static const struct policy *policy_of(const char *rows)
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO trunks (id, name, host, port, transport, options_ping_s, enabled) VALUES %s", rows);
 	CU_ASSERT_EQUAL_FATAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	if (post_sql)
+		CU_ASSERT_EQUAL_FATAL(sqlite3_exec(db, post_sql, NULL, NULL, NULL), SQLITE_OK);
+	post_sql = NULL;
 	sqlite3_close(db);
 	CU_ASSERT_EQUAL_FATAL(policy_load(&pol[npol], db_path, err, sizeof(err)), 0);
 	unlink(db_path);
@@ -418,6 +425,31 @@ static void test_trunks_independent(void)
  * is abandoned), a new one starts at once, a changed interval counts
  * from the last probe, a changed target starts over, and an unchanged
  * trunk keeps its state. */
+/* A trunk's probes leave from its interface (trunks.interface), as its
+ * calls do; another interface is another target: its state starts over. */
+static void test_probe_from_trunk_interface(void)
+{
+	const struct policy *p1, *p2;
+
+	post_sql = "UPDATE trunks SET interface = 'outside' WHERE id = 2";
+	p1 = policy_of("(2, 'c1', '127.0.0.3', 5080, 'udp', 1, 1), (3, 'c2', '127.0.0.4', 5080, 'udp', 1, 1)");
+	trunk_health_sync(h, p1, 0);
+	trunk_health_tick(h, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(nsent, 2);
+	for (int i = 0; i < 2; i++)
+		CU_ASSERT_STRING_EQUAL(sent[i].iface, sent[i].trunk_id == 2 ? "outside" : "");
+	outcome(2, HEALTH_OK, SC_OK, 0);
+	CU_ASSERT_EQUAL(state_of(2), HEALTH_UP);
+	post_sql = "UPDATE trunks SET interface = 'inside' WHERE id = 2";
+	p2 = policy_of("(2, 'c1', '127.0.0.3', 5080, 'udp', 1, 1), (3, 'c2', '127.0.0.4', 5080, 'udp', 1, 1)");
+	trunk_health_sync(h, p2, 500);
+	CU_ASSERT_EQUAL(state_of(2), HEALTH_UNPROBED);
+	nsent = 0;
+	trunk_health_tick(h, 500, 0);
+	CU_ASSERT_EQUAL_FATAL(nsent, 1);
+	CU_ASSERT_STRING_EQUAL(sent[0].iface, "inside");
+}
+
 static void test_reload(void)
 {
 	const struct policy *p1 = policy_of("(2, 'c1', '127.0.0.3', 5080, 'udp', 1, 1),"
@@ -548,5 +580,6 @@ UNIT_SUITE_FIXTURE(trunk_health, NULL, NULL, setup, teardown,
 		   UNIT_TEST(test_send_failure_counts),
 		   UNIT_TEST(test_trunks_independent),
 		   UNIT_TEST(test_reload),
+		   UNIT_TEST(test_probe_from_trunk_interface),
 		   UNIT_TEST(test_describe),
 		   UNIT_TEST(test_bad_config_refused))
