@@ -488,10 +488,8 @@ void call_end(struct call *c, const struct outcome *o)
 	call_copy(c->cdr.hangup_by, sizeof(c->cdr.hangup_by), hangup_names[o->by]);
 	if (o->q850 > 0 && !c->cdr.q850_cause)
 		c->cdr.q850_cause = o->q850;
-	if (strcmp(o->disposition, "answered") == 0)
-		c->core->st.answered++;
-	else
-		c->core->st.failed++;
+	if (!c->cdr.answer_ms)
+		c->core->st.failed++;   /* answered ones were counted when they were */
 	log_info("call %s: ended %d %s (%s, by %s)", c->cdr.call_id, o->code, o->reason, o->disposition,
 		 hangup_names[o->by]);
 

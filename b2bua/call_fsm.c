@@ -327,6 +327,7 @@ static void connected(struct call *c, const char *sdp)
 	if (!c->sdp_a && sdp)
 		call_dialog_await_ack(c, SIDE_A);   /* our 2xx offered */
 	c->cdr.answer_ms = clock_wall_ms();
+	c->core->st.answered++;   /* stats say so while the call lasts */
 	c->cdr.sip_code = ok->code;
 	call_cdr_emit(c, 0);
 	call_timer_cancel(c, TIMER_NO_ANSWER);

@@ -252,6 +252,7 @@ void call_xfer_answered(struct call *t, const char *sdp)
 	t->a_answered = t->a_acked = 1;
 	t->state = CS_CONNECTED;
 	t->cdr.answer_ms = clock_wall_ms();
+	t->core->st.answered++;
 	t->cdr.sip_code = reply_get(RP_OK)->code;
 	call_cdr_emit(t, 0);
 	call_timer_cancel(t, TIMER_NO_ANSWER);

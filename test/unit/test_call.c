@@ -1753,6 +1753,33 @@ static void test_sdp_sent_is_ours(void)
 	relay_reply("delete", 1, NULL, 0);
 }
 
+/* The counters tell the truth while calls last: a connected call is
+ * answered at once (b2bua-ctl stats lagged until it ended), and ends as
+ * no second answer; a failed one counts when it fails. */
+static void test_stats_count_answers_when_they_happen(void)
+{
+	struct call_stats st;
+	struct call *c = answered_call();
+
+	call_core_stats(core, &st);
+	CU_ASSERT_EQUAL(st.answered, 1);
+	CU_ASSERT_EQUAL(st.failed, 0);
+	CU_ASSERT_EQUAL(st.active, 1);
+	bye(c, "A");
+	relay_drain();
+	call_core_stats(core, &st);
+	CU_ASSERT_EQUAL(st.answered, 1);
+	CU_ASSERT_EQUAL(st.failed, 0);
+	c = invite_from("127.0.0.2", "15551234", 70, offer_sdp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	relay_reply("offer", 1, "SDP-TO-B", 0);
+	resp(c, "B2", 486, "Busy Here", NULL);
+	relay_drain();
+	call_core_stats(core, &st);
+	CU_ASSERT_EQUAL(st.answered, 1);
+	CU_ASSERT_EQUAL(st.failed, 1);
+}
+
 /* ---- the leak guard: the last look at what crosses ---- */
 
 static uint64_t leaks(void)
@@ -4438,6 +4465,7 @@ UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
 	UNIT_TEST(test_failover_after_503),
 	UNIT_TEST(test_all_routes_fail_best_code_wins),
 	UNIT_TEST(test_unreachable_trunk_is_ours),
+	UNIT_TEST(test_stats_count_answers_when_they_happen),
 	UNIT_TEST(test_attempts_recorded_with_their_cause),
 	UNIT_TEST(test_attempt_ended_with_the_call),
 	UNIT_TEST(test_trunk_timer_stops_at_first_reply),
