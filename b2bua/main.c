@@ -256,22 +256,36 @@ static int on_reload_done(struct app *app, su_wait_t *w, struct app *arg)
 
 /* ---- control commands ---- */
 
+/* A limit as the lists show it: "-" for none (0 in policy). */
+static const char *limit_text(int v, char *buf, size_t cap)
+{
+	if (v <= 0)
+		return "-";
+	snprintf(buf, cap, "%d", v);
+	return buf;
+}
+
+#define TRUNKS_HEADER                                                                                  \
+	"# NAME HOST:PORT TRANSPORT channels IN-USE/MAX cps NOW/MAX STATE reach STATE options LAST WHEN" \
+	" reg STATE expires WHEN retry WHEN last_error WHY\n"
+
 static size_t list_trunks(struct app *app, char *buf, size_t cap)
 {
 	struct policy *p = call_core_policy(app->core);
-	size_t len = 0;
+	size_t len = (size_t)snprintf(buf, cap, TRUNKS_HEADER);
 	int64_t now = clock_mono_ms(), wall = clock_wall_ms();
 
 	for (size_t i = 0; i < policy_trunk_count(p) && len < cap; i++) {
 		const struct policy_trunk *t = policy_trunk_at(p, i);
 		size_t start = len;
-		char reach[160];
+		char reach[160], ch[16], cps[16];
 		int n;
 
 		trunk_health_describe(trunk_probe_health(app->probe), t->id, reach, sizeof(reach));
-		n = snprintf(buf + len, cap - len, "%s %s:%d %s channels %d/%d cps %d %s%s", t->name, t->host,
-			     t->port, t->transport, limits_channels(app->limits, t->id), t->max_channels, t->max_cps,
-			     t->enabled ? "enabled" : "disabled", reach);
+		n = snprintf(buf + len, cap - len, "%s %s:%d %s channels %d/%s cps %.1f/%s %s%s", t->name, t->host,
+			     t->port, t->transport, limits_channels(app->limits, t->id),
+			     limit_text(t->max_channels, ch, sizeof(ch)), limits_cps(app->limits, t->id, now),
+			     limit_text(t->max_cps, cps, sizeof(cps)), t->enabled ? "enabled" : "disabled", reach);
 		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += n;
@@ -293,7 +307,10 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 	struct app *app = ctx;
 
 	if (strcmp(cmd, "calls") == 0) {
-		call_core_list(app->core, buf, cap);
+		size_t len = (size_t)snprintf(buf, cap, "# CALL-ID STATE CALLER->ROUTED-TO FROM->TO AGE\n");
+
+		if (len < cap && call_core_list(app->core, buf + len, cap - len) == 0)
+			snprintf(buf + len, cap - len, "(no calls)\n");
 		return 0;
 	}
 	if (strcmp(cmd, "trunks") == 0) {
@@ -301,11 +318,15 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		return 0;
 	}
 	if (strcmp(cmd, "relays") == 0) {
+		size_t len;
+
 		if (!app->relay) {
 			snprintf(buf, cap, "no [relay] ng configured");
 			return -1;
 		}
-		relay_client_list(app->relay, buf, cap);
+		len = (size_t)snprintf(buf, cap, "# RELAY STATE calls N last_answer WHEN last_error WHY\n");
+		if (len < cap)
+			relay_client_list(app->relay, buf + len, cap - len);
 		return 0;
 	}
 	if (strcmp(cmd, "stats") == 0) {

@@ -17,7 +17,24 @@ struct counter {
 	int channels;
 	double tokens;
 	int64_t last_ms;
+	/* The call rate as it is: attempts in the current second and the
+	 * one before (a sliding window of 1 s between the two). */
+	int64_t sec;
+	int this_sec, last_sec;
 };
+
+/* Counts an attempt at now_ms in c's rate window. */
+static void rate_count(struct counter *c, int64_t now_ms, int add)
+{
+	int64_t sec = now_ms / 1000;
+
+	if (sec != c->sec) {
+		c->last_sec = sec == c->sec + 1 ? c->this_sec : 0;
+		c->this_sec = 0;
+		c->sec = sec;
+	}
+	c->this_sec += add;
+}
 
 struct limits {
 	struct counter *slot[SLOTS];
@@ -65,6 +82,7 @@ int limits_take_at(struct limits *l, const struct policy_trunk *t, int64_t now_m
 		return -1;
 	if (t->max_channels > 0 && c->channels >= t->max_channels)
 		return -1;
+	rate_count(c, now_ms, 0);
 	if (t->max_cps > 0) {
 		if (c->last_ms < 0) {
 			c->tokens = t->max_cps;
@@ -79,7 +97,20 @@ int limits_take_at(struct limits *l, const struct policy_trunk *t, int64_t now_m
 		c->tokens -= 1.0;
 	}
 	c->channels++;
+	rate_count(c, now_ms, 1);
 	return 0;
+}
+
+double limits_cps(struct limits *l, int trunk_id, int64_t now_ms)
+{
+	struct counter *c = counter_of(l, trunk_id, 0);
+	double frac;
+
+	if (!c)
+		return 0;
+	rate_count(c, now_ms, 0);
+	frac = (double)(now_ms % 1000) / 1000.0;
+	return c->this_sec + c->last_sec * (1.0 - frac);
 }
 
 void limits_give(struct limits *l, const struct policy_trunk *t)

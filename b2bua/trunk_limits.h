@@ -19,6 +19,9 @@ void limits_free(struct limits *l);
 int limits_take_at(struct limits *l, const struct policy_trunk *t, int64_t now_ms);
 void limits_give(struct limits *l, const struct policy_trunk *t);
 int limits_channels(struct limits *l, int trunk_id);
+/* Calls the trunk took in the last second (sliding: this second's and
+ * the part of the last one still inside the window). */
+double limits_cps(struct limits *l, int trunk_id, int64_t now_ms);
 const struct call_limits_ops *limits_ops(void);
 
 #endif

@@ -166,6 +166,28 @@ static void test_ops_table(void)
 	limits_free(l);
 }
 
+/* The rate shown is the calls taken in the last second, sliding: a
+ * refused attempt is not one, a quiet second empties it. */
+static void test_current_cps(void)
+{
+	struct limits *l = limits_new();
+	struct policy_trunk t = trunk(2, 3, 0);
+
+	CU_ASSERT_DOUBLE_EQUAL(limits_cps(l, 2, 5000), 0, 1e-9);
+	for (int i = 0; i < 4; i++)
+		limits_take_at(l, &t, 10000 + i * 100);   /* the 4th: over max_channels */
+	CU_ASSERT_DOUBLE_EQUAL(limits_cps(l, 2, 10400), 3, 1e-9);
+	for (int i = 0; i < 3; i++)
+		limits_give(l, &t);
+	limits_take_at(l, &t, 11000);
+	CU_ASSERT_DOUBLE_EQUAL(limits_cps(l, 2, 11000), 4, 1e-9);     /* 1 now, all 3 of the last second */
+	CU_ASSERT_DOUBLE_EQUAL(limits_cps(l, 2, 11500), 2.5, 1e-9);   /* half of them still inside */
+	CU_ASSERT_DOUBLE_EQUAL(limits_cps(l, 2, 12250), 0.75, 1e-9);  /* the one at 11000, three quarters */
+	CU_ASSERT_DOUBLE_EQUAL(limits_cps(l, 2, 14000), 0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(limits_cps(l, 9, 14000), 0, 1e-9);
+	limits_free(l);
+}
+
 UNIT_SUITE(limits,
 	   UNIT_TEST(test_unlimited_trunk_always_takes),
 	   UNIT_TEST(test_channel_cap_and_give),
@@ -173,4 +195,5 @@ UNIT_SUITE(limits,
 	   UNIT_TEST(test_cps_token_bucket),
 	   UNIT_TEST(test_cps_and_channels_together),
 	   UNIT_TEST(test_counters_per_trunk_id),
+	   UNIT_TEST(test_current_cps),
 	   UNIT_TEST(test_ops_table))

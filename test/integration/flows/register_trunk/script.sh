@@ -39,7 +39,7 @@ for _ in $(seq 1 50); do
 	trunk_line regcar | grep -q " reg registered " && break
 	sleep 0.1
 done
-trunk_line regcar | grep -qE "^regcar 127\.0\.0\.41:5060 udp channels 0/0 cps 0 enabled reach unprobed options - - reg registered expires 20[0-9-]+T[0-9:]+Z retry - last_error -$" ||
+trunk_line regcar | grep -qE "^regcar 127\.0\.0\.41:5060 udp channels 0/- cps 0\.0/- enabled reach unprobed options - - reg registered expires 20[0-9-]+T[0-9:]+Z retry - last_error -$" ||
 	{ die "trunks: regcar's line is '$(trunk_line regcar)'"; exit 1; }
 $CTL trunks > "$W/trunks-registered.txt"
 trunk_line regpbx | grep -qE " enabled reach unprobed options - - reg off expires - retry - last_error -$" ||
