@@ -280,6 +280,63 @@ int cdr_query_trunk(struct cdr_query *q, const char *name, char *out, size_t cap
 	return -1;
 }
 
+/* Binds f to st (prepared from w), then gives each row to each(), which
+ * stops the walk by returning non-zero; st is finalized. 0, or -1 with
+ * err. */
+static int walk(struct cdr_query *q, sqlite3_stmt *st, const struct where *w, const struct cdr_filter *f,
+		int (*each)(sqlite3_stmt *st, void *ctx), void *ctx, char *err, size_t errlen)
+{
+	int rc = where_bind(st, w, f);
+
+	if (rc == SQLITE_OK && f->limit > 0)
+		rc = sqlite3_bind_int(st, P_LIMIT, f->limit);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = each(st, ctx) != 0 ? SQLITE_DONE : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = SQLITE_DONE;   /* stopped by each() on its last row */
+	if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "query: %s", sqlite3_errmsg(q->db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct list_ctx {
+	int (*row)(void *arg, const struct cdr_query_row *r);
+	void *arg;
+};
+
+static int list_row(sqlite3_stmt *st, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	struct cdr_query_row r;
+
+	for (int i = 0; i < CDR_NCOLS; i++) {
+		struct cdr_value *v = &r.v[i];
+
+		memset(v, 0, sizeof(*v));
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_INTEGER:
+			v->type = CDR_INT;
+			v->i = sqlite3_column_int64(st, i);
+			break;
+		case SQLITE_FLOAT:
+			v->type = CDR_REAL;
+			v->d = sqlite3_column_double(st, i);
+			break;
+		case SQLITE_NULL:
+			v->type = CDR_NULL;
+			break;
+		default:
+			v->type = CDR_TEXT;
+			v->s = (const char *)sqlite3_column_text(st, i);
+			if (!v->s)
+				v->type = CDR_NULL;
+			break;
+		}
+	}
+	return l->row(l->arg, &r);
+}
+
 /* ---- list ---- */
 
 int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
@@ -291,9 +348,8 @@ int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
 	const char *limit = f->limit > 0 ? " LIMIT ?8" : "";
 	size_t clen = 0;
 	sqlite3_stmt *st = NULL;
-	struct cdr_query_row r;
+	struct list_ctx lc = {row, arg};
 	enum plan plan;
-	int rc;
 
 	plan = has_number(f) || f->call_id ? BY_NUMBER : f->trunk ? BY_TRUNK : BY_TIME;
 	if (where_build(&w, f, plan, err, errlen) != 0)
@@ -318,47 +374,7 @@ int cdr_query_list(struct cdr_query *q, const struct cdr_filter *f,
 	}
 	if (prepare(q, sql, &st, err, errlen) != 0)
 		return -1;
-	rc = where_bind(st, &w, f);
-	if (rc == SQLITE_OK && f->limit > 0)
-		rc = sqlite3_bind_int(st, P_LIMIT, f->limit);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < CDR_NCOLS; i++) {
-			struct cdr_value *v = &r.v[i];
-
-			memset(v, 0, sizeof(*v));
-			switch (sqlite3_column_type(st, i)) {
-			case SQLITE_INTEGER:
-				v->type = CDR_INT;
-				v->i = sqlite3_column_int64(st, i);
-				break;
-			case SQLITE_FLOAT:
-				v->type = CDR_REAL;
-				v->d = sqlite3_column_double(st, i);
-				break;
-			case SQLITE_NULL:
-				v->type = CDR_NULL;
-				break;
-			default:
-				v->type = CDR_TEXT;
-				v->s = (const char *)sqlite3_column_text(st, i);
-				if (!v->s)
-					v->type = CDR_NULL;
-				break;
-			}
-		}
-		if (row(arg, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query: %s", sqlite3_errmsg(q->db));
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return walk(q, st, &w, f, list_row, &lc, err, errlen);
 }
 
 /* ---- route attempts ---- */
@@ -368,14 +384,29 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+struct attempt_ctx {
+	int (*fn)(void *arg, const struct cdr_attempt_row *a);
+	void *arg;
+};
+
+static int attempt_row(sqlite3_stmt *st, void *ctx)
+{
+	struct attempt_ctx *c = ctx;
+	struct cdr_attempt_row a = {col_text(st, 0), sqlite3_column_int(st, 1), col_text(st, 2),
+				    col_text(st, 3), sqlite3_column_int(st, 4), col_text(st, 5),
+				    col_text(st, 6)};
+
+	return c->fn(c->arg, &a);
+}
+
 int cdr_query_attempts(struct cdr_query *q, const struct cdr_filter *f,
 		       int (*fn)(void *arg, const struct cdr_attempt_row *a), void *arg,
 		       char *err, size_t errlen)
 {
+	struct attempt_ctx ac = {fn, arg};
 	struct where w;
 	char sql[4096];
 	sqlite3_stmt *st = NULL;
-	int rc;
 
 	if (where_build(&w, f, PLAN_ANY, err, errlen) != 0)
 		return -1;
@@ -390,27 +421,7 @@ int cdr_query_attempts(struct cdr_query *q, const struct cdr_filter *f,
 			 sqlite3_errmsg(q->db));
 		return -1;
 	}
-	rc = where_bind(st, &w, f);
-	if (rc == SQLITE_OK && f->limit > 0)
-		rc = sqlite3_bind_int(st, P_LIMIT, f->limit);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cdr_attempt_row a = {col_text(st, 0), sqlite3_column_int(st, 1), col_text(st, 2),
-					    col_text(st, 3), sqlite3_column_int(st, 4), col_text(st, 5),
-					    col_text(st, 6)};
-
-		if (fn(arg, &a) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query: %s", sqlite3_errmsg(q->db));
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return walk(q, st, &w, f, attempt_row, &ac, err, errlen);
 }
 
 /* ---- summary ---- */
