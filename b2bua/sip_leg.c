@@ -1670,6 +1670,7 @@ void sip_stack_free(struct sip_stack *st)
 
 		st->legs = l->next;
 		leg_drop_call(l);
+		free(l->sent_sdp);
 		free(l);
 	}
 	reap(st, st->root);

@@ -104,7 +104,7 @@ reload() {
 	return 1
 }
 
-trunks() { "$CTL" -s "$T/$1.sock" trunks 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' '; }
+trunks() { "$CTL" -s "$T/$1.sock" trunks 2>/dev/null | awk '!/^#/ {print $1}' | sort | tr '\n' ' '; }
 
 # ---- [db] path mistakes: refused before anything is created ----
 conf start_no_dir "$T/nodir/b2bua.db"
