@@ -9,6 +9,9 @@
 # grammar guard): one library both link; neither compiles a source file
 # of the other.
 
+# `make` alone builds the programs, whatever rule comes first below.
+.DEFAULT_GOAL := all
+
 SAN ?= 0
 FUZZ ?= 0
 ifeq ($(FUZZ),1)
@@ -67,6 +70,8 @@ B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_
             b2bua/trunk_health.c b2bua/trunk_probe.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
+# b2bua-ctl -c reads the b2bua's config with the b2bua's own parser.
+CTL_LINK   = b2bua/config.c b2bua/log.c
 
 # --- media-relay/: stands alone ---
 RELAY_SRC  = media-relay/ng_server.c media-relay/ng_commands.c media-relay/calls.c \
@@ -95,6 +100,19 @@ FUZZ_TARGETS    = sdp sip ng_reply sdp_rewrite ng rules
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+# One version for the three programs (--version): git describe in a
+# checkout with tags, else VERSION_BASE plus the commit, else VERSION_BASE
+# alone (a tarball). $(BUILD)/gen/version.h changes only when it does.
+VERSION_BASE = 0.1.0
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell [ -e .git ] && { git describe --tags --dirty 2>/dev/null || \
+	{ r=$$(git rev-parse --short HEAD 2>/dev/null) && echo "$(VERSION_BASE)+g$$r"; }; } || \
+	echo "$(VERSION_BASE)")
+endif
+MAINS = $(B2BUA_MAIN) $(RELAY_MAIN) $(CTL_SRC)
+$(call obj,$(MAINS)): $(BUILD)/gen/version.h
+$(call obj,$(MAINS)): CPPFLAGS += -I$(BUILD)/gen
+
 # Include paths per module (and per test binary: a test sees its module).
 $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o: MODINC = $(INC_POLICY)
 $(call obj,$(WIRE_SRC)): MODINC = $(INC_WIRE)
@@ -112,8 +130,13 @@ $(call obj,$(FUZZ_B2BUA_SRC) $(FUZZ_RELAY_SRC) $(FUZZ_POLICY_SRC)): CPPFLAGS += 
 BINS = $(BUILD)/b2bua $(BUILD)/media-relay $(BUILD)/b2bua-ctl
 TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer
 
-.PHONY: all deps run test asan bench flood fuzz fuzz-bins clean unit integration
+.PHONY: all deps run test asan bench flood fuzz fuzz-bins clean unit integration install uninstall FORCE
 all: $(BINS)
+
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define PROJECT_VERSION "$(VERSION)"' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -136,8 +159,8 @@ $(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
 $(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
 
-$(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC)) $(POLICY_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) -lm
+$(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC) $(CTL_LINK)) $(POLICY_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_INIH) -lm
 
 $(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC) $(FUZZ_POLICY_SRC)) $(POLICY_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm

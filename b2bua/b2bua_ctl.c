@@ -9,8 +9,12 @@
  * 2 usage error or no connection.
  * Must not: include sqlite3.h; the database is reached only through
  * policy/cdr_query.h, read-only, so it works with the daemon up or down.
+ * -c CONF reads the b2bua's own config (config.c) for [control] socket and
+ * [db] path; relative paths are taken from the working directory, as the
+ * b2bua takes them from its own.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +26,70 @@
 #include <sys/un.h>
 
 #include "cdr_query.h"
+#include "config.h"
+#include "version.h"
 
-#define DEFAULT_SOCKET "var/b2bua.sock"
-#define DEFAULT_DB "var/b2bua.db"
 #define DEFAULT_LIMIT 50
 #define REPLY_MAX (64 << 20)
 #define REPLY_TIMEOUT_S 60    /* a reload of a large policy takes a while */
 
 static const char *prog = "b2bua-ctl";
 
-static void usage(FILE *f)
+/* The commands that go to the daemon, each with its own --help. */
+static const struct ctl_command {
+	const char *name, *args, *what;
+} commands[] = {
+	{"calls", "", "live calls, one line each"},
+	{"trunks", "", "trunks: host:port, transport, channels in use/max, cps, enabled,\n"
+		       "  OPTIONS keepalive state, registration state"},
+	{"relays", "", "media relays: up/down, calls on each, last answer, last error"},
+	{"stats", "", "the daemon's counters (calls, legs, guard, relay ...)"},
+	{"reload", "", "reload the policy from the database (as SIGHUP does); a bad row\n"
+		       "  refuses the reload and the old policy stays"},
+	{"hangup", " CALL-ID", "end one call, named by its A or B leg's Call-ID"},
+	{"bans", "", "sources banned by the flood guard"},
+	{"unban", " ADDR|all", "lift one source's ban, or every ban"},
+};
+
+static const struct ctl_command *command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+static void usage_options(FILE *f)
+{
+	fprintf(f, "OPTIONS (before COMMAND):\n"
+		   "  -c CONF        the b2bua's config: [control] socket and [db] path\n"
+		   "                 (relative paths from the working directory); without\n"
+		   "                 -c, the b2bua's defaults var/b2bua.sock, var/b2bua.db\n"
+		   "  -s SOCKET      control socket, overrides -c\n"
+		   "  -d DB          database, overrides -c\n"
+		   "  -h, --help     this help; COMMAND --help: that command's\n"
+		   "  -V, --version  print the version\n");
+}
+
+/* COMMAND --help for a daemon command. */
+static int usage_command(const struct ctl_command *c)
+{
+	printf("usage: %s [-c CONF] [-s SOCKET] %s%s\n  %s\n"
+	       "  (asks the running b2bua over its control socket)\n", prog, c->name, c->args, c->what);
+	return 0;
+}
+
+static void usage_cdr(FILE *f)
 {
 	fprintf(f,
-		"usage: %s [-s SOCKET] [-d DB] COMMAND\n"
-		"  calls | trunks | relays | stats | reload          (daemon, via SOCKET;\n"
-		"  hangup CALL-ID | bans | unban ADDR|all            default " DEFAULT_SOCKET ")\n"
 		"  cdr [FILTERS] [--attempts] [--limit N] [--format table|csv|json]\n"
 		"  cdr summary [--by trunk|day] [FILTERS] [--format table|csv|json]\n"
-		"FILTERS (read from DB, default " DEFAULT_DB "):\n"
+		"FILTERS:\n"
 		"  --from T --to T      start time, from inclusive, to exclusive; T is\n"
 		"                       2026-11-25, '2026-11-25 10:00[:00]', 14:00, now, today,\n"
 		"                       yesterday, 'yesterday 14:00', or 30m, 1h, 2d, 1w ago\n"
@@ -60,14 +110,33 @@ static void usage(FILE *f)
 		"  --limit N            newest N rows (default %d, 0 = all)\n"
 		"  --attempts           every route attempt of those calls: trunk, SIP code,\n"
 		"                       cause (remote, unreachable, timeout, limits, relay ...)\n",
-		prog, DEFAULT_LIMIT);
+		DEFAULT_LIMIT);
+}
+
+/* cdr --help, cdr summary --help. */
+static int usage_cdr_command(void)
+{
+	printf("usage: %s [-c CONF] [-d DB] cdr [summary] [OPTIONS]\n", prog);
+	usage_cdr(stdout);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s [-c CONF] [-s SOCKET] [-d DB] COMMAND [ARGS]\n"
+		   "COMMANDS (to the daemon, via SOCKET):\n"
+		   "  calls | trunks | relays | stats | reload | bans\n"
+		   "  hangup CALL-ID | unban ADDR|all\n"
+		   "COMMANDS (read from DB, daemon up or down):\n", prog);
+	usage_cdr(f);
+	usage_options(f);
 }
 
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "%s: ", prog);
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(%s -h for help)\n", prog);
+	fprintf(stderr, "\n(%s --help for help)\n", prog);
 	return 2;
 }
 
@@ -167,6 +236,8 @@ static int run_control(const char *sock, int argc, char **argv)
 	const char *cmd = argv[0];
 	char line[1024];
 
+	if (argc == 2 && is_help(argv[1]))
+		return usage_command(command_find(cmd));
 	if (strcmp(cmd, "hangup") == 0 || strcmp(cmd, "unban") == 0) {
 		const char *what = cmd[0] == 'h' ? "CALL-ID" : "ADDR|all";
 
@@ -287,6 +358,9 @@ static int run_cdr(const char *db, int argc, char **argv)
 	struct cdr_print pr;
 	int i = 1;
 
+	for (int k = 1; k < argc; k++)
+		if (is_help(argv[k]))
+			return usage_cdr_command();
 	if (i < argc && strcmp(argv[i], "summary") == 0) {
 		summary = 1;
 		i++;
@@ -458,12 +532,22 @@ static int run_cdr(const char *db, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *sock = DEFAULT_SOCKET, *db = DEFAULT_DB;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *sock = NULL, *db = NULL;
 	const char *cmd;
+	struct config cfg;
+	char err[512];
 	int c;
 
-	while ((c = getopt(argc, argv, "+s:d:h")) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:s:d:hV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -473,8 +557,11 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("%s %s\n", prog, PROJECT_VERSION);
+			return 0;
 		default:
-			usage(stderr);
+			fprintf(stderr, "(%s --help for help)\n", prog);
 			return 2;
 		}
 	}
@@ -482,16 +569,29 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* The b2bua's own defaults and parser: what it would use, we use. */
+	config_defaults(&cfg);
+	if (conf && config_load(&cfg, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return 2;
+	}
+	sock = sock ? sock : cfg.control_socket;
+	db = db ? db : cfg.db_path;
 	cmd = argv[optind];
 	if (strcmp(cmd, "cdr") == 0)
 		return run_cdr(db, argc - optind, argv + optind);
-	if (strcmp(cmd, "calls") == 0 || strcmp(cmd, "trunks") == 0 || strcmp(cmd, "relays") == 0 || strcmp(cmd, "stats") == 0 ||
-	    strcmp(cmd, "reload") == 0 || strcmp(cmd, "hangup") == 0 || strcmp(cmd, "bans") == 0 ||
-	    strcmp(cmd, "unban") == 0)
+	if (command_find(cmd))
 		return run_control(sock, argc - optind, argv + optind);
 	if (strcmp(cmd, "help") == 0) {
-		usage(stdout);
-		return 0;
+		if (optind + 1 >= argc) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[optind + 1], "cdr") == 0)
+			return usage_cdr_command();
+		if (command_find(argv[optind + 1]))
+			return usage_command(command_find(argv[optind + 1]));
+		return usage_error("unknown command '%s'", argv[optind + 1]);
 	}
 	return usage_error("unknown command '%s'", cmd);
 }

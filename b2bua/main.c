@@ -41,6 +41,7 @@ struct app;
 #include "sip_leg.h"
 #include "trunk_reg.h"
 #include "tls_conf.h"
+#include "version.h"
 
 struct app {
 	struct config cfg;
@@ -84,13 +85,22 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: b2bua -c FILE [-f] [-p PIDFILE] [-h]\n"
-		   "  -c FILE     configuration (INI, see etc/b2bua.conf)\n"
-		   "  -f          stay in the foreground and log to stderr; otherwise\n"
-		   "              become a daemon logging to syslog, once started\n"
-		   "  -p PIDFILE  write (and lock) our pid there; removed at exit\n"
-		   "  --allow-empty  start and reload with a database that has no trunks\n"
-		   "  -h          this help\n");
+	fprintf(f, "usage: b2bua -c FILE [-f] [-p PIDFILE] [--allow-empty]\n"
+		   "  -c FILE         configuration (INI, see etc/b2bua.conf); required:\n"
+		   "                  there is no default file\n"
+		   "  -f              stay in the foreground and log to stderr; otherwise\n"
+		   "                  become a daemon logging to syslog, once started\n"
+		   "  -p PIDFILE      write (and lock) our pid there; removed at exit\n"
+		   "  --allow-empty   start and reload with a database that has no trunks\n"
+		   "  -h, --help      this help\n"
+		   "  -V, --version   print the version\n"
+		   "Signals: SIGHUP reloads the policy, SIGTERM/SIGINT stop cleanly.\n");
+}
+
+static int usage_hint(void)
+{
+	fprintf(stderr, "usage: b2bua -c FILE [-f] [-p PIDFILE]\n(b2bua --help for help)\n");
+	return 2;
 }
 
 /* SIGTERM/SIGINT/SIGHUP go to handler (SIG_DFL to restore); SIGPIPE is
@@ -501,23 +511,27 @@ int main(int argc, char **argv)
 	struct policy *policy = NULL;
 	struct call_env env;
 
-	static const struct option longopts[] = {{"allow-empty", no_argument, NULL, 'E'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+		{"allow-empty", no_argument, NULL, 'E'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
 
 	memset(&app, 0, sizeof(app));
-	while ((opt = getopt_long(argc, argv, "c:fp:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fp:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'E': app.allow_empty = 1; break;
 		case 'c': conf = optarg; break;
 		case 'f': fg = 1; break;
 		case 'p': pidfile = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V': printf("b2bua %s\n", PROJECT_VERSION); return 0;
+		default: return usage_hint();
 		}
 	}
-	if (!conf || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (!conf || optind != argc)
+		return usage_hint();
 	app.conf = conf;
 	config_defaults(&app.cfg);
 	if (config_load(&app.cfg, conf, err, sizeof(err)) != 0) {

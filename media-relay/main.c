@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,17 +26,26 @@
 #include "rlog.h"
 #include "stream.h"
 #include "workers.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: media-relay -c FILE [-f] [-p PIDFILE] [-h]\n"
-		   "  -c FILE     configuration (INI: [relay] ng, interface = [NAME/]ADDR[!ADV], ...,\n"
-		   "              ports, workers,\n"
-		   "              media_timeout; [log] level)\n"
-		   "  -f          stay in the foreground and log to stderr; otherwise\n"
-		   "              become a daemon logging to syslog, once started\n"
-		   "  -p PIDFILE  write (and lock) our pid there; removed at exit\n"
-		   "  -h          this help\n");
+	fprintf(f, "usage: media-relay -c FILE [-f] [-p PIDFILE]\n"
+		   "  -c FILE         configuration (INI: [relay] ng, interface = [NAME/]ADDR[!ADV], ...,\n"
+		   "                  ports, workers,\n"
+		   "                  media_timeout, allow; [log] level); required\n"
+		   "  -f              stay in the foreground and log to stderr; otherwise\n"
+		   "                  become a daemon logging to syslog, once started\n"
+		   "  -p PIDFILE      write (and lock) our pid there; removed at exit\n"
+		   "  -h, --help      this help\n"
+		   "  -V, --version   print the version\n"
+		   "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP is logged, changes nothing.\n");
+}
+
+static int usage_hint(void)
+{
+	fprintf(stderr, "usage: media-relay -c FILE [-f] [-p PIDFILE]\n(media-relay --help for help)\n");
+	return 2;
 }
 
 static int ready_fd = -1;   /* daemon mode: the parent waits on it */
@@ -122,7 +132,13 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int64_t next_tick;
 
-	while ((opt = getopt(argc, argv, "c:fp:h")) != -1) {
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:fp:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf = optarg;
@@ -136,15 +152,15 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("media-relay %s\n", PROJECT_VERSION);
+			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return usage_hint();
 		}
 	}
-	if (!conf || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (!conf || optind != argc)
+		return usage_hint();
 	if (relay_config_load(&cfg, conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
