@@ -228,4 +228,64 @@ fuzz: deps
 clean:
 	rm -rf build build-asan build-fuzz
 
+# --- install (README, Install): Debian's places. Daemons in sbin, the tool
+# for support staff in bin; configs in $(PREFIX)/etc/b2bua, or /etc/b2bua
+# when PREFIX=/usr; the database and the socket in /var/lib/b2bua and
+# /run/b2bua whatever PREFIX is (systemd's StateDirectory/RuntimeDirectory).
+# An existing config is never overwritten. The user b2bua is created only
+# when installing for real (no DESTDIR) as root.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
+CONFDIR  = $(SYSCONFDIR)/b2bua
+SQLDIR   = $(DATADIR)/b2bua/sql
+STATEDIR = /var/lib/b2bua
+RUNDIR   = /run/b2bua
+MANPAGES = b2bua.8 media-relay.8 b2bua-ctl.8
+UNITS    = b2bua.service media-relay.service
+SQL_INST = $(MIGRATIONS) sql/sample.sql
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' \
+	    -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+# The sample configs with the installed places of the database and socket.
+CONF_SUBST = sed -e 's|^path = var/b2bua.db|path = $(STATEDIR)/b2bua.db|' \
+		 -e 's|^socket = var/b2bua.sock|socket = $(RUNDIR)/b2bua.sock|' \
+		 -e 's|`make run` uses this file.|Installed by make install.|'
+
+install: all
+	@rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist
+	for f in $(MANPAGES); do $(SUBST) man/$$f > $(BUILD)/dist/$$f || exit 1; done
+	for f in $(UNITS); do $(SUBST) dist/$$f > $(BUILD)/dist/$$f || exit 1; done
+	for f in b2bua.conf media-relay.conf; do $(CONF_SUBST) etc/$$f > $(BUILD)/dist/$$f || exit 1; done
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(SQLDIR) \
+		$(DESTDIR)$(DATADIR)/b2bua/scripts $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/b2bua $(BUILD)/media-relay $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/b2bua-ctl $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(SQL_INST) $(DESTDIR)$(SQLDIR)/
+	install -m 0755 scripts/mkdb.sh $(DESTDIR)$(DATADIR)/b2bua/scripts/
+	install -m 0644 $(addprefix $(BUILD)/dist/,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(addprefix $(BUILD)/dist/,$(UNITS)) $(DESTDIR)$(UNITDIR)/
+	for f in b2bua.conf media-relay.conf; do \
+		if [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then echo "install: keeping $(DESTDIR)$(CONFDIR)/$$f"; \
+		else install -m 0644 $(BUILD)/dist/$$f $(DESTDIR)$(CONFDIR)/$$f || exit 1; fi; done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd b2bua >/dev/null; then \
+		echo "install: adding system user b2bua"; \
+		useradd --system --user-group --home-dir $(STATEDIR) --no-create-home \
+			--shell /usr/sbin/nologin b2bua; fi
+
+# Configs stay (they may hold local changes), as do the user and the data.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/b2bua $(DESTDIR)$(SBINDIR)/media-relay $(DESTDIR)$(BINDIR)/b2bua-ctl
+	rm -f $(addprefix $(DESTDIR)$(SQLDIR)/,$(notdir $(SQL_INST))) $(DESTDIR)$(DATADIR)/b2bua/scripts/mkdb.sh
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MANPAGES)) $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	-rmdir $(DESTDIR)$(SQLDIR) $(DESTDIR)$(DATADIR)/b2bua/scripts $(DESTDIR)$(DATADIR)/b2bua 2>/dev/null
+	@echo "uninstall: kept $(DESTDIR)$(CONFDIR)/ (configs), the user b2bua and $(STATEDIR)"
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
