@@ -13,6 +13,8 @@
 # Standalone scripts (test/integration/*.sh but lib.sh and run.sh, and
 # test/integration/relay/*.sh) print PASS/FAIL lines and are counted too.
 # Ends with "integration: N passed, N failed".
+# Ctrl-C (SIGINT to the process group) or SIGTERM stops the flow or script
+# running then, every process it started, and the run (exit by the signal).
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -34,6 +36,20 @@ kill_tree() {
 	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
 	kill -TERM "$1" 2>/dev/null
 }
+
+# The flow subshell, its watchdog and the standalone script running now.
+# Background jobs of a script ignore SIGINT: without this they would live on.
+fpid="" wpid="" spid=""
+interrupted() {
+	trap '' INT TERM     # a second signal (test.sh's TERM) must not cut this short
+	for p in $fpid $wpid $spid; do kill_tree "$p"; done
+	wait
+	echo "integration: interrupted by SIG$1"
+	trap - INT TERM
+	kill -s "$1" $$
+}
+trap 'interrupted INT' INT
+trap 'interrupted TERM' TERM
 
 passed=0
 failed=0
@@ -104,6 +120,7 @@ for flow in "${flows[@]}"; do
 	rc=$?
 	kill_tree "$wpid"
 	wait "$wpid" 2>/dev/null
+	fpid="" wpid=""
 	secs=$(( $(date +%s) - start ))
 	# A check that died fails the flow even if the script went on.
 	if [ $rc = 0 ] && [ -s "$FAIL_MARK" ]; then
@@ -127,8 +144,12 @@ if [ $# -eq 0 ]; then
 		case "$(basename "$s")" in lib.sh|run.sh) continue ;; esac
 		[ -f "$s" ] || continue
 		name=$(basename "$s" .sh)
-		bash "$s" "$BUILD" > "$OUT/$name.log" 2>&1
+		# In the background, so a signal's trap runs at once, not after it.
+		bash "$s" "$BUILD" > "$OUT/$name.log" 2>&1 </dev/null &
+		spid=$!
+		wait "$spid"
 		rc=$?
+		spid=""
 		p=$(grep -c '^PASS' "$OUT/$name.log")
 		f=$(grep -c '^FAIL' "$OUT/$name.log")
 		grep -E '^(PASS|FAIL)' "$OUT/$name.log" | sed "s/^/$name: /"
