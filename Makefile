@@ -199,8 +199,12 @@ var/b2bua.db: $(MIGRATIONS) sql/sample.sql
 	@mkdir -p var
 	@test -f $@ || scripts/mkdb.sh $@ sql/sample.sql
 
+# make run CONF=my.conf RELAY_CONF=my-relay.conf: other configs (the
+# database a CONF names is created and migrated by the b2bua if missing).
+CONF       ?= etc/b2bua.conf
+RELAY_CONF ?= etc/media-relay.conf
 run: deps all var/b2bua.db
-	@scripts/run.sh $(BUILD)
+	@scripts/run.sh $(BUILD) $(CONF) $(RELAY_CONF)
 
 unit: all $(TESTBINS)
 integration: all $(TESTBINS)

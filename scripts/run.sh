@@ -1,12 +1,18 @@
 #!/bin/sh
-# run.sh BUILD - starts media-relay and b2bua in the foreground with etc/'s
-# configs; Ctrl-C (or SIGTERM) stops both cleanly.
+# run.sh BUILD [CONF [RELAY_CONF]] - starts media-relay and b2bua in the
+# foreground, with etc/'s configs unless others are named (make run
+# CONF=... RELAY_CONF=...); Ctrl-C (or SIGTERM) stops both cleanly.
 set -u
 BUILD=${1:-build}
+CONF=${2:-etc/b2bua.conf}
+RELAY_CONF=${3:-etc/media-relay.conf}
+for f in "$CONF" "$RELAY_CONF"; do
+	[ -r "$f" ] || { echo "run: cannot read $f" >&2; exit 2; }
+done
 mkdir -p var
-"$BUILD/media-relay" -c etc/media-relay.conf -f &
+"$BUILD/media-relay" -c "$RELAY_CONF" -f &
 relay=$!
-"$BUILD/b2bua" -c etc/b2bua.conf -f &
+"$BUILD/b2bua" -c "$CONF" -f &
 b2bua=$!
 stop() {
 	kill -TERM "$b2bua" 2>/dev/null
@@ -15,7 +21,7 @@ stop() {
 	wait "$relay"
 }
 trap 'stop; exit 0' INT TERM
-echo "run: b2bua (pid $b2bua) on etc/b2bua.conf, media-relay (pid $relay); Ctrl-C stops both"
+echo "run: b2bua (pid $b2bua) on $CONF, media-relay (pid $relay) on $RELAY_CONF; Ctrl-C stops both"
 wait "$b2bua"
 rc=$?
 kill -TERM "$relay" 2>/dev/null

@@ -113,8 +113,12 @@ for how in INT TERM; do
 	else
 		kill -TERM "$pid"         # timeout(1): test.sh alone
 	fi
+	t0=$(date +%s%N)
 	wait "$pid"
 	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $ms -lt 5000 ] && pass "test_sh_sig${how}_stopped_in_${ms}ms" ||
+		fail "test_sh_sig${how}_stopped_quickly" "$ms ms"
 	want=130
 	[ "$how" = TERM ] && want=143
 	[ "$rc" = $want ] && pass "test_sh_ended_by_sig$how" || fail "test_sh_ended_by_sig$how" "exit $rc"
