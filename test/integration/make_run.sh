@@ -53,7 +53,7 @@ for _ in $(seq 1 30); do sid=$(ps -o sid= -p "$pid" | tr -d ' '); [ "$sid" = "$p
 up=0
 for _ in $(seq 1 200); do
 	"$ROOT/$BUILD/b2bua-ctl" -s "$T/b2bua.sock" relays >"$T/relays" 2>/dev/null &&
-		grep -q "127.0.0.1:$((BASE + 1)) up" "$T/relays" && { up=1; break; }
+		grep -q "^127.0.0.1:$((BASE + 1)) up .*last_answer [0-9]" "$T/relays" && { up=1; break; }
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
 done
