@@ -94,16 +94,21 @@ else
 fi
 
 # ---- scripts/test.sh with stand-in unit tests ----
-# Each stand-in records that it started, then sleeps (a long unit run).
-F=$T/fake
-mkdir -p "$F"
-for t in test_policy test_b2bua test_relay; do
-	printf '#!/bin/sh\necho %s >> %s/started\nexec sleep 60\n' "$t" "$T" >"$F/$t"
+# In a tree of its own: scripts/test.sh as it is, stand-ins for the unit
+# tests and for the integration run, so a test.sh that does not stop runs
+# nothing real. Each stand-in records that it started, then sleeps.
+F=$T/tree
+mkdir -p "$F/scripts" "$F/build" "$F/test/integration"
+cp scripts/test.sh "$F/scripts/"
+for t in build/test_policy build/test_b2bua build/test_relay test/integration/run.sh; do
+	printf '#!/bin/sh\necho %s >> %s/started\nexec sleep 60\n' "$(basename "$t")" "$T" >"$F/$t"
 	chmod +x "$F/$t"
 done
 for how in INT TERM; do
 	rm -f "$T/started"
-	start_session env BUILD="$F" scripts/test.sh >"$T/test.log" 2>&1
+	cd "$F" || exit 2
+	start_session env BUILD=build scripts/test.sh >"$T/test.log" 2>&1
+	cd "$ROOT" || exit 2
 	for _ in $(seq 1 100); do
 		[ -s "$T/started" ] && [ -n "$(in_session "$sid" sleep)" ] && break
 		sleep 0.05
