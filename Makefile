@@ -48,6 +48,7 @@ LIBS_INIH   = $(shell pkg-config --libs inih 2>/dev/null)
 LIBS_CUNIT  = $(shell pkg-config --libs cunit 2>/dev/null)
 # OpenSSL: tls_conf.c checks the [tls] files (Sofia links it already).
 LIBS_SSL    = $(shell pkg-config --libs openssl 2>/dev/null)
+LIBS_CRYPTO = $(shell pkg-config --libs libcrypto 2>/dev/null)
 
 # --- policy/: SQLite snapshot, trie, CIDR, PCRE2 rules, rates, CDR store ---
 POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c policy/codecs.c \
@@ -79,7 +80,11 @@ RELAY_SRC  = media-relay/ng_server.c media-relay/ng_commands.c media-relay/calls
              media-relay/port_pool.c media-relay/stream.c media-relay/srtp_ctx.c \
              media-relay/workers.c media-relay/relay_config.c media-relay/rlog.c
 RELAY_MAIN = media-relay/main.c
-RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_INIH) -lpthread
+# The SRTP transforms on OpenSSL EVP: a library the relay and the SRTP
+# test tools (srtp_peer, rtp_load, srtp_bench) all link.
+XFORM_SRC  = media-relay/srtp_xform.c
+XFORM_LIB  = $(BUILD)/libsrtpxform.a
+RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_CRYPTO) $(LIBS_INIH) -lpthread
 
 # --- unit tests: one binary per component, suites register themselves ---
 TEST_MAIN       = test/unit/main.c
@@ -90,7 +95,7 @@ TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/uni
                   test/unit/test_tls_conf.c test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
                   test/unit/test_trunk_limits.c test/unit/test_trunk_health.c test/unit/test_trunk_reg.c
 TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
-                  test/unit/test_srtp_ctx.c test/unit/test_stream.c test/unit/test_ng_server.c
+                  test/unit/test_srtp_ctx.c test/unit/test_srtp_xform.c test/unit/test_stream.c test/unit/test_ng_server.c
 TOOLS_SRC       = test/tools/srtp_peer.c
 # Fuzz targets (test/fuzz/): each is also replayed by its module's unit tests.
 FUZZ_B2BUA_SRC  = test/fuzz/fuzz_sdp.c test/fuzz/fuzz_sip.c test/fuzz/fuzz_ng_reply.c
@@ -117,7 +122,8 @@ $(call obj,$(MAINS)): CPPFLAGS += -I$(BUILD)/gen
 $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o: MODINC = $(INC_POLICY)
 $(call obj,$(WIRE_SRC)): MODINC = $(INC_WIRE)
 $(call obj,$(B2BUA_SRC) $(B2BUA_MAIN) $(CTL_SRC)): MODINC = $(INC_B2BUA)
-$(call obj,$(RELAY_SRC) $(RELAY_MAIN)): MODINC = $(INC_RELAY)
+$(call obj,$(RELAY_SRC) $(RELAY_MAIN) $(XFORM_SRC)): MODINC = $(INC_RELAY)
+$(call obj,$(TOOLS_SRC) test/tools/rtp_load.c test/tools/srtp_bench.c): MODINC = $(INC_RELAY)
 $(call obj,$(TEST_MAIN)): MODINC = -Itest/unit
 $(call obj,$(TEST_POLICY_SRC)): MODINC = -Itest/unit $(INC_POLICY)
 $(call obj,$(TEST_B2BUA_SRC)): MODINC = -Itest/unit $(INC_B2BUA)
@@ -130,7 +136,8 @@ $(call obj,$(FUZZ_B2BUA_SRC) $(FUZZ_RELAY_SRC) $(FUZZ_POLICY_SRC)): CPPFLAGS += 
 BINS = $(BUILD)/b2bua $(BUILD)/media-relay $(BUILD)/b2bua-ctl
 TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer
 
-.PHONY: all deps run test asan bench flood fuzz fuzz-bins clean unit integration install uninstall FORCE
+.PHONY: all deps run test asan bench flood fuzz fuzz-bins clean unit integration install uninstall FORCE \
+	srtp-bench
 all: $(BINS)
 
 $(BUILD)/gen/version.h: FORCE
@@ -153,10 +160,13 @@ $(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
 $(WIRE_LIB): $(call obj,$(WIRE_SRC))
 	$(AR) rcs $@ $^
 
+$(XFORM_LIB): $(call obj,$(XFORM_SRC))
+	$(AR) rcs $@ $^
+
 $(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
 
-$(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(WIRE_LIB)
+$(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(WIRE_LIB) $(XFORM_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
 
 $(BUILD)/b2bua-ctl: $(call obj,$(CTL_SRC) $(CTL_LINK)) $(POLICY_OBJ)
@@ -168,15 +178,20 @@ $(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC) $(FUZZ_POLICY_S
 $(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(FUZZ_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
 
-$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(FUZZ_RELAY_SRC) $(RELAY_SRC)) $(WIRE_LIB)
+$(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(FUZZ_RELAY_SRC) $(RELAY_SRC)) $(WIRE_LIB) $(XFORM_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS) $(LIBS_CUNIT)
 
-$(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP)
+$(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC)) $(XFORM_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP) $(LIBS_CRYPTO)
 
 BENCH_TOOLS = $(BUILD)/rtp_load
-$(BUILD)/rtp_load: $(call obj,test/tools/rtp_load.c)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP)
+$(BUILD)/rtp_load: $(call obj,test/tools/rtp_load.c) $(XFORM_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP) $(LIBS_CRYPTO)
+
+# Micro benchmark of the SRTP transforms (make srtp-bench; not in make test).
+$(BUILD)/srtp_bench: $(call obj,test/tools/srtp_bench.c) $(XFORM_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP) $(LIBS_CRYPTO)
+srtp-bench: $(BUILD)/srtp_bench
 
 # One binary per fuzz target, each linked with the code its module's
 # unit tests link.
@@ -186,7 +201,7 @@ $(BUILD)/fuzz_sdp $(BUILD)/fuzz_sip $(BUILD)/fuzz_ng_reply: $(BUILD)/fuzz_%: $(B
 		$(call obj,$(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
 	$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
 $(BUILD)/fuzz_sdp_rewrite $(BUILD)/fuzz_ng: $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o \
-		$(call obj,$(RELAY_SRC)) $(WIRE_LIB)
+		$(call obj,$(RELAY_SRC)) $(WIRE_LIB) $(XFORM_LIB)
 	$(CC) $(FUZZ_LINK) -o $@ $^ $(RELAY_LIBS)
 $(BUILD)/fuzz_rules: $(BUILD)/obj/test/fuzz/fuzz_rules.o $(POLICY_OBJ)
 	$(CC) $(FUZZ_LINK) -o $@ $^ $(POLICY_LIBS) -lm

@@ -24,6 +24,8 @@
 #include "ng_server.h"
 #include "relay_config.h"
 #include "rlog.h"
+#include "srtp_ctx.h"
+#include "srtp_xform.h"
 #include "stream.h"
 #include "workers.h"
 #include "version.h"
@@ -33,7 +35,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: media-relay -c FILE [-f] [-p PIDFILE]\n"
 		   "  -c FILE         configuration (INI: [relay] ng, interface = [NAME/]ADDR[!ADV], ...,\n"
 		   "                  ports, workers,\n"
-		   "                  media_timeout, allow; [log] level); required\n"
+		   "                  media_timeout, allow, srtp_transforms = evp|stock; [log] level);\n"
+		   "                  required\n"
 		   "  -f              stay in the foreground and log to stderr; otherwise\n"
 		   "                  become a daemon logging to syslog, once started\n"
 		   "  -p PIDFILE      write (and lock) our pid there; removed at exit\n"
@@ -185,6 +188,14 @@ int main(int argc, char **argv)
 	}
 	if (pidfile && (pid_fd = pidfile_open(pidfile, err, sizeof(err))) < 0)
 		goto fail;
+	/* Before any thread and any SRTP session: the choice is process-global. */
+	if (sdes_global_init() < 0) {
+		snprintf(err, sizeof(err), "libsrtp init failed");
+		goto fail;
+	}
+	if (xform_install(cfg.srtp_transforms, err, sizeof(err)) < 0)
+		goto fail;
+	rlog_info("SRTP transforms: %s", xform_name(cfg.srtp_transforms));
 	w = workers_new(cfg.workers, err, sizeof(err));
 	if (!w)
 		goto fail;

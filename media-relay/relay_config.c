@@ -311,6 +311,9 @@ static int handler(void *user, const char *section, const char *name, const char
 			if (parse_int(value, 0, 86400, &n) < 0)
 				return fail(c, "media_timeout: expected seconds 0-86400, got '%s'%s", value, "");
 			cfg->media_timeout = (int)n;
+		} else if (strcasecmp(name, "srtp_transforms") == 0) {
+			if (xform_parse(value, &cfg->srtp_transforms) < 0)
+				return fail(c, "srtp_transforms: expected evp|stock, got '%s'%s", value, "");
 		} else {
 			return fail(c, "unknown key '%s' in [%s]", name, section);
 		}
@@ -338,6 +341,7 @@ void relay_config_defaults(struct relay_config *cfg)
 	cfg->workers = 0;
 	cfg->media_timeout = 60;
 	cfg->log_level = RLOG_INFO;
+	cfg->srtp_transforms = XFORM_EVP;
 	parse_allow(cfg, "127.0.0.0/8, ::1");
 }
 
@@ -365,5 +369,6 @@ int relay_config_load(struct relay_config *cfg, const char *path, char *err, siz
 
 		cfg->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 1;
 	}
-	return 0;
+	/* The environment wins so a test can compare both on one file. */
+	return xform_from_env(&cfg->srtp_transforms, err, errlen);
 }

@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 #include "rlog.h"
+#include "srtp_xform.h"
 
 #define RELAY_MAX_ALLOW 16
 #define RELAY_MAX_IFACES 16
@@ -48,6 +49,9 @@ struct relay_config {
 	 * loopback only: the media of every call is steered from there). */
 	struct relay_net allow[RELAY_MAX_ALLOW];
 	int nallow;
+	/* [relay] srtp_transforms = evp|stock (default evp): who does
+	 * libsrtp's AES and HMAC; SRTP_TRANSFORMS in the environment wins. */
+	enum xform_impl srtp_transforms;
 };
 
 void relay_config_defaults(struct relay_config *cfg);
