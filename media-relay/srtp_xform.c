@@ -28,6 +28,7 @@
 static EVP_CIPHER *aes_ctr;   /* fetched once, shared read-only */
 static EVP_MAC *hmac_mac;
 static enum xform_impl current = XFORM_STOCK;
+static _Atomic unsigned long evp_allocs;
 
 /* --- AES-128-ICM (RFC 3711 s4.1.1) --- */
 
@@ -72,6 +73,7 @@ static srtp_err_status_t icm_alloc(srtp_cipher_t **out, int key_len, int tag_len
 	c->state = s;
 	c->key_len = key_len;
 	c->algorithm = SRTP_AES_ICM_128;
+	evp_allocs++;
 	*out = c;
 	return srtp_err_status_ok;
 }
@@ -169,6 +171,7 @@ static srtp_err_status_t mac_alloc(srtp_auth_t **out, int key_len, int out_len)
 	a->out_len = out_len;
 	a->key_len = key_len;
 	a->prefix_len = 0;
+	evp_allocs++;
 	*out = a;
 	return srtp_err_status_ok;
 }
@@ -283,6 +286,11 @@ int xform_from_env(enum xform_impl *impl, char *err, size_t errlen)
 enum xform_impl xform_current(void)
 {
 	return current;
+}
+
+unsigned long xform_evp_allocs(void)
+{
+	return evp_allocs;
 }
 
 static int back_to_stock(void)

@@ -35,5 +35,8 @@ int xform_from_env(enum xform_impl *impl, char *err, size_t errlen);
 int xform_install(enum xform_impl impl, char *err, size_t errlen);
 /* What the last successful xform_install made current (STOCK at start). */
 enum xform_impl xform_current(void);
+/* EVP ciphers and auths libsrtp has allocated so far (sessions, KDF):
+ * proof for tests and logs that ours are the ones in use. */
+unsigned long xform_evp_allocs(void);
 
 #endif

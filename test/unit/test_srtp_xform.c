@@ -67,12 +67,27 @@ static int child_setup(enum xform_impl impl)
 	       xform_current() == impl ? 0 : -1;
 }
 
-static void child_protect(struct shared *sh, enum xform_impl impl, const struct sdes_key *k, int rtcp)
+/* A session on the EVP transforms allocates ours; on stock, none. */
+static struct sdes_ctx *child_session(enum xform_impl impl, const struct sdes_key *k, int out)
 {
-	struct sdes_ctx *tx;
+	unsigned long before = xform_evp_allocs();
+	struct sdes_ctx *ctx;
 	char err[160];
 
-	if (child_setup(impl) < 0 || !(tx = sdes_ctx_new(k, 1, err, sizeof(err)))) {
+	if (child_setup(impl) < 0 || !(ctx = sdes_ctx_new(k, out, err, sizeof(err))))
+		return NULL;
+	if ((xform_evp_allocs() > before) != (impl == XFORM_EVP)) {
+		sdes_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static void child_protect(struct shared *sh, enum xform_impl impl, const struct sdes_key *k, int rtcp)
+{
+	struct sdes_ctx *tx = child_session(impl, k, 1);
+
+	if (!tx) {
 		sh->rc = 1;
 		return;
 	}
@@ -86,11 +101,10 @@ static void child_protect(struct shared *sh, enum xform_impl impl, const struct 
 
 static void child_unprotect(struct shared *sh, enum xform_impl impl, const struct sdes_key *k, int rtcp)
 {
-	struct sdes_ctx *rx;
+	struct sdes_ctx *rx = child_session(impl, k, 0);
 	uint8_t want[PKT_MAX];
-	char err[160];
 
-	if (child_setup(impl) < 0 || !(rx = sdes_ctx_new(k, 0, err, sizeof(err)))) {
+	if (!rx) {
 		sh->rc = 1;
 		return;
 	}
