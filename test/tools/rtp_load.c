@@ -18,7 +18,8 @@
  *
  * Prints one line of key=value counters: sent and received each way, loss
  * in % each way, SRTP sample checks, the generator's own CPU seconds.
- * Standalone: links only libsrtp2.
+ * Links libsrtp2 and the relay's transforms (--transforms evp|stock,
+ * default evp or SRTP_TRANSFORMS).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <srtp2/srtp.h>
+#include "srtp_xform.h"
 
 #define PAYLOAD 160
 #define PKT (12 + PAYLOAD)
@@ -60,7 +62,7 @@ static int nst;
 static void usage(void)
 {
 	fprintf(stderr, "usage: rtp_load --plan FILE --relay ADDR --a ADDR:PORT --b ADDR:PORT\n"
-			"                [--seconds S] [--srtp] [--drain-ms MS]\n");
+			"                [--seconds S] [--srtp] [--drain-ms MS] [--transforms evp|stock]\n");
 }
 
 static int parse_hostport(const char *s, struct sockaddr_in *a)
@@ -328,10 +330,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"plan", 1, 0, 'p'}, {"relay", 1, 0, 'r'}, {"a", 1, 0, 'a'}, {"b", 1, 0, 'b'},
 		{"seconds", 1, 0, 's'}, {"srtp", 0, 0, 'S'}, {"drain-ms", 1, 0, 'd'},
-		{"help", 0, 0, 'h'}, {0, 0, 0, 0},
+		{"transforms", 1, 0, 'X'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
 	const char *plan = NULL, *relay = "127.0.0.1", *a = NULL, *b = NULL;
 	double seconds = 10, start, next, cpu0, cpu1, wall;
+	enum xform_impl impl = XFORM_EVP;
+	char err[160] = "";
 	int srtp = 0, drain_ms = 500, opt, fa, fb, tick = 0;
 	struct sockaddr_in la, lb;
 	static struct outq qa, qb;
@@ -346,6 +350,13 @@ int main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'S': srtp = 1; break;
 		case 'd': drain_ms = atoi(optarg); break;
+		case 'X':
+			if (xform_parse(optarg, &impl) < 0) {
+				usage();
+				return 2;
+			}
+			setenv(XFORM_ENV, optarg, 1);
+			break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -353,8 +364,13 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (srtp && srtp_init() != srtp_err_status_ok)
+	/* The generator's SRTP on the fast transforms too, so the bench
+	 * measures the relay (--transforms stock to compare). */
+	if (srtp && (xform_from_env(&impl, err, sizeof(err)) < 0 || srtp_init() != srtp_err_status_ok ||
+		     xform_install(impl, err, sizeof(err)) < 0)) {
+		fprintf(stderr, "rtp_load: %s\n", err[0] ? err : "srtp_init failed");
 		return 2;
+	}
 	if (load_plan(plan, relay, srtp) <= 0) {
 		fprintf(stderr, "rtp_load: empty plan %s\n", plan);
 		return 2;

@@ -5,7 +5,10 @@
  * with --send-key, counts what arrives that authenticates with
  * --recv-key, prints "sent=N received=M auth_fail=K" and exits 0 when
  * M >= --expect. --tamper flips a payload bit after protecting (the
- * relay must drop those). Standalone: links only libsrtp2.
+ * relay must drop those). --transforms evp|stock (default evp, or
+ * SRTP_TRANSFORMS) picks the AES/HMAC code libsrtp2 runs, so a test can
+ * set a stock peer against an EVP relay. Links libsrtp2 and the relay's
+ * transforms library (media-relay/srtp_xform.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <srtp2/srtp.h>
+#include "srtp_xform.h"
 
 #define PAYLOAD 160
 
@@ -27,7 +31,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: srtp_peer --local ADDR:PORT --remote ADDR:PORT --send-key B64 --recv-key B64\n"
 		"                 [--suite AES_CM_128_HMAC_SHA1_80|AES_CM_128_HMAC_SHA1_32]\n"
-		"                 [--send N] [--expect N] [--timeout S] [--tamper]\n");
+		"                 [--send N] [--expect N] [--timeout S] [--tamper]\n"
+		"                 [--transforms evp|stock]\n");
 }
 
 static int parse_hostport(const char *s, struct sockaddr_in *a)
@@ -107,10 +112,12 @@ int main(int argc, char **argv)
 		{"local", 1, 0, 'l'}, {"remote", 1, 0, 'r'}, {"send-key", 1, 0, 's'},
 		{"recv-key", 1, 0, 'k'}, {"suite", 1, 0, 'u'}, {"send", 1, 0, 'n'},
 		{"expect", 1, 0, 'e'}, {"timeout", 1, 0, 't'}, {"tamper", 0, 0, 'x'},
-		{"help", 0, 0, 'h'}, {0, 0, 0, 0},
+		{"transforms", 1, 0, 'X'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0},
 	};
 	const char *local = NULL, *remote = NULL, *skey = NULL, *rkey = NULL;
 	const char *suite = "AES_CM_128_HMAC_SHA1_80";
+	enum xform_impl impl = XFORM_EVP;
+	char err[160] = "";
 	int nsend = 50, expect = 1, tamper = 0, opt, fd, sent = 0, received = 0, auth_fail = 0;
 	double timeout = 5, start, next;
 	struct sockaddr_in la, ra;
@@ -129,6 +136,13 @@ int main(int argc, char **argv)
 		case 'e': expect = atoi(optarg); break;
 		case 't': timeout = atof(optarg); break;
 		case 'x': tamper = 1; break;
+		case 'X':
+			if (xform_parse(optarg, &impl) < 0) {
+				usage();
+				return 2;
+			}
+			setenv(XFORM_ENV, optarg, 1);
+			break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -137,7 +151,12 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (srtp_init() != srtp_err_status_ok || make_session(&tx, suite, skey, k1, 1) < 0 ||
+	if (xform_from_env(&impl, err, sizeof(err)) < 0 || srtp_init() != srtp_err_status_ok ||
+	    xform_install(impl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "srtp_peer: %s\n", err[0] ? err : "srtp_init failed");
+		return 2;
+	}
+	if (make_session(&tx, suite, skey, k1, 1) < 0 ||
 	    make_session(&rx, suite, rkey, k2, 0) < 0)
 		return 2;
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
