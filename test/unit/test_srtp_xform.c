@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "unit.h"
+#include "relay_config.h"
 #include "srtp_ctx.h"
 #include "srtp_xform.h"
 
@@ -225,7 +226,48 @@ static void test_parse_names_and_env(void)
 	unsetenv(XFORM_ENV);
 }
 
+/* [relay] srtp_transforms through relay_config_load; NULL: key absent. */
+static int load_conf(const char *value, struct relay_config *cfg, char *err, size_t errlen)
+{
+	char path[] = "/tmp/test_srtp_xform_XXXXXX", text[128];
+	int fd = mkstemp(path), rc, n;
+
+	if (fd < 0)
+		return -2;
+	n = snprintf(text, sizeof(text), "[relay]\n%s%s\n", value ? "srtp_transforms = " : "",
+		     value ? value : "");
+	rc = write(fd, text, (size_t)n) == n ? 0 : -2;
+	close(fd);
+	if (rc == 0)
+		rc = relay_config_load(cfg, path, err, errlen);
+	unlink(path);
+	return rc;
+}
+
+static void test_config_key_default_and_env(void)
+{
+	struct relay_config cfg;
+	char err[256];
+
+	unsetenv(XFORM_ENV);
+	CU_ASSERT_EQUAL(load_conf(NULL, &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.srtp_transforms, XFORM_EVP);
+	CU_ASSERT_EQUAL(load_conf("stock", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.srtp_transforms, XFORM_STOCK);
+	CU_ASSERT_EQUAL(load_conf("evp", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.srtp_transforms, XFORM_EVP);
+	CU_ASSERT_EQUAL(load_conf("nss", &cfg, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: srtp_transforms: expected evp|stock"));
+	setenv(XFORM_ENV, "stock", 1);
+	CU_ASSERT_EQUAL(load_conf("evp", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.srtp_transforms, XFORM_STOCK);
+	setenv(XFORM_ENV, "bogus", 1);
+	CU_ASSERT_EQUAL(load_conf("evp", &cfg, err, sizeof(err)), -1);
+	unsetenv(XFORM_ENV);
+}
+
 UNIT_SUITE(srtp_xform,
+	   UNIT_TEST(test_config_key_default_and_env),
 	   UNIT_TEST(test_install_passes_self_tests_in_a_child),
 	   UNIT_TEST(test_evp_protects_stock_unprotects),
 	   UNIT_TEST(test_stock_protects_evp_unprotects),
