@@ -25,9 +25,9 @@ homes=(
 	'<sofia-sip/(sip|msg|url)[a-z_]*\.h>|b2bua/sip_leg\.c|b2bua/trunk_probe\.c|b2bua/sip_read\.[ch]'
 	'<sofia-sip/sdp\.h>|b2bua/media_policy\.c|media-relay/sdp_rewrite\.c'
 	'<pcre2\.h>|policy/rules\.c'
-	'<srtp2/|media-relay/srtp_ctx\.c|test/tools/[a-z_]+\.c'
+	'<srtp2/|media-relay/srtp_ctx\.c|media-relay/srtp_xform\.c|test/tools/[a-z_]+\.c'
 	'<sqlite3\.h>|policy/[a-z_]+\.[ch]|test/unit/test_[a-z_]+\.c'
-	'<openssl/|b2bua/tls_conf\.c'
+	'<openssl/|b2bua/tls_conf\.c|media-relay/srtp_xform\.c'
 )
 bad=""
 for h in "${homes[@]}"; do
