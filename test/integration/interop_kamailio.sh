@@ -13,20 +13,7 @@ ROOT=$(pwd)
 BUILD=${1:-${BUILD:-build}}
 IO=test/integration/interop
 W=$(mktemp -d /tmp/interop-kamailio.XXXXXX)
-PIDS=""
-rc=0
-
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	if [ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then echo "work files kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1${2:+ ($2)}"; rc=1; }
+. test/integration/lib/standalone.sh   # PIDS, rc, cleanup on exit, pass, fail
 freeport() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_udp() { for _ in $(seq 1 50); do ss -lnu -H | grep -q "$1:$2 " && return 0; sleep 0.1; done; return 1; }
 

@@ -31,20 +31,7 @@ ROOT=$(pwd)
 BUILD=${1:-${BUILD:-build}}
 T=test/integration/tls
 W=$(mktemp -d /tmp/tls-kamailio.XXXXXX)
-PIDS=""
-rc=0
-
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	if [ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then echo "work files kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1${2:+ ($2)}"; rc=1; }
+. test/integration/lib/standalone.sh   # PIDS, rc, cleanup on exit, pass, fail
 wait_listen() {   # udp|tcp ADDR PORT
 	local f=-lnuH; [ "$1" = tcp ] && f=-lntH
 	for _ in $(seq 1 50); do ss $f | awk '{print $4}' | grep -qx "$2:$3" && return 0; sleep 0.1; done

@@ -13,18 +13,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-${BUILD:-build}}
 W=$(mktemp -d /tmp/tls-startup.XXXXXX)
 A=127.0.0.57
-PIDS=""
-rc=0
-cleanup() {
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.3
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	if [ "${KEEP:-0}" = 1 ] || [ "$rc" != 0 ]; then echo "work files kept in $W"; else rm -rf "$W"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1${2:+ ($2)}"; rc=1; }
+. test/integration/lib/standalone.sh   # PIDS, rc, cleanup on exit, pass, fail
 
 test/integration/tls/mkcerts.sh "$W/c" me=$A other=127.0.0.58 || { fail setup mkcerts; exit 1; }
 echo "not a certificate" > "$W/c/junk.pem"
