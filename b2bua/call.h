@@ -119,6 +119,7 @@ struct leg_response {
 	 * transport), its TLS connection failed ("tls": refused, handshake,
 	 * certificate) or it never answered ("timeout"). */
 	const char *local_cause;
+	const char *local_detail; /* local_cause's exact reason for the CDR, or NULL */
 	int allows_update;        /* its Allow lists UPDATE (RFC 3311) */
 	/* 3xx: its first Contact's number, host and port (0: none), or NULL */
 	const char *contact_user, *contact_host;

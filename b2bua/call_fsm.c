@@ -467,7 +467,9 @@ static void act_b_failure(struct call *c, const struct ev *ev)
 {
 	const struct leg_response *r = ev->resp;
 	enum hangup_by by = r->local_cause ? BY_B2BUA : BY_CALLEE;
-	const char *reason = r->local_cause ? local_reason(r->local_cause) : r->reason;
+	const char *reason = r->local_detail ? r->local_detail
+			     : r->local_cause ? local_reason(r->local_cause)
+					      : r->reason;
 	struct outcome o;
 
 	call_timer_cancel(c, TIMER_TRUNK);

@@ -17,6 +17,7 @@ static const struct reply table[RP__N] = {
 	[RP_BAD_SDP] = {400, "Malformed SDP", 0},
 	[RP_USER_TOO_LONG] = {400, "User Part Too Long", 0},
 	[RP_URI_TOO_LONG] = {414, "Request-URI Too Long", 0},
+	[RP_SIPS_INSECURE] = {416, "SIPS Requires TLS", 0},
 	[RP_LEAK] = {500, "Topology Leak Stopped", 0},
 	[RP_FORBIDDEN] = {403, "Forbidden", 0},
 	[RP_TRUNK_AUTH] = {403, "Trunk Authentication Failed", 0},

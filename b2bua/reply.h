@@ -43,6 +43,7 @@ enum reply_id {
 	RP_BAD_SDP,           /* 400: an SDP body that is not SDP (RFC 8866) */
 	RP_USER_TOO_LONG,     /* 400: a From, To or PAI user over CALL_MAX_USER */
 	RP_URI_TOO_LONG,      /* 414: a Request-URI user over CALL_MAX_USER */
+	RP_SIPS_INSECURE,     /* 416: a sips: Request-URI that came without TLS (RFC 3261 26.2.2) */
 	RP_LEAK,              /* 500: what we would send names the other side */
 	RP_FORBIDDEN,          /* 403: the source is no trunk of ours */
 	RP_TRUNK_AUTH,         /* 403: the trunk's challenge was not answered */

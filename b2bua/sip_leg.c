@@ -43,7 +43,6 @@ struct leg;
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/su_tag.h>
-#include <sofia-sip/su_log.h>
 
 #include "sip_leg.h"
 #include "clock.h"
@@ -52,6 +51,7 @@ struct leg;
 #include "reply.h"
 #include "sip_read.h"
 #include "tls_conf.h"
+#include "sofia_log.h"
 #include "trunk_reg.h"
 
 
@@ -75,6 +75,13 @@ struct leg {
 	unsigned own_prack : 1;
 	unsigned prack_owed : 1;
 	unsigned answered : 1;      /* our first INVITE had its 2xx */
+	unsigned heard : 1;         /* a peer answered our first INVITE, any status */
+	unsigned tls_doomed : 1;    /* its TLS connection failed (tls_failures) */
+	/* Leg B on a nua that verifies trunks' certificates: the trunk's host
+	 * and when our INVITE left, to tell which leg a TLS failure that only
+	 * Sofia's log tells (tls_watch.h) belongs to. "" on any other leg. */
+	char tls_host[256];
+	int64_t invite_ms;
 	char rack[40];              /* RAck of the owed PRACK: "RSeq CSeq INVITE" */
 	int core_reqs[METHOD_REFER + 1]; /* requests the core sent and not yet answered, by method */
 	char refer_event[48];       /* Event of the last REFER's subscription ("refer;id=N") */
@@ -135,6 +142,14 @@ struct sip_stack {
 	sip_stack_options_fn *options_fn;   /* trunk_probe.c's OPTIONS answers */
 	void *options_arg;
 	uint64_t n_invites, n_options, n_strangers, n_legs, n_legs_freed, n_late_2xx;
+	/* Outgoing TLS failures read from Sofia's transport log, handled
+	 * at the next prepoll (tls_failures): host "" when Sofia named none. */
+	struct {
+		char host[256], why[160];
+	} tls_ev[8];
+	int ntls_ev;
+	int64_t tls_probe_ms;       /* last OPTIONS probe on a verifying TLS nua */
+	int64_t sips_log_ms;        /* sips: without TLS is logged once a second */
 };
 
 static struct sip_stack *g_timer_stack;   /* timers need the root */
@@ -226,9 +241,13 @@ static void leg_destroy(struct leg *l)
 }
 
 /* The loop's prepoll hook: nothing runs on any leg between two polls. */
+static void tls_failures(struct sip_stack *st);
+
 static void reap(struct sip_stack *st, su_root_t *root)
 {
 	(void)root;
+	if (st->ntls_ev)
+		tls_failures(st);
 	while (st->graveyard) {
 		struct leg *l = st->graveyard;
 
@@ -244,6 +263,78 @@ static void leg_settle(struct leg *l)
 {
 	if (l->released && (l->terminated || l->challenged || !l->nh))
 		leg_destroy(l);
+}
+
+/* Ends leg B l at once as the stack's own TLS failure (cause "tls", why
+ * the CDR's reason): the core moves on to the next route. nua never
+ * heard of the failure, so the handle goes with its INVITE. */
+static void leg_tls_fail(struct leg *l, const char *why)
+{
+	struct leg_response r;
+
+	memset(&r, 0, sizeof(r));
+	l->core_reqs[METHOD_INVITE]--;
+	r.method = METHOD_INVITE;
+	r.code = SC_SERVICE_UNAVAILABLE;
+	r.reason = sip_status_phrase(SC_SERVICE_UNAVAILABLE);
+	r.realm = "";
+	r.local_cause = "tls";
+	r.local_detail = why;
+	log_warn("call %s: leg %s: %s", l->a_call_id, l->call_id, why);
+	call_on_response(l->call, l, &r);
+	if (l->released)
+		leg_destroy(l);
+}
+
+/* The legs a TLS failure read from Sofia's log belongs to: with a host,
+ * every leg B of a verifying nua to it that has heard nothing yet; with
+ * none (a chain that did not verify), the one such leg whose INVITE left
+ * in the last seconds, when it is the only one and no OPTIONS probe
+ * went out on TLS meanwhile; else none can be told apart: they end at
+ * trunk_timeout, as before. */
+static void tls_failures(struct sip_stack *st)
+{
+	int64_t now = clock_mono_ms();
+
+	for (int i = 0; i < st->ntls_ev; i++) {
+		const char *host = st->tls_ev[i].host;
+		char why[256];
+		int n = 0;
+
+		for (struct leg *l = st->legs; l; l = l->next) {
+			int near = now - l->invite_ms <= 3000;
+
+			if (!l->tls_host[0] || !l->call || l->released || l->heard || l->answered ||
+			    l->core_reqs[METHOD_INVITE] <= 0)
+				continue;
+			if (*host ? strcasecmp(l->tls_host, host) == 0 : near) {
+				l->tls_doomed = 1;
+				n++;
+			}
+		}
+		if (!*host && (n > 1 || (n && now - st->tls_probe_ms <= 3000))) {
+			log_warn("a trunk's TLS certificate did not verify (%s); %d calls were connecting: "
+				 "cannot tell whose, they end at trunk_timeout", st->tls_ev[i].why, n);
+			for (struct leg *l = st->legs; l; l = l->next)
+				l->tls_doomed = 0;
+			continue;
+		}
+		if (*host)
+			snprintf(why, sizeof(why), "TLS: trunk certificate does not name %s", host);
+		else
+			snprintf(why, sizeof(why), "TLS: trunk certificate did not verify (%s)", st->tls_ev[i].why);
+		for (;;) {
+			struct leg *l = st->legs;
+
+			while (l && !l->tls_doomed)
+				l = l->next;
+			if (!l)
+				break;
+			l->tls_doomed = 0;
+			leg_tls_fail(l, why);
+		}
+	}
+	st->ntls_ev = 0;
 }
 
 static const struct sockaddr *request_source(nua_t *nua)
@@ -486,6 +577,9 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	}
 	leg_dialog_params(l, inv->rel100, inv->session_expires);
 	l->core_reqs[METHOD_INVITE] = 1;
+	if (n->has_tls && n->tls_verify)
+		snprintf(l->tls_host, sizeof(l->tls_host), "%s", inv->trunk->host);
+	l->invite_ms = clock_mono_ms();
 	nua_invite(l->nh, NUTAG_URL(ruri), SIPTAG_MAX_FORWARDS_STR(mf),
 		   TAG_IF(inv->rel100 == POLICY_REL100_REQUIRED, SIPTAG_REQUIRE_STR(EXT_100REL)),
 		   TAG_IF(inv->sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
@@ -913,6 +1007,25 @@ static int tls_as_asked(struct sip_stack *st, nua_t *nua, const struct sockaddr 
 	return 0;
 }
 
+/* RFC 3261 26.2.2: a sips: Request-URI asks for TLS on every hop up to
+ * us; one that came over UDP or TCP did not have it, and is refused 416
+ * (logged at most once a second). 1 when it may go on. */
+static int sips_as_asked(struct sip_stack *st, nua_t *nua, const sip_t *sip)
+{
+	const struct sip_nua *n = sip_nua_of(st, nua);
+	int64_t now = clock_mono_ms();
+
+	if (!sip || !sip->sip_request ||
+	    sip->sip_request->rq_url->url_type != url_sips || (n && n->has_tls))
+		return 1;
+	if (now - st->sips_log_ms >= 1000) {
+		log_warn("refused %s %s: a sips: Request-URI that came without TLS",
+			 sip->sip_request->rq_method_name, sip->sip_call_id ? sip->sip_call_id->i_id : "-");
+		st->sips_log_ms = now;
+	}
+	return 0;
+}
+
 /* Every request outside a dialog passes here before any state of ours
  * exists: over its source's rate (or banned) it gets 503, from a
  * stranger 403 (RFC 3261 21.4.4; with [sip] strangers = drop the kernel
@@ -930,6 +1043,10 @@ static int admit(struct sip_stack *st, nua_t *nua, nua_handle_t *nh, const sip_t
 	}
 	if (known && !tls_as_asked(st, nua, sa, now)) {
 		reply_nh(nua, nh, RP_FORBIDDEN);
+		return 0;
+	}
+	if (known && !sips_as_asked(st, nua, sip)) {
+		reply_nh(nua, nh, RP_SIPS_INSECURE);
 		return 0;
 	}
 	if (known)
@@ -1052,6 +1169,8 @@ static void on_response(struct leg *l, nua_event_t event, int status, const char
 	}
 	m = method_of(event);
 	mine = l->core_reqs[m] > 0;
+	if (event == nua_r_invite && !local)
+		l->heard = 1;
 	if (event == nua_r_invite && sc_success(status)) {
 		/* RFC 3264: the 2xx to our INVITE without SDP offers, and our
 		 * ACK answers (the core sends it); any other 2xx is ACKed now,
@@ -1416,35 +1535,17 @@ static int add_nua(struct sip_stack *st, const struct config_listen *a, const st
 	return 0;
 }
 
-/* Sofia's transport log: exported by libsofia-sip-ua 1.12 but not in its
- * installed headers. A TLS connection it gives up (a certificate that
- * does not verify, "Peer Subject Mismatch (HOST)", a failed handshake) is
- * told only there: nta just never hears an answer. */
-extern su_log_t tport_log[];
-
-/* Sofia's own lines (nta:, nua:, tport_udp_error: ...) go through our
- * logger, one line each (Sofia may print one in pieces), at warn: what
- * Sofia logs at its default levels is trouble. stream names the part. */
-static void sofia_said(void *stream, char const *fmt, va_list ap)
+/* A TLS failure read from Sofia's transport log (sofia_log.c): handled
+ * at the next prepoll (tls_failures), outside Sofia. */
+static void tls_failed(void *arg, const char *host, const char *why)
 {
-	static char line[1024];
-	static size_t len;
-	size_t n;
+	struct sip_stack *st = arg;
 
-	vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-	len = strlen(line);
-	if (len + 1 < sizeof(line) && (!len || line[len - 1] != '\n'))
-		return;   /* the rest of the line comes next */
-	n = len;
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = 0;
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20)
-			*c = ' ';
-	if (n)
-		log_warn("%s: %s", (const char *)stream, line);
-	len = 0;
-	line[0] = 0;
+	if (st->ntls_ev >= (int)(sizeof(st->tls_ev) / sizeof(st->tls_ev[0])))
+		return;
+	snprintf(st->tls_ev[st->ntls_ev].host, sizeof(st->tls_ev[0].host), "%s", host);
+	snprintf(st->tls_ev[st->ntls_ev].why, sizeof(st->tls_ev[0].why), "%s", why);
+	st->ntls_ev++;
 }
 
 /* A start-up that failed after some nua instances were made: nua_destroy
@@ -1515,9 +1616,7 @@ int sip_stack_new(struct sip_stack **out, su_root_t *root, const struct config *
 		stack_abort(st);
 		return -1;
 	}
-	su_log_redirect(NULL, sofia_said, "sofia");
-	if (tls)
-		su_log_redirect(tport_log, sofia_said, "sip transport");
+	sofia_log_start(tls ? tls_failed : NULL, st);
 	/* One nua per address:port; it serves every transport listed for it
 	 * but TLS, which has nuas of its own (add_tls_nuas). */
 	for (int i = 0; i < cfg->nlisten; i++) {
@@ -1618,6 +1717,8 @@ struct nua_s *sip_stack_nua_for(struct sip_stack *st, const char *transport, int
 
 	if (!n)
 		return NULL;
+	if (n->has_tls && n->tls_verify)
+		st->tls_probe_ms = clock_mono_ms();   /* see tls_failures */
 	our_host(st, n, host, cap);
 	return n->nua;
 }
@@ -1660,8 +1761,7 @@ void sip_stack_free(struct sip_stack *st)
 {
 	if (!st)
 		return;
-	su_log_redirect(tport_log, NULL, NULL);
-	su_log_redirect(NULL, NULL, NULL);
+	sofia_log_stop();
 	for (int i = 0; i < st->nnuas; i++)
 		if (st->nuas[i].nua)
 			nua_destroy(st->nuas[i].nua);

@@ -16,14 +16,20 @@
 #     lists every message with its transport);
 #  3. trunk badcert (127.0.0.55, whose certificate names 127.0.0.59,
 #     tls_verify = 1): no INVITE reached Kamailio, our log has Sofia's
-#     "Peer Subject Mismatch (127.0.0.55)"; Sofia tells nta nothing, so
-#     the attempt ends at trunk_timeout: 408, CDR no_answer/408/b2bua;
+#     "Peer Subject Mismatch (127.0.0.55)"; Sofia tells nta nothing, but
+#     the b2bua reads it there (tls_watch.c): the attempt fails at once,
+#     well before trunk_timeout (4 s), CDR failed/503/b2bua "TLS: trunk
+#     certificate does not name 127.0.0.55", attempt cause tls;
+#     trunk untrusted (127.0.0.57, a certificate of another CA): the
+#     same, "TLS: trunk certificate did not verify (...)";
 #  4. trunk badcert_noverify (same peer, tls_verify = 0): answered;
 #  5. trunk nolisten (127.0.0.56:5061 has a UDP socket but no TLS):
 #     the attempt fails at once (503, CDR reason "TLS connection to
 #     trunk failed", hangup_by b2bua) and the UDP socket got nothing:
 #     no fall-back to UDP;
-#  6. the pbx trunk (transport tls) calling in over UDP is refused 403.
+#  6. the pbx trunk (transport tls) calling in over UDP is refused 403;
+#  7. a sips: Request-URI that came over UDP (trunk udppbx) is refused
+#     416 (RFC 3261 26.2.2), before any call exists.
 # Addresses 127.0.0.50-59 and ports 29000-29299 are this script's own.
 set -u
 cd "$(dirname "$0")/../.."
@@ -45,8 +51,8 @@ for bin in "$BUILD/b2bua" "$BUILD/media-relay" "$BUILD/srtp_peer" /usr/sbin/kama
 done
 
 B=127.0.0.50 SIP_PORT=29000 TLS_PORT=29061 NG_PORT=29002
-"$T/mkcerts.sh" "$W/certs" b2bua=$B kam51=127.0.0.51 kam54=127.0.0.54 wrong=127.0.0.59 ||
-	{ fail setup "mkcerts.sh failed"; exit 1; }
+"$T/mkcerts.sh" "$W/certs" b2bua=$B kam51=127.0.0.51 kam54=127.0.0.54 wrong=127.0.0.59 &&
+	"$T/mkcerts.sh" "$W/certs/other" untrusted=127.0.0.57 || { fail setup "mkcerts.sh failed"; exit 1; }
 
 cat > "$W/policy.sql" <<'SQL'
 INSERT INTO trunks (id, name, host, port, transport, srtp, tls_verify, enabled) VALUES
@@ -54,10 +60,12 @@ INSERT INTO trunks (id, name, host, port, transport, srtp, tls_verify, enabled) 
   (2, 'carrier', '127.0.0.54', 5061, 'tls', 'mandatory', 1, 1),
   (3, 'badcert', '127.0.0.55', 5061, 'tls', 'mandatory', 1, 1),
   (4, 'badcert_noverify', '127.0.0.55', 5061, 'tls', 'mandatory', 0, 1),
-  (5, 'nolisten', '127.0.0.56', 5061, 'tls', 'mandatory', 1, 1);
-INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.51/32'), (2, '127.0.0.54/32');
+  (5, 'nolisten', '127.0.0.56', 5061, 'tls', 'mandatory', 1, 1),
+  (6, 'untrusted', '127.0.0.57', 5061, 'tls', 'mandatory', 1, 1),
+  (7, 'udppbx', '127.0.0.58', 5070, 'udp', 'off', 1, 1);
+INSERT INTO trunk_sources (trunk_id, cidr) VALUES (1, '127.0.0.51/32'), (2, '127.0.0.54/32'), (7, '127.0.0.58/32');
 INSERT INTO routes (from_trunk_id, prefix, to_trunk_id, priority, weight, enabled) VALUES
-  (1, '1', 2, 1, 100, 1), (1, '3', 3, 1, 100, 1), (1, '4', 4, 1, 100, 1), (1, '5', 5, 1, 100, 1);
+  (1, '1', 2, 1, 100, 1), (1, '3', 3, 1, 100, 1), (1, '4', 4, 1, 100, 1), (1, '5', 5, 1, 100, 1), (1, '6', 6, 1, 100, 1);
 SQL
 scripts/mkdb.sh "$W/b2bua.db" "$W/policy.sql" || { fail setup "mkdb failed"; exit 1; }
 cat > "$W/relay.conf" <<CONF
@@ -177,17 +185,24 @@ else
 	fail carrier_got_tls_via_contact_ruri_and_crypto "$(grep -E '^(INVITE|Via|Contact|a=crypto)' "$W/carrier1.received" | tr '\r\n' '  ')"
 fi
 
-# ---- 3. host name mismatch: refused where the trunk verifies ----
-# Sofia drops the connection and tells nta nothing: the attempt ends at
-# trunk_timeout (4 s here), 408; its transport log (in ours) names why.
-caller caller3 "$(fail_xml 408)" 3000
-wait $CALLER_PID; crc=$?
-grep -q 'warn  sip transport: .*Peer Subject Mismatch (127\.0\.0\.55)' "$W/b2bua.log" && tls_logged=1 || tls_logged=0
-if [ $crc = 0 ] && [ $tls_logged = 1 ] && ! grep -q 'RCV tls 127.0.0.50:[0-9]* -> 127.0.0.55:5061 INVITE' "$W/kamailio.log"; then
-	pass badcert_refused_before_any_sip
-else
-	fail badcert_refused_before_any_sip "caller $crc, b2bua logged TLS failure: $tls_logged, $(grep -c '127.0.0.55:5061 INVITE' "$W/kamailio.log") INVITEs at 127.0.0.55"
-fi
+# ---- 3. host name mismatch, untrusted CA: refused where the trunk verifies ----
+# Sofia drops the connection and tells nta nothing; its transport log
+# (read by tls_watch.c) names why, and the attempt fails at once (our
+# 503 reaches the caller as 500 through Kamailio) instead of waiting
+# for trunk_timeout (4 s here).
+for spec in "3000 127.0.0.55 does not name 127\.0\.0\.55" "6000 127.0.0.57 did not verify \(.+\)"; do
+	read -r num host why <<< "$spec"
+	t0=$(date +%s%N)
+	caller caller$num "$(fail_xml 500)" $num
+	wait $CALLER_PID; crc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	if [ $crc = 0 ] && [ $ms -lt 3000 ] && grep -qE "warn  call .*TLS: trunk certificate $why" "$W/b2bua.log" &&
+		! grep -q "RCV tls 127.0.0.50:[0-9]* -> $host:5061 INVITE" "$W/kamailio.log"; then
+		pass "tls_cert_failure_ends_attempt_at_once_$host"
+	else
+		fail "tls_cert_failure_ends_attempt_at_once_$host" "caller $crc after $ms ms (see $W/caller$num.msg), $(grep -c "$host:5061 INVITE" "$W/kamailio.log") INVITEs at $host, $(grep -E 'sip transport|TLS' "$W/b2bua.log" | tail -3 | tr '\n' ' ')"
+	fi
+done
 
 # ---- 4. the same peer with tls_verify = 0: taken ----
 carrier carrier4 "$T/carrier_srtp.xml" || { fail noverify_call "carrier did not start"; exit 1; }
@@ -223,6 +238,16 @@ else
 	fail tls_trunk_refused_over_udp "caller $crc (see $W/caller6.msg)"
 fi
 
+# ---- 7. a sips: Request-URI without TLS: 416 ----
+sed 's/^\( *\)\(INVITE\|ACK\) sip:/\1\2 sips:/' "$(fail_xml 416)" > "$W/caller_sips.xml"
+caller caller7 "$W/caller_sips.xml" 1000 127.0.0.58 5070 $B:$SIP_PORT
+wait $CALLER_PID; crc=$?
+if [ $crc = 0 ] && grep -q '^INVITE sips:' "$W/caller7.msg" && grep -q 'a sips: Request-URI that came without TLS' "$W/b2bua.log"; then
+	pass sips_without_tls_refused_416
+else
+	fail sips_without_tls_refused_416 "caller $crc (see $W/caller7.msg)"
+fi
+
 # ---- 2. Kamailio got nothing from the b2bua but over TLS ----
 kill -TERM "$B2BUA_PID"
 wait "$B2BUA_PID"; brc=$?
@@ -240,15 +265,20 @@ sqlite3 -separator '|' "$W/b2bua.db" \
 	"SELECT from_trunk, to_trunk, disposition, sip_code, hangup_by, reason FROM cdrs ORDER BY id" > "$W/cdr.out"
 cat > "$W/cdr.expect" <<'EXP'
 pbx\|carrier\|answered\|200\|caller\|.*
-pbx\|badcert\|no_answer\|408\|b2bua\|.*
+pbx\|badcert\|failed\|503\|b2bua\|TLS: trunk certificate does not name 127\.0\.0\.55
+pbx\|untrusted\|failed\|503\|b2bua\|TLS: trunk certificate did not verify \(.+\)
 pbx\|badcert_noverify\|answered\|200\|caller\|.*
 pbx\|nolisten\|failed\|503\|b2bua\|TLS connection to trunk failed
 EXP
-if [ "$(wc -l < "$W/cdr.out")" = 4 ] && paste -d'\n' "$W/cdr.expect" "$W/cdr.out" |
+if [ "$(wc -l < "$W/cdr.out")" = 5 ] && paste -d'\n' "$W/cdr.expect" "$W/cdr.out" |
 	awk 'NR % 2 == 1 {re = $0; next} { if ($0 !~ "^" re "$") bad = 1 } END { exit bad }'; then
 	pass cdr_rows
 else
 	fail cdr_rows "$(tr '\n' ';' < "$W/cdr.out")"
 fi
+# The attempts name the cause: tls, for both certificates.
+n=$(sqlite3 "$W/b2bua.db" "SELECT count(*) FROM cdr_attempts a JOIN cdrs c ON c.id = a.cdr_id
+	WHERE c.to_trunk IN ('badcert', 'untrusted') AND a.cause = 'tls' AND a.sip_code = 503")
+if [ "$n" = 2 ]; then pass cdr_attempts_cause_tls; else fail cdr_attempts_cause_tls "$n of 2 attempts with cause tls"; fi
 [ "$rc" = 0 ] || { echo "--- b2bua log (warnings)"; grep -E 'warn|error' "$W/b2bua.log" | tail -8; }
 exit $rc

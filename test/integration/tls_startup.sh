@@ -66,7 +66,7 @@ import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('$A', 29264)); s.listen(1); time.sleep(30)" &
 PIDS="$PIDS $!"
-sleep 0.3
+for _ in $(seq 1 50); do ss -lntH | awk '{print $4}' | grep -qx "$A:29264" && break; sleep 0.1; done
 conf taken_tls_port_refused "$W/ok.db" "udp:$A:29263, tls:$A:29264" "$W/c/me.crt" "$W/c/me.key"
 refuses taken_tls_port_refused "cannot listen on sips:$A:29264"
 
