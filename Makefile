@@ -30,7 +30,7 @@ SANFLAGS =
 endif
 
 CC      ?= cc
-PKGS     = sofia-sip-ua libsrtp2 libpcre2-8 sqlite3 inih cunit openssl
+PKGS     = sofia-sip-ua libsrtp2 libpcre2-8 sqlite3 inih cunit openssl libmicrohttpd
 CPPFLAGS = -D_GNU_SOURCE $(MODINC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 INC_POLICY = -Ipolicy
 INC_WIRE   = -Imedia-relay/wire
@@ -49,6 +49,8 @@ LIBS_CUNIT  = $(shell pkg-config --libs cunit 2>/dev/null)
 # OpenSSL: tls_conf.c checks the [tls] files (Sofia links it already).
 LIBS_SSL    = $(shell pkg-config --libs openssl 2>/dev/null)
 LIBS_CRYPTO = $(shell pkg-config --libs libcrypto 2>/dev/null)
+# libmicrohttpd: the /metrics listener of both daemons (wire/prom_http.c).
+LIBS_MHD    = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 # --- policy/: SQLite snapshot, trie, CIDR, PCRE2 rules, rates, CDR store ---
 POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c policy/codecs.c \
@@ -59,8 +61,10 @@ POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
 MIGRATIONS = sql/schema.sql $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 POLICY_OBJ = $(call obj,$(POLICY_SRC)) $(BUILD)/obj/gen/migrations.o
 
-# --- media-relay/wire/: ng codec and SDP grammar guard, a library of its own ---
-WIRE_SRC = media-relay/wire/bencode.c media-relay/wire/sdp_check.c
+# --- media-relay/wire/: ng codec, SDP grammar guard and the Prometheus
+# exposition (+ its HTTP listener), a library of its own ---
+WIRE_SRC = media-relay/wire/bencode.c media-relay/wire/sdp_check.c media-relay/wire/prom.c \
+           media-relay/wire/prom_http.c
 WIRE_LIB = $(BUILD)/libwire.a
 
 # --- b2bua/: signalling daemon (main.c kept apart so tests can link the rest) ---
@@ -68,7 +72,8 @@ B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_
             b2bua/call_dialog.c b2bua/call_xfer.c b2bua/reply.c b2bua/daemon.c b2bua/guard.c b2bua/leak_guard.c b2bua/sip_read.c b2bua/sip_leg.c \
             b2bua/relay_client.c b2bua/relay_pool.c b2bua/cdr_writer.c b2bua/control.c \
             b2bua/trunk_limits.c b2bua/trunk_reg.c b2bua/clock.c b2bua/media_policy.c b2bua/tls_conf.c \
-            b2bua/trunk_health.c b2bua/trunk_probe.c b2bua/tls_watch.c b2bua/sofia_log.c
+            b2bua/trunk_health.c b2bua/trunk_probe.c b2bua/tls_watch.c b2bua/sofia_log.c \
+            b2bua/metrics.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
 # b2bua-ctl -c reads the b2bua's config with the b2bua's own parser.
@@ -78,13 +83,13 @@ CTL_LINK   = b2bua/config.c b2bua/log.c
 RELAY_SRC  = media-relay/ng_server.c media-relay/ng_commands.c media-relay/calls.c \
              media-relay/sdp_rewrite.c \
              media-relay/port_pool.c media-relay/stream.c media-relay/srtp_ctx.c \
-             media-relay/workers.c media-relay/relay_config.c media-relay/rlog.c
+             media-relay/workers.c media-relay/relay_config.c media-relay/rlog.c media-relay/metrics.c
 RELAY_MAIN = media-relay/main.c
 # The SRTP transforms on OpenSSL EVP: a library the relay and the SRTP
 # test tools (srtp_peer, rtp_load, srtp_bench) all link.
 XFORM_SRC  = media-relay/srtp_xform.c
 XFORM_LIB  = $(BUILD)/libsrtpxform.a
-RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_CRYPTO) $(LIBS_INIH) -lpthread
+RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_CRYPTO) $(LIBS_INIH) $(LIBS_MHD) -lpthread -lm
 
 # --- unit tests: one binary per component, suites register themselves ---
 TEST_MAIN       = test/unit/main.c
@@ -93,9 +98,11 @@ TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rul
                   test/unit/test_cdr_query.c test/unit/test_fuzz_policy.c
 TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/unit/test_leak_guard.c test/unit/test_media_policy.c test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
                   test/unit/test_tls_conf.c test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
-                  test/unit/test_trunk_limits.c test/unit/test_trunk_health.c test/unit/test_trunk_reg.c test/unit/test_tls_watch.c
+                  test/unit/test_trunk_limits.c test/unit/test_trunk_health.c test/unit/test_trunk_reg.c test/unit/test_tls_watch.c \
+                  test/unit/test_metrics.c
 TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
-                  test/unit/test_srtp_ctx.c test/unit/test_srtp_xform.c test/unit/test_stream.c test/unit/test_ng_server.c
+                  test/unit/test_srtp_ctx.c test/unit/test_srtp_xform.c test/unit/test_stream.c test/unit/test_ng_server.c \
+                  test/unit/test_prom.c test/unit/test_relay_metrics.c
 TOOLS_SRC       = test/tools/srtp_peer.c
 # Fuzz targets (test/fuzz/): each is also replayed by its module's unit tests.
 FUZZ_B2BUA_SRC  = test/fuzz/fuzz_sdp.c test/fuzz/fuzz_sip.c test/fuzz/fuzz_ng_reply.c
@@ -164,7 +171,7 @@ $(XFORM_LIB): $(call obj,$(XFORM_SRC))
 	$(AR) rcs $@ $^
 
 $(BUILD)/b2bua: $(call obj,$(B2BUA_MAIN) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_MHD) -lpthread -lm
 
 $(BUILD)/media-relay: $(call obj,$(RELAY_MAIN) $(RELAY_SRC)) $(WIRE_LIB) $(XFORM_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
@@ -176,7 +183,7 @@ $(BUILD)/test_policy: $(call obj,$(TEST_MAIN) $(TEST_POLICY_SRC) $(FUZZ_POLICY_S
 	$(CC) $(LDFLAGS) -o $@ $^ $(POLICY_LIBS) $(LIBS_CUNIT) -lm
 
 $(BUILD)/test_b2bua: $(call obj,$(TEST_MAIN) $(TEST_B2BUA_SRC) $(FUZZ_B2BUA_SRC) $(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_CUNIT) -lpthread -lm
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_MHD) $(LIBS_CUNIT) -lpthread -lm
 
 $(BUILD)/test_relay: $(call obj,$(TEST_MAIN) $(TEST_RELAY_SRC) $(FUZZ_RELAY_SRC) $(RELAY_SRC)) $(WIRE_LIB) $(XFORM_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS) $(LIBS_CUNIT)
@@ -199,7 +206,7 @@ FUZZ_BINS = $(patsubst %,$(BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_LINK = -fsanitize=fuzzer $(LDFLAGS)
 $(BUILD)/fuzz_sdp $(BUILD)/fuzz_sip $(BUILD)/fuzz_ng_reply: $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o \
 		$(call obj,$(B2BUA_SRC)) $(POLICY_OBJ) $(WIRE_LIB)
-	$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) -lpthread -lm
+	$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS_SOFIA) $(LIBS_SSL) $(POLICY_LIBS) $(LIBS_INIH) $(LIBS_MHD) -lpthread -lm
 $(BUILD)/fuzz_sdp_rewrite $(BUILD)/fuzz_ng: $(BUILD)/fuzz_%: $(BUILD)/obj/test/fuzz/fuzz_%.o \
 		$(call obj,$(RELAY_SRC)) $(WIRE_LIB) $(XFORM_LIB)
 	$(CC) $(FUZZ_LINK) -o $@ $^ $(RELAY_LIBS)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include "cdr_writer.h"
+#include "prom.h"
 #include "log.h"
 
 #define RING_SIZE 8192
@@ -61,6 +62,7 @@ struct cdr_writer {
 	size_t of_count;
 	uint64_t pushed, done;           /* events */
 	uint64_t written;                /* rows touched */
+	struct prom_hist commit;         /* batch transaction times, seconds */
 	int stop;
 	struct cdr_store *store;
 	struct map_entry *map[MAP_SIZE];
@@ -192,6 +194,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		size_t n = 0, ok = 0;
+		struct timespec t0, t1;
 
 		while (!w->stop && w->count < RING_SIZE / 2 && !w->of_count) {
 			if (pthread_cond_timedwait(&w->cv, &w->mu, &deadline) == ETIMEDOUT) {
@@ -221,6 +224,7 @@ static void *writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mu);
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (cdr_store_begin(w->store) != 0)
 			log_error("cdr: begin: %s", cdr_store_errmsg(w->store));
 		for (size_t i = 0; i < n; i++)
@@ -228,7 +232,9 @@ static void *writer_main(void *arg)
 		if (cdr_store_commit(w->store) != 0)
 			log_error("cdr: commit: %s", cdr_store_errmsg(w->store));
 
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		pthread_mutex_lock(&w->mu);
+		prom_hist_observe(&w->commit, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		w->done += n;
 		w->written += ok;
 		pthread_cond_broadcast(&w->idle);
@@ -260,6 +266,7 @@ int cdr_writer_start(struct cdr_writer **out, const char *db_path, const char *n
 		log_warn("cdr: %d call(s) of node %s were in progress at the last stop: marked interrupted",
 			 changed, node);
 	pthread_mutex_init(&w->mu, NULL);
+	prom_hist_init_latency(&w->commit);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_cond_init(&w->idle, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -397,4 +404,11 @@ size_t cdr_writer_queued(struct cdr_writer *w)
 	n = w->count + w->of_count;
 	pthread_mutex_unlock(&w->mu);
 	return n;
+}
+
+void cdr_writer_commit_hist(struct cdr_writer *w, struct prom_hist *out)
+{
+	pthread_mutex_lock(&w->mu);
+	*out = w->commit;
+	pthread_mutex_unlock(&w->mu);
 }

@@ -31,6 +31,9 @@ void cdr_writer_stop(struct cdr_writer *w);
 /* Rows written so far / events waiting, for stats and tests. */
 uint64_t cdr_writer_written(struct cdr_writer *w);
 size_t cdr_writer_queued(struct cdr_writer *w);
+/* A copy of the batch commit times (seconds), for /metrics. */
+struct prom_hist;
+void cdr_writer_commit_hist(struct cdr_writer *w, struct prom_hist *out);
 /* Blocks until every event pushed so far is committed (tests, shutdown). */
 void cdr_writer_flush(struct cdr_writer *w);
 

@@ -280,6 +280,11 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		return set_int(x, &c->reg_stop_wait_ms, key, v, 0, 30000);
 	if (IS("control", "socket"))
 		return set_str(x, c->control_socket, sizeof(c->control_socket), key, v);
+	if (IS("metrics", "listen")) {
+		if (*v && !strrchr(v, ':'))
+			return fail(x, "%s: expected ADDR:PORT, got '%s'", "[metrics] listen", v);
+		return set_str(x, c->metrics_listen, sizeof(c->metrics_listen), "[metrics] listen", v);
+	}
 	if (IS("log", "level")) {
 		int l = log_level_parse(v);
 

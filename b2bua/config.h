@@ -40,6 +40,7 @@ struct config {
 	int relay_ping_ms;      /* between pings to each relay */
 	int relay_down_after;   /* unanswered requests in a row: the relay is down */
 	char control_socket[256];
+	char metrics_listen[80]; /* [metrics] listen: ADDR:PORT of /metrics, "" = off */
 	int log_level;
 	char node[64];
 	int trunk_timeout_s;    /* no reply at all from a trunk: next route */

@@ -37,6 +37,7 @@ struct app;
 #include "trunk_limits.h"
 #include "trunk_probe.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay_client.h"
 #include "sip_leg.h"
 #include "trunk_reg.h"
@@ -55,6 +56,7 @@ struct app {
 	struct trunk_probe *probe;     /* OPTIONS keepalives, trunk states */
 	struct call_core *core;
 	struct control *ctl;
+	struct metrics *metrics;   /* [metrics] listen, or NULL */
 	struct trunk_reg *reg;     /* trunks' outbound registrations */
 	int sigpipe[2];
 	su_wait_t sigwait;
@@ -452,6 +454,8 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 		sip_stack_set_reg(app->sip, NULL);
 		trunk_reg_free(app->reg);   /* closes their handles: nua waits for none */
 		app->reg = NULL;
+		if (app->metrics)
+			metrics_forget_reg(app->metrics);
 		sip_stack_shutdown(app->sip, on_nua_down, app);
 	}
 }
@@ -623,6 +627,16 @@ int main(int argc, char **argv)
 	env.cdr = cdr_writer_sink;
 	env.cdr_attempt = cdr_writer_attempt_sink;
 	env.cdr_ctx = app.cdr;
+	/* /metrics counts route attempts on their way to the CDR writer. */
+	if (app.cfg.metrics_listen[0]) {
+		if (metrics_new(&app.metrics, app.root, app.cfg.metrics_listen, app.cdr, err, sizeof(err)) != 0) {
+			startup_error("[metrics] listen = %s: %s", app.cfg.metrics_listen, err);
+			goto out;
+		}
+		env.cdr = metrics_cdr_sink;
+		env.cdr_attempt = metrics_attempt_sink;
+		env.cdr_ctx = app.metrics;
+	}
 	env.node = app.cfg.node;
 	env.default_iface = config_default_iface(&app.cfg);
 	env.trunk_timeout_ms = app.cfg.trunk_timeout_s * 1000;
@@ -652,6 +666,13 @@ int main(int argc, char **argv)
 		trunk_reg_sync(app.reg, call_core_policy(app.core), clock_mono_ms());
 	}
 
+	if (app.metrics) {
+		struct metrics_sources ms = {.core = app.core, .limits = app.limits,
+					     .health = trunk_probe_health(app.probe), .reg = app.reg,
+					     .relay = app.relay, .cdr = app.cdr};
+
+		metrics_set_sources(app.metrics, &ms);
+	}
 	if (app.cfg.control_socket[0]) {
 		struct control_handler h = {.command = on_command, .ctx = &app};
 
@@ -683,6 +704,8 @@ out:
 	set_signals(SIG_DFL);
 	if (app.tick)
 		su_timer_destroy(app.tick);
+	/* The listener first: no scrape may outlive what it reads. */
+	metrics_free(app.metrics);
 	control_free(app.ctl);
 	/* The relay first: requests still pending complete (the calls they
 	 * belong to get their final CDR), then the calls, then SIP. */

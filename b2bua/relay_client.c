@@ -35,6 +35,8 @@
 #include "relay_client.h"
 #include "relay_pool.h"
 
+_Static_assert(RELAY_CLIENT_MAX == RELAY_POOL_MAX, "a view per relay");
+
 #define MAX_DGRAM 65536
 
 struct pending {
@@ -47,6 +49,7 @@ struct pending {
 	char *msg;
 	size_t len;
 	int64_t sent_ms, next_ms, deadline_ms;
+	int64_t first_ms;        /* its first send (RTT), monotonic */
 	int interval_ms;
 	const char *command;
 };
@@ -59,6 +62,8 @@ struct relay_peer {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	uint64_t sent, answered, timeouts;
+	uint64_t errors;         /* answered with result error */
+	struct prom_hist rtt;    /* answered requests' round trips, seconds */
 	int pinging;  /* a ping to it is in flight */
 };
 
@@ -337,6 +342,9 @@ static int on_readable(void *magic, su_wait_t *w, struct relay_client *rc)
 				;
 			if (p) {
 				relay_answered(rc, i);
+				prom_hist_observe(&rc->peers[i].rtt, (double)(clock_mono_ms() - p->first_ms) / 1000.0);
+				if (r.err != RELAY_OK)
+					rc->peers[i].errors++;
 				if (p->call && r.err == RELAY_OK)
 					relay_pool_confirm(rc->pool, p->serial);
 				if (p->call && r.err != RELAY_OK)
@@ -363,6 +371,7 @@ static void send_pending(struct relay_client *rc, struct pending *p)
 static void pending_start(struct relay_client *rc, struct pending *p, int deadline_ms)
 {
 	p->sent_ms = clock_mono_ms();
+	p->first_ms = p->sent_ms;
 	p->interval_ms = 250;
 	p->next_ms = p->sent_ms + p->interval_ms;
 	p->deadline_ms = p->sent_ms + deadline_ms;
@@ -553,6 +562,7 @@ static int peer_open(struct relay_peer *p, su_root_t *root, struct relay_client 
 	struct addrinfo *ai = NULL;
 
 	snprintf(p->name, sizeof(p->name), "%s", spec);
+	prom_hist_init_latency(&p->rtt);
 	snprintf(host, sizeof(host), "%s", spec);
 	port = strrchr(host, ':');
 	if (!port) {
@@ -696,4 +706,25 @@ size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap)
 		len += n;
 	}
 	return len;
+}
+
+int relay_client_views(struct relay_client *rc, struct relay_view *v, int max)
+{
+	int n = 0;
+
+	for (int i = 0; rc && i < rc->npeers && n < max; i++, n++) {
+		struct relay_pool_info in;
+
+		relay_pool_info(rc->pool, i, &in);
+		memset(&v[n], 0, sizeof(v[n]));
+		snprintf(v[n].name, sizeof(v[n].name), "%s", rc->peers[i].name);
+		v[n].up = in.state == RELAY_UP;
+		v[n].calls = in.calls;
+		v[n].sent = rc->peers[i].sent;
+		v[n].answered = rc->peers[i].answered;
+		v[n].timeouts = rc->peers[i].timeouts;
+		v[n].errors = rc->peers[i].errors;
+		v[n].rtt = rc->peers[i].rtt;
+	}
+	return n;
 }

@@ -17,6 +17,7 @@
 
 #include <sofia-sip/su_wait.h>
 #include "call.h"
+#include "prom.h"
 
 struct relay_client;
 
@@ -38,6 +39,18 @@ size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap);
  * last_answer TIME|never last_error TEXT|-". Returns the length. */
 size_t relay_client_list(struct relay_client *rc, char *buf, size_t cap);
 
+/* One relay as /metrics shows it (metrics.c): copied on the SIP thread. */
+#define RELAY_CLIENT_MAX 8
+struct relay_view {
+	char name[64];            /* ADDR:PORT as configured */
+	uint64_t up;              /* 1 up, 0 down */
+	uint64_t calls;           /* anchored on it now */
+	uint64_t sent, answered, timeouts;
+	uint64_t errors;          /* answers with result error */
+	struct prom_hist rtt;     /* seconds, first send to answer */
+};
+/* Fills up to max views, one per relay in [relay] ng order; the count. */
+int relay_client_views(struct relay_client *rc, struct relay_view *v, int max);
 /* Building and reading ng messages, apart from the socket so they can be
  * unit-tested. The request is written into buf ("COOKIE DICT"); returns
  * its length or -1. */

@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include "metrics.h"
 #include "ng_server.h"
 #include "relay_config.h"
 #include "rlog.h"
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
 	struct relay_config cfg;
 	struct workers *w = NULL;
 	struct ng_server *ng = NULL;
+	struct relay_metrics *metrics = NULL;
 	char err[512];
 	sigset_t mask;
 	int64_t next_tick;
@@ -202,6 +204,16 @@ int main(int argc, char **argv)
 	ng = ng_server_new(&cfg, w, err, sizeof(err));
 	if (!ng || ng_server_listen(ng, err, sizeof(err)) < 0)
 		goto fail;
+	if (cfg.metrics_listen[0]) {
+		char why[400];
+
+		if (relay_metrics_new(&metrics, cfg.metrics_listen, w, why, sizeof(why)) < 0) {
+			snprintf(err, sizeof(err), "[metrics] listen = %s: %s", cfg.metrics_listen, why);
+			goto fail;
+		}
+		relay_metrics_publish(metrics, ng);
+		rlog_info("metrics on http://%s/metrics", cfg.metrics_listen);
+	}
 	rlog_info("listening for ng on %s:%d, media ports %d-%d, %d workers, media timeout %ds",
 		  cfg.ng_addr, cfg.ng_port, cfg.port_min, cfg.port_max, cfg.workers, cfg.media_timeout);
 	for (int i = 0; i < cfg.niface; i++)
@@ -240,6 +252,7 @@ int main(int argc, char **argv)
 			ng_server_tick(ng, now);
 			next_tick = now + 1000;
 		}
+		relay_metrics_publish(metrics, ng);
 	}
 	rc = 0;
 	goto out;
@@ -247,7 +260,9 @@ fail:
 	rlog_error("%s", err);
 	report(err);
 out:
-	/* Calls first: their streams go back to the workers, which then stop. */
+	/* The listener first (it reads the workers' totals), then calls: their
+	 * streams go back to the workers, which then stop. */
+	relay_metrics_free(metrics);
 	ng_server_free(ng);
 	workers_free(w);
 	if (sfd >= 0)

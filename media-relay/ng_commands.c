@@ -408,24 +408,35 @@ static int cmd_list(struct ng_req *r)
 	return 0;
 }
 
+/* In NG_CMD_* order. */
 static const struct {
 	const char *name;
 	int (*fn)(struct ng_req *r);
 } commands[] = {
-	{"ping", cmd_ping},   {"offer", cmd_offer}, {"answer", cmd_answer},
-	{"delete", cmd_delete}, {"query", cmd_query}, {"list", cmd_list},
+	[NG_CMD_PING] = {"ping", cmd_ping},       [NG_CMD_OFFER] = {"offer", cmd_offer},
+	[NG_CMD_ANSWER] = {"answer", cmd_answer}, [NG_CMD_DELETE] = {"delete", cmd_delete},
+	[NG_CMD_QUERY] = {"query", cmd_query},    [NG_CMD_LIST] = {"list", cmd_list},
 };
+_Static_assert(sizeof(commands) / sizeof(commands[0]) == NG_CMD_OTHER, "one entry per command");
+
+const char *ng_command_name(int cmd)
+{
+	return cmd >= 0 && cmd < NG_CMD_OTHER ? commands[cmd].name : "other";
+}
 
 int ng_command_run(struct ng_req *r)
 {
 	struct bencode *cmd;
 
+	r->cmd = NG_CMD_OTHER;
 	if (r->d->type != BENCODE_DICT)
 		return fail(r, "request is not a dictionary");
 	if (!(cmd = bencode_dict_get(r->d, "command")) || cmd->type != BENCODE_STR)
 		return fail(r, "missing command");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (bencode_str_eq(cmd, commands[i].name))
+		if (bencode_str_eq(cmd, commands[i].name)) {
+			r->cmd = (int)i;
 			return commands[i].fn(r);
+		}
 	return fail(r, "Unrecognized command");
 }

@@ -27,7 +27,15 @@ struct ng_req {
 	struct bencode *d, *reply;
 	int64_t now_ms;
 	char err[160];
+	int cmd;                  /* set by ng_command_run: NG_CMD_* */
 };
+
+/* The commands, for counting: NG_CMD_OTHER is a request without a known
+ * command (malformed, missing, unrecognized). */
+enum { NG_CMD_PING, NG_CMD_OFFER, NG_CMD_ANSWER, NG_CMD_DELETE, NG_CMD_QUERY, NG_CMD_LIST, NG_CMD_OTHER,
+       NG_CMD_COUNT };
+/* "ping" ... "list", "other". */
+const char *ng_command_name(int cmd);
 
 /* Runs r->d's command into r->reply: 0, or -1 with the reason in r->err
  * (the caller then answers result=error, error-reason). */

@@ -148,17 +148,20 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 		ng->stats.dropped++;
 		return 0;
 	}
+	r.cmd = NG_CMD_OTHER;
 	r.d = bencode_decode(r.pool, sp + 1, len - clen - 1, NULL, derr, sizeof(derr));
 	if (!r.d)
 		snprintf(r.err, sizeof(r.err), "malformed request: %s", derr);
 	else
 		rc = ng_command_run(&r);
+	ng->stats.by_cmd[r.cmd]++;
 	if (rc < 0) {
 		/* Start over: a half-built reply must not leak into an error. */
 		r.reply = bencode_dict(r.pool);
 		bencode_dict_add_cstr(r.pool, r.reply, "result", "error");
 		bencode_dict_add_cstr(r.pool, r.reply, "error-reason", r.err[0] ? r.err : "error");
 		ng->stats.errors++;
+		ng->stats.err_by_cmd[r.cmd]++;
 		rlog_debug("ng error: %s", r.err);
 	}
 	memcpy(reply, req, clen);

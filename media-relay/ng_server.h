@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "ng_commands.h"
 
 struct relay_config;
 struct workers;
@@ -31,6 +32,9 @@ struct ng_server;
 struct ng_stats {
 	uint64_t requests, errors, retransmits, dropped;
 	uint64_t refused;         /* from a source outside [relay] allow: no answer */
+	/* Requests run (not retransmits) and error replies, by command
+	 * (ng_commands.h NG_CMD_*). */
+	uint64_t by_cmd[NG_CMD_COUNT], err_by_cmd[NG_CMD_COUNT];
 };
 
 /* NULL with a reason on failure. cfg must outlive the server. */

@@ -324,6 +324,14 @@ static int handler(void *user, const char *section, const char *name, const char
 		} else {
 			return fail(c, "unknown key '%s' in [%s]", name, section);
 		}
+	} else if (strcasecmp(section, "metrics") == 0) {
+		if (strcasecmp(name, "listen") == 0) {
+			if (strlen(value) >= sizeof(cfg->metrics_listen) || (*value && !strrchr(value, ':')))
+				return fail(c, "[metrics] listen: expected ADDR:PORT, got '%s'%s", value, "");
+			snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s", value);
+		} else {
+			return fail(c, "unknown key '%s' in [%s]", name, section);
+		}
 	} else {
 		return fail(c, "unknown section [%s]%s", section, "");
 	}

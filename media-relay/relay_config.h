@@ -52,6 +52,8 @@ struct relay_config {
 	/* [relay] srtp_transforms = evp|stock (default evp): who does
 	 * libsrtp's AES and HMAC; SRTP_TRANSFORMS in the environment wins. */
 	enum xform_impl srtp_transforms;
+	/* [metrics] listen = ADDR:PORT of GET /metrics; "" = off. */
+	char metrics_listen[80];
 };
 
 void relay_config_defaults(struct relay_config *cfg);

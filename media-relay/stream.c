@@ -296,37 +296,49 @@ static int may_latch(struct stream_side *sd, int kind, const union stream_addr *
 	return now_ms - sd->foreign_ms[kind] >= STREAM_LEARN_MS;
 }
 
+/* The stream's counter and its worker's total (a sequence gap, which a
+ * late packet may take back, is not totalled: totals only grow). */
+#define COUNT(field, n)                                   \
+	do {                                              \
+		cnt_add(&c->field, (n));                  \
+		if (t)                                    \
+			cnt_add(&t->field, (n));          \
+	} while (0)
+
 int stream_packet(struct stream *st, int side, int kind, uint8_t *buf, int *len, int cap,
 		  const union stream_addr *src, int64_t now_ms, const union stream_addr **dst)
 {
 	struct stream_side *in = &st->side[side], *out = &st->side[!side];
 	int rtcp = kind == STREAM_RTCP || looks_rtcp(buf, *len);
-	struct stream_counters *c = &in->cnt[rtcp];
+	struct stream_counters *c = &in->cnt[rtcp], *t = st->totals ? &st->totals[rtcp] : NULL;
 	int n = *len, ok;
 	const union stream_addr *d;
 
 	if (n < (rtcp ? 8 : 12) || (buf[0] >> 6) != 2 || cap - n < SDES_TRAILER_MAX) {
-		cnt_add(&c->dropped, 1);
+		COUNT(dropped, 1);
 		return -1;
 	}
 	/* After latching only the learnt source may send (no RTP bleed);
 	 * before, only a source the side's policy allows (no hijack). */
 	if (in->is_latched[kind] ? !stream_addr_equal(src, &in->latched[kind])
 				 : !may_latch(in, kind, src, now_ms)) {
-		cnt_add(&c->foreign, 1);
+		COUNT(foreign, 1);
 		return -1;
 	}
 	if (in->srtp) {
 		enum sdes_result r;
 
 		if (!in->rx) {
-			cnt_add(&c->dropped, 1);
+			COUNT(dropped, 1);
 			return -1;
 		}
 		/* Authenticate before learning anything from the packet. */
 		r = sdes_unprotect(in->rx, buf, &n, rtcp);
 		if (r != SDES_OK) {
-			cnt_add(r == SDES_AUTH_FAIL ? &c->auth_fail : &c->dropped, 1);
+			if (r == SDES_AUTH_FAIL)
+				COUNT(auth_fail, 1);
+			else
+				COUNT(dropped, 1);
 			return -1;
 		}
 	}
@@ -334,8 +346,8 @@ int stream_packet(struct stream *st, int side, int kind, uint8_t *buf, int *len,
 		in->latched[kind] = *src;
 		in->is_latched[kind] = 1;
 	}
-	cnt_add(&c->packets, 1);
-	cnt_add(&c->bytes, (uint64_t)*len);
+	COUNT(packets, 1);
+	COUNT(bytes, (uint64_t)*len);
 	atomic_store_explicit(&c->last_ms, now_ms, memory_order_relaxed);
 	if (!rtcp)
 		count_seq(in, buf);
@@ -343,13 +355,13 @@ int stream_packet(struct stream *st, int side, int kind, uint8_t *buf, int *len,
 	kind = rtcp && !out->rtcp_mux ? STREAM_RTCP : STREAM_RTP;
 	d = out->is_latched[kind] ? &out->latched[kind] : &out->sdp[kind];
 	if (d->sa.sa_family == 0 || (out->srtp && !out->tx)) {
-		cnt_add(&c->dropped, 1);
+		COUNT(dropped, 1);
 		return -1;
 	}
 	if (out->srtp) {
 		ok = sdes_protect(out->tx, buf, &n, rtcp) == SDES_OK;
 		if (!ok) {
-			cnt_add(&c->dropped, 1);
+			COUNT(dropped, 1);
 			return -1;
 		}
 	}

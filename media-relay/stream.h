@@ -85,6 +85,10 @@ struct stream_side {
 struct stream {
 	struct stream_side side[2];
 	int64_t created_ms;              /* monotonic; immutable */
+	/* The owning worker's running totals ([STREAM_RTP], [STREAM_RTCP]),
+	 * counted beside the stream's own: they outlive the stream (the
+	 * relay's /metrics). Set by the worker; NULL: none. */
+	struct stream_counters *totals;
 	/* The owning worker's list: */
 	struct stream *wprev, *wnext;
 	int worker;
@@ -134,7 +138,7 @@ void stream_update_clear(struct stream_update *u);
 int stream_packet(struct stream *st, int side, int kind, uint8_t *buf, int *len, int cap,
 		  const union stream_addr *src, int64_t now_ms, const union stream_addr **dst);
 
-/* Relaxed read of a counter, for the control thread. */
+/* Relaxed read of a counter, for the control thread (or /metrics). */
 static inline uint64_t stream_counter(_Atomic uint64_t *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);

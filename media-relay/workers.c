@@ -44,6 +44,9 @@ struct worker {
 	struct stream *streams;       /* this worker's list */
 	int nstreams;                 /* control's view of the load */
 	_Atomic uint64_t send_errors;
+	/* What its streams counted, theirs gone or alive (stream.h totals):
+	 * written by this worker only, read by /metrics. */
+	struct stream_counters totals[2];
 	/* Batch buffers: allocated once with the worker. */
 	uint8_t (*buf)[PKT_CAP];
 	struct mmsghdr in[BATCH], out[BATCH];
@@ -167,6 +170,7 @@ static int drain(struct worker *wk)
 			return 0;
 		switch (c->op) {
 		case CMD_ADD:
+			c->st->totals = wk->totals;
 			list_add(wk, c->st);
 			sock_watch(wk, c->st, EPOLL_CTL_ADD);
 			break;
@@ -393,4 +397,19 @@ uint64_t workers_send_errors(struct workers *w)
 	for (int i = 0; i < w->n; i++)
 		n += atomic_load_explicit(&w->w[i].send_errors, memory_order_relaxed);
 	return n;
+}
+
+void workers_totals(struct workers *w, struct stream_totals out[2])
+{
+	memset(out, 0, 2 * sizeof(out[0]));
+	for (int i = 0; w && i < w->n; i++)
+		for (int k = 0; k < 2; k++) {
+			struct stream_counters *c = &w->w[i].totals[k];
+
+			out[k].packets += stream_counter(&c->packets);
+			out[k].bytes += stream_counter(&c->bytes);
+			out[k].auth_fail += stream_counter(&c->auth_fail);
+			out[k].foreign += stream_counter(&c->foreign);
+			out[k].dropped += stream_counter(&c->dropped);
+		}
 }

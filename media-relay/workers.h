@@ -35,7 +35,15 @@ int workers_update(struct workers *w, struct stream *st, struct stream_update *u
 int workers_remove(struct workers *w, struct stream *st);
 /* Waits until every command queued so far was applied (tests, shutdown). */
 void workers_sync(struct workers *w);
-/* Packets the kernel refused to send (all workers). */
+/* Packets the kernel refused to send (all workers). Any thread. */
 uint64_t workers_send_errors(struct workers *w);
+
+/* What every worker's streams counted since start, by kind
+ * ([STREAM_RTP], [STREAM_RTCP]); relaxed reads, any thread while the
+ * workers exist (the relay's /metrics). */
+struct stream_totals {
+	uint64_t packets, bytes, auth_fail, foreign, dropped;
+};
+void workers_totals(struct workers *w, struct stream_totals out[2]);
 
 #endif

@@ -6,7 +6,7 @@ set -u
 
 PKGS="gcc make pkg-config sqlite3 libsqlite3-dev libsofia-sip-ua-dev \
 libsrtp2-dev libpcre2-dev libcunit1-dev libinih-dev sip-tester \
-rtpengine-daemon kamailio kamailio-sqlite-modules kamailio-tls-modules \
+libmicrohttpd-dev prometheus rtpengine-daemon kamailio kamailio-sqlite-modules kamailio-tls-modules \
 libssl-dev openssl iproute2 procps python3 sipvicious groff-base man-db"
 [ $# -gt 0 ] && PKGS="$PKGS $*"
 
