@@ -630,7 +630,7 @@ int main(int argc, char **argv)
 	/* /metrics counts route attempts on their way to the CDR writer. */
 	if (app.cfg.metrics_listen[0]) {
 		if (metrics_new(&app.metrics, app.root, app.cfg.metrics_listen, app.cdr, err, sizeof(err)) != 0) {
-			startup_error("[metrics] listen = %s: %s", app.cfg.metrics_listen, err);
+			startup_error("[metrics] listen: %s", err);
 			goto out;
 		}
 		env.cdr = metrics_cdr_sink;

@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 		char why[400];
 
 		if (relay_metrics_new(&metrics, cfg.metrics_listen, w, why, sizeof(why)) < 0) {
-			snprintf(err, sizeof(err), "[metrics] listen = %s: %s", cfg.metrics_listen, why);
+			snprintf(err, sizeof(err), "[metrics] listen: %s", why);
 			goto fail;
 		}
 		relay_metrics_publish(metrics, ng);
