@@ -168,8 +168,10 @@ void prom_http_stop(struct prom_http *h)
 {
 	if (!h)
 		return;
+	/* It closes the socket given with MHD_OPTION_LISTEN_SOCKET too (seen
+	 * on Debian 12's 0.9.75): closing it again here could close a
+	 * descriptor another thread has opened since. */
 	MHD_stop_daemon(h->d);
-	close(h->fd);   /* a socket given with MHD_OPTION_LISTEN_SOCKET stays ours */
 	free(h);
 }
 
