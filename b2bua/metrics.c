@@ -27,6 +27,7 @@ struct metrics;
 #include "prom.h"
 #include "prom_http.h"
 #include "relay_client.h"
+#include "reply.h"
 #include "trunk_health.h"
 #include "trunk_limits.h"
 #include "trunk_reg.h"
@@ -55,7 +56,7 @@ struct metrics {
 
 const char *metrics_code_label(int code, char buf[8])
 {
-	if (code < 100 || code > 699)
+	if (code < SC_TRYING || code > SC_MAX)
 		return "none";
 	snprintf(buf, 8, "%d", code);
 	return buf;
@@ -65,7 +66,7 @@ void metrics_tally_add(struct metrics_tally *t, const char *trunk, int code)
 {
 	struct metrics_tally_entry *e;
 
-	if (code < 100 || code > 699)
+	if (code < SC_TRYING || code > SC_MAX)
 		code = 0;
 	for (size_t i = 0; i < t->n; i++)
 		if (t->e[i].code == code && strcmp(t->e[i].trunk, trunk) == 0) {
@@ -88,7 +89,7 @@ static void tally_family(const struct metrics_tally *t, struct prom_buf *b, cons
 {
 	prom_family(b, name, PROM_COUNTER, help);
 	for (size_t i = 0; i < t->n; i++) {
-		int ok = t->e[i].code >= 200 && t->e[i].code < 300;
+		int ok = sc_success(t->e[i].code);
 		char code[8];
 		struct prom_label l[2] = {{"trunk", t->e[i].trunk}, {"code", metrics_code_label(t->e[i].code, code)}};
 

@@ -28,6 +28,7 @@ homes=(
 	'<srtp2/|media-relay/srtp_ctx\.c|media-relay/srtp_xform\.c|test/tools/[a-z_]+\.c'
 	'<sqlite3\.h>|policy/[a-z_]+\.[ch]|test/unit/test_[a-z_]+\.c'
 	'<openssl/|b2bua/tls_conf\.c|media-relay/srtp_xform\.c'
+	'<microhttpd\.h>|media-relay/wire/prom_http\.c'
 )
 bad=""
 for h in "${homes[@]}"; do
