@@ -252,6 +252,22 @@ static void test_register_keys(void)
 	CU_ASSERT_EQUAL(load_text(&c, "[register]\nexpires = 10\n", err, sizeof(err), path, sizeof(path)), -1);
 }
 
+/* [metrics] listen: off unless set; the address as written. */
+static void test_metrics_key(void)
+{
+	struct config c;
+	char err[256], path[64];
+
+	CU_ASSERT_EQUAL(load_text(&c, "[log]\nlevel = warn\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_STRING_EQUAL(c.metrics_listen, "");
+	CU_ASSERT_EQUAL(load_text(&c, "[metrics]\nlisten = 127.0.0.1:9090\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_STRING_EQUAL(c.metrics_listen, "127.0.0.1:9090");
+	CU_ASSERT_EQUAL(load_text(&c, "[metrics]\nlisten = [::1]:9090\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_STRING_EQUAL(c.metrics_listen, "[::1]:9090");
+	CU_ASSERT_EQUAL(load_text(&c, "[metrics]\nlisten =\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_STRING_EQUAL(c.metrics_listen, "");
+}
+
 static void test_empty_relay_list(void)
 {
 	struct config c;
@@ -293,6 +309,10 @@ static const struct {
 	{"[sip]\nlisten = udp:1.2.3.4:5060/in, tcp:1.2.3.4:5060/out\n", 2, "named otherwise"},
 	{"[sip]\nlisten = udp:1.2.3.4:5060, udp:[::1:5060\n", 2, "[::1:5060"},
 	{"[sip]\nlisten = ,\n", 2, "no address"},
+	{"[metrics]\nlisten = 9090\n", 2, "[metrics] listen: expected ADDR:PORT"},
+	{"[metrics]\n\nlisten = 127.0.0.1:9090:0123456789012345678901234567890123456789012345678901234567890123456789\n", 3,
+	 "[metrics] listen: value too long"},
+	{"[metrics]\nport = 9090\n", 2, "port"},
 	{"[sip]\nlisten = udp:1.1.1.1:1,udp:1.1.1.1:2,udp:1.1.1.1:3,udp:1.1.1.1:4,"
 	 "udp:1.1.1.1:5,udp:1.1.1.1:6,udp:1.1.1.1:7,udp:1.1.1.1:8,udp:1.1.1.1:9\n", 2, "too many"},
 	{"[sip]\nadvertise = 0123456789012345678901234567890123456789012345678901234567890123456789\n",
@@ -522,7 +542,7 @@ UNIT_SUITE(config,
 	   UNIT_TEST(test_full_file),
 	   UNIT_TEST(test_shipped_config_loads),
 	   UNIT_TEST(test_partial_file_keeps_defaults),
-	   UNIT_TEST(test_empty_relay_list),
+	   UNIT_TEST(test_metrics_key), UNIT_TEST(test_empty_relay_list),
 	   UNIT_TEST(test_register_keys),
 	   UNIT_TEST(test_session_timer_keys),
 	   UNIT_TEST(test_trunks_keys),

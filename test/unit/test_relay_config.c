@@ -90,6 +90,18 @@ static void test_every_key(void)
 	CU_ASSERT_FALSE(allows(&cfg, "127.0.0.1"));          /* allow replaces the default */
 }
 
+/* [metrics] listen: off unless set. */
+static void test_metrics_key(void)
+{
+	struct relay_config cfg;
+	char err[256] = "", path[64];
+
+	CU_ASSERT_EQUAL_FATAL(load(&cfg, "[log]\nlevel = info\n", err, sizeof(err), path), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.metrics_listen, "");
+	CU_ASSERT_EQUAL_FATAL(load(&cfg, "[metrics]\nlisten = 127.0.0.1:9091\n", err, sizeof(err), path), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.metrics_listen, "127.0.0.1:9091");
+}
+
 static void test_bad_values_say_file_line(void)
 {
 	static const struct {
@@ -116,6 +128,8 @@ static void test_bad_values_say_file_line(void)
 		{"[relay]\ninterface = inside/10.0.0.1, inside/10.0.0.2\n", 2, "two IPv4"},
 		{"[relay]\ninterface = inside/::1, inside/::2\n", 2, "two IPv6"},
 		{"[relay]\ninterface = ,\n", 2, "no address"},
+		{"[metrics]\nlisten = 9091\n", 2, "[metrics] listen: expected ADDR:PORT"},
+		{"[metrics]\nport = 9091\n", 2, "port"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -167,4 +181,4 @@ UNIT_SUITE(relay_config,
 	   UNIT_TEST(test_named_interfaces),
 	   UNIT_TEST(test_defaults_allow_loopback_only),
 	   UNIT_TEST(test_every_key),
-	   UNIT_TEST(test_bad_values_say_file_line))
+	   UNIT_TEST(test_metrics_key), UNIT_TEST(test_bad_values_say_file_line))
