@@ -116,7 +116,8 @@ void metrics_cdr_sink(void *ctx, uint64_t serial, const struct cdr_row *row, int
 {
 	struct metrics *m = ctx;
 
-	cdr_writer_sink(m->cdr, serial, row, final);
+	if (m->cdr)
+		cdr_writer_sink(m->cdr, serial, row, final);
 }
 
 void metrics_attempt_sink(void *ctx, uint64_t serial, const struct cdr_attempt *a)
@@ -125,7 +126,8 @@ void metrics_attempt_sink(void *ctx, uint64_t serial, const struct cdr_attempt *
 
 	if (a->trunk[0])
 		metrics_tally_add(m->tally, a->trunk, a->sip_code);
-	cdr_writer_attempt_sink(m->cdr, serial, a);
+	if (m->cdr)
+		cdr_writer_attempt_sink(m->cdr, serial, a);
 }
 
 /* ---- the snapshot, rendered on the SIP thread ---- */

@@ -58,7 +58,8 @@ struct metrics_sources {
 	struct cdr_writer *cdr;
 };
 
-/* Binds listen and starts the listener; the CDR sinks forward to cdr.
+/* Binds listen and starts the listener; the CDR sinks forward to cdr
+ * (NULL: they only count, for tests).
  * 0, or -1 with the reason in err. */
 int metrics_new(struct metrics **out, su_root_t *root, const char *listen, struct cdr_writer *cdr,
 		char *err, size_t errlen);
