@@ -28,3 +28,11 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null || { echo "deps: apt-get update failed" >&2; exit 1; }
 apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
 	{ echo "deps: apt-get install failed for:$missing" >&2; exit 1; }
+# Debian's prometheus package is here for promtool only: its server
+# (enabled on :9090 by the package) must not run on a test machine.
+case " $missing " in
+*" prometheus "*)
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now prometheus >/dev/null 2>&1 || true
+	fi ;;
+esac
