@@ -54,7 +54,7 @@ LIBS_MHD    = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 # --- policy/: SQLite snapshot, trie, CIDR, PCRE2 rules, rates, CDR store ---
 POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c policy/codecs.c \
-             policy/rates.c policy/db.c policy/cdr_store.c policy/cdr_query.c policy/cdr_print.c
+             policy/rates.c policy/route_explain.c policy/db.c policy/cdr_store.c policy/cdr_query.c policy/cdr_print.c
 POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
 # sql/schema.sql (migration 1) and sql/NNN_*.sql (migration NNN) are embedded
 # into the binaries at build time, so a daemon brings any database up to date.

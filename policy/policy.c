@@ -802,27 +802,77 @@ static int already(const struct policy_trunk **out, size_t n, const struct polic
 	return 0;
 }
 
-#define ROUTE_GROUP_MAX 64
+#define ROUTE_GROUP_MAX POLICY_ROUTE_GROUP_MAX
+
+/* The list a call to user from from_trunk_id draws from: the longest
+ * prefix of the trunk's own routes and of those for any trunk, a tie to
+ * the trunk's own. *len gets the prefix's length, *own which won. */
+static const struct route_list *route_match(const struct policy *p, int from_trunk_id, const char *user,
+					    size_t *len, int *own_won)
+{
+	const struct route_list *own = NULL, *any;
+	size_t own_len = 0, any_len = 0;
+	long ti = trunk_index(p, from_trunk_id);
+
+	if (!user)
+		user = "";
+	if (ti >= 0)
+		own = trie_longest(p->own_routes[ti], user, &own_len);
+	any = trie_longest(p->any_routes, user, &any_len);
+	if (own && (!any || own_len >= any_len)) {
+		if (len)
+			*len = own_len;
+		if (own_won)
+			*own_won = 1;
+		return own;
+	}
+	if (len)
+		*len = any_len;
+	if (own_won)
+		*own_won = 0;
+	return any;
+}
+
+size_t policy_route_list(const struct policy *p, int from_trunk_id, const char *user,
+			 struct policy_route_info *out, size_t max, char *prefix, size_t prefixlen, int *own)
+{
+	const struct route_list *rl;
+	size_t len = 0;
+
+	if (prefixlen)
+		prefix[0] = 0;
+	if (own)
+		*own = 0;
+	if (!p)
+		return 0;
+	if (!user)
+		user = "";
+	rl = route_match(p, from_trunk_id, user, &len, own);
+	if (!rl)
+		return 0;
+	if (prefixlen)
+		snprintf(prefix, prefixlen, "%.*s", (int)len, user);
+	for (size_t i = 0; i < rl->n && i < max; i++) {
+		out[i].id = rl->v[i].id;
+		out[i].priority = rl->v[i].priority;
+		out[i].weight = rl->v[i].weight;
+		out[i].to = rl->v[i].to;
+	}
+	return rl->n;
+}
 
 size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
 		    const struct policy_trunk **out, size_t max,
 		    unsigned (*rnd)(void *), void *rnd_arg)
 {
-	const struct route_list *own = NULL, *any, *rl;
-	size_t own_len = 0, any_len = 0, n = 0, i = 0;
-	long ti;
+	const struct route_list *rl;
+	size_t n = 0, i = 0;
 
 	if (!p || !out || max == 0)
 		return 0;
-	if (!user)
-		user = "";
 	if (!rnd)
 		rnd = default_rnd;
-	ti = trunk_index(p, from_trunk_id);
-	if (ti >= 0)
-		own = trie_longest(p->own_routes[ti], user, &own_len);
-	any = trie_longest(p->any_routes, user, &any_len);
-	rl = own && (!any || own_len >= any_len) ? own : any;
+	rl = route_match(p, from_trunk_id, user, NULL, NULL);
 	if (!rl)
 		return 0;
 
@@ -874,6 +924,17 @@ size_t policy_header_apply(const struct policy *p, int trunk_id, enum policy_dir
 			   struct policy_hdr *hdrs, size_t n, size_t cap)
 {
 	return rules_header_apply(p ? p->rules : NULL, trunk_id, dir, hdrs, n, cap);
+}
+
+int policy_number_explain(const struct policy *p, int trunk_id, enum policy_dir dir, enum policy_field field,
+			  const char *in, char *out, size_t outlen, struct policy_rule_hit *hit)
+{
+	return rules_number_explain(p ? p->rules : NULL, trunk_id, dir, field, in, out, outlen, hit);
+}
+
+const struct rate *policy_rate_find(const struct policy *p, int trunk_id, const char *number)
+{
+	return p ? rates_find(p->rates, trunk_id, number) : NULL;
 }
 
 int policy_rate_cost(const struct policy *p, int trunk_id, const char *number,

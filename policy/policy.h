@@ -111,6 +111,24 @@ size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
 		    const struct policy_trunk **out, size_t max,
 		    unsigned (*rnd)(void *), void *rnd_arg);
 
+/* For `b2bua-ctl route explain`: the route list policy_route() draws
+ * from, unshuffled. The same longest-prefix choice; entries in priority,
+ * id order. At most POLICY_ROUTE_GROUP_MAX routes of one priority take
+ * part in the draw (the rest never). */
+#define POLICY_ROUTE_GROUP_MAX 64
+struct policy_route_info {
+	int id;                 /* routes.id */
+	int priority;
+	unsigned weight;
+	const struct policy_trunk *to;
+};
+/* Writes up to max entries to out and returns how many the list has (0:
+ * no route). prefix (prefixlen bytes) gets the matched prefix ("" is the
+ * default route); *own (may be NULL) is 1 when the routes of
+ * from_trunk_id won, 0 when those for any trunk did. */
+size_t policy_route_list(const struct policy *p, int from_trunk_id, const char *user,
+			 struct policy_route_info *out, size_t max, char *prefix, size_t prefixlen, int *own);
+
 /* Applies number_rules for (trunk_id, or rules with trunk_id NULL), dir and
  * field to in: rules in priority order, the first whose match matches
  * rewrites with its replace ($1 style): 1. No match copies in unchanged:
@@ -120,6 +138,16 @@ size_t policy_route(const struct policy *p, int from_trunk_id, const char *user,
 int policy_number_rewrite(const struct policy *p, int trunk_id, enum policy_dir dir,
 			  enum policy_field field, const char *in,
 			  char *out, size_t outlen);
+
+/* The number rule that rewrote (route explain). Strings belong to the
+ * snapshot. id 0: none did. trunk_id -1: a rule for all trunks. */
+struct policy_rule_hit {
+	int id, trunk_id, priority;
+	const char *match, *replace;
+};
+/* policy_number_rewrite() that also fills hit. */
+int policy_number_explain(const struct policy *p, int trunk_id, enum policy_dir dir, enum policy_field field,
+			  const char *in, char *out, size_t outlen, struct policy_rule_hit *hit);
 
 /* A header as the b2bua sends (or received) it. */
 struct policy_hdr {
@@ -143,5 +171,8 @@ size_t policy_header_apply(const struct policy *p, int trunk_id, enum policy_dir
  * or -1 when no rate matches. */
 int policy_rate_cost(const struct policy *p, int trunk_id, const char *number,
 		     double duration_s, double *cost);
+/* The rate policy_rate_cost() would bill with (rates.h), or NULL. */
+struct rate;
+const struct rate *policy_rate_find(const struct policy *p, int trunk_id, const char *number);
 
 #endif

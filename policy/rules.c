@@ -19,6 +19,7 @@ struct num_rule {
 	enum policy_dir dir;
 	enum policy_field field;
 	pcre2_code *re;
+	char *match;              /* as written, for route explain */
 	char *replace;
 };
 
@@ -83,6 +84,7 @@ void rules_free(struct rules *r)
 		return;
 	for (size_t i = 0; i < r->nnum; i++) {
 		pcre2_code_free(r->num[i].re);
+		free(r->num[i].match);
 		free(r->num[i].replace);
 	}
 	for (size_t i = 0; i < r->nhdr; i++) {
@@ -244,7 +246,7 @@ int rules_add_number(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 		     enum policy_field field, const char *match, const char *replace,
 		     int priority, char *err, size_t errlen)
 {
-	struct num_rule nr = {id, trunk_id, priority, dir, field, NULL, NULL};
+	struct num_rule nr = {id, trunk_id, priority, dir, field, NULL, NULL, NULL};
 
 	if (r->nnum == r->capnum) {
 		size_t cap = r->capnum ? r->capnum * 2 : 8;
@@ -268,8 +270,11 @@ int rules_add_number(struct rules *r, int id, int trunk_id, enum policy_dir dir,
 		return -1;
 	}
 	nr.replace = dup_str(replace);
-	if (!nr.replace) {
+	nr.match = dup_str(match);
+	if (!nr.replace || !nr.match) {
 		pcre2_code_free(nr.re);
+		free(nr.replace);
+		free(nr.match);
 		goto oom;
 	}
 	r->num[r->nnum++] = nr;
@@ -395,8 +400,16 @@ static int substitute(const struct rules *r, const pcre2_code *re, const char *i
 int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir dir,
 			 enum policy_field field, const char *in, char *out, size_t outlen)
 {
+	return rules_number_explain(r, trunk_id, dir, field, in, out, outlen, NULL);
+}
+
+int rules_number_explain(const struct rules *r, int trunk_id, enum policy_dir dir, enum policy_field field,
+			 const char *in, char *out, size_t outlen, struct policy_rule_hit *hit)
+{
 	size_t len;
 
+	if (hit)
+		memset(hit, 0, sizeof(*hit));
 	if (!in)
 		in = "";
 	if (!out || outlen == 0)
@@ -408,8 +421,16 @@ int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir di
 		if (nr->dir != dir || nr->field != field || !applies(nr->trunk_id, trunk_id))
 			continue;
 		rc = substitute(r, nr->re, in, nr->replace, 0, out, outlen);
-		if (rc > 0)
+		if (rc > 0) {
+			if (hit) {
+				hit->id = nr->id;
+				hit->trunk_id = nr->trunk_id;
+				hit->priority = nr->priority;
+				hit->match = nr->match;
+				hit->replace = nr->replace;
+			}
 			return 1;
+		}
 		if (rc == PCRE2_ERROR_NOMEMORY) {
 			out[0] = 0;
 			return -1;

@@ -54,6 +54,9 @@ void rules_finish(struct rules *r);
  * matching. */
 int rules_number_rewrite(const struct rules *r, int trunk_id, enum policy_dir dir,
 			 enum policy_field field, const char *in, char *out, size_t outlen);
+/* The same, and hit (may be NULL) says which rule rewrote (id 0: none). */
+int rules_number_explain(const struct rules *r, int trunk_id, enum policy_dir dir, enum policy_field field,
+			 const char *in, char *out, size_t outlen, struct policy_rule_hit *hit);
 
 /* See policy_header_apply(). Protected headers (rules_header_protected)
  * are never added, removed or replaced. replace with a match substitutes
