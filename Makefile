@@ -95,7 +95,7 @@ RELAY_LIBS = $(LIBS_SOFIA) $(LIBS_SRTP) $(LIBS_CRYPTO) $(LIBS_INIH) $(LIBS_MHD) 
 TEST_MAIN       = test/unit/main.c
 TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rules.c \
                   test/unit/test_rates.c test/unit/test_policy.c test/unit/test_cdr_store.c \
-                  test/unit/test_cdr_query.c test/unit/test_fuzz_policy.c
+                  test/unit/test_cdr_query.c test/unit/test_fuzz_policy.c test/unit/test_route_explain.c
 TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/unit/test_leak_guard.c test/unit/test_media_policy.c test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
                   test/unit/test_tls_conf.c test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
                   test/unit/test_trunk_limits.c test/unit/test_trunk_health.c test/unit/test_trunk_reg.c test/unit/test_tls_watch.c \
