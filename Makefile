@@ -73,7 +73,7 @@ B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_
             b2bua/relay_client.c b2bua/relay_pool.c b2bua/cdr_writer.c b2bua/control.c \
             b2bua/trunk_limits.c b2bua/trunk_reg.c b2bua/clock.c b2bua/media_policy.c b2bua/tls_conf.c \
             b2bua/trunk_health.c b2bua/trunk_probe.c b2bua/tls_watch.c b2bua/sofia_log.c \
-            b2bua/metrics.c
+            b2bua/metrics.c b2bua/ctl_json.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c
 # b2bua-ctl -c reads the b2bua's config with the b2bua's own parser.
@@ -99,7 +99,7 @@ TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rul
 TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/unit/test_leak_guard.c test/unit/test_media_policy.c test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
                   test/unit/test_tls_conf.c test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
                   test/unit/test_trunk_limits.c test/unit/test_trunk_health.c test/unit/test_trunk_reg.c test/unit/test_tls_watch.c \
-                  test/unit/test_metrics.c
+                  test/unit/test_metrics.c test/unit/test_ctl_json.c
 TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
                   test/unit/test_srtp_ctx.c test/unit/test_srtp_xform.c test/unit/test_stream.c test/unit/test_ng_server.c \
                   test/unit/test_prom.c test/unit/test_relay_metrics.c

@@ -918,24 +918,59 @@ int call_core_hangup(struct call_core *core, const char *cid)
 	return each_call(core, EV_ADMIN_HANGUP, cid) ? 0 : -1;
 }
 
-size_t call_core_list(struct call_core *core, char *buf, size_t cap)
+void call_core_each(struct call_core *core, int (*fn)(void *arg, const struct call_view *v), void *arg)
 {
 	static const char *const names[CS__N] = {"routing", "calling", "early", "answering",
 						 "connected", "ending"};
-	size_t len = 0;
 	int64_t now = clock_wall_ms();
+
+	for (struct call *c = core->head; c; c = c->next) {
+		struct call_view v = {
+			.call_id = c->cdr.call_id,
+			.b_call_id = c->cdr.b_call_id,
+			.state = names[c->state],
+			.caller = c->cdr.caller,
+			.callee = c->cdr.callee,
+			.routed_to = c->cdr.routed_to,
+			.from_trunk = c->cdr.from_trunk,
+			.to_trunk = c->cdr.to_trunk,
+			.age_s = (long long)((now - c->cdr.start_ms) / 1000),
+			.answered = c->cdr.answer_ms > 0,
+		};
+
+		if (fn(arg, &v))
+			break;
+	}
+}
+
+struct list_buf {
+	char *buf;
+	size_t cap, len;
+};
+
+static int list_line(void *arg, const struct call_view *v)
+{
+	struct list_buf *l = arg;
+	int n;
+
+	if (l->len + 1 >= l->cap)
+		return 1;
+	n = snprintf(l->buf + l->len, l->cap - l->len, "%s %s %s->%s %s->%s %llds\n", v->call_id, v->state,
+		     v->caller, v->routed_to, v->from_trunk, v->to_trunk[0] ? v->to_trunk : "-", v->age_s);
+	if (n < 0 || (size_t)n >= l->cap - l->len) {
+		l->buf[l->len] = 0;
+		return 1;
+	}
+	l->len += n;
+	return 0;
+}
+
+size_t call_core_list(struct call_core *core, char *buf, size_t cap)
+{
+	struct list_buf l = {buf, cap, 0};
 
 	if (cap)
 		buf[0] = 0;
-	for (struct call *c = core->head; c && len + 1 < cap; c = c->next) {
-		int n = snprintf(buf + len, cap - len, "%s %s %s->%s %s->%s %llds\n", c->cdr.call_id,
-				 names[c->state], c->cdr.caller, c->cdr.routed_to, c->cdr.from_trunk,
-				 c->cdr.to_trunk[0] ? c->cdr.to_trunk : "-",
-				 (long long)((now - c->cdr.start_ms) / 1000));
-
-		if (n < 0 || (size_t)n >= cap - len)
-			break;
-		len += n;
-	}
-	return len;
+	call_core_each(core, list_line, &l);
+	return l.len;
 }

@@ -288,6 +288,18 @@ void call_core_stats(struct call_core *core, struct call_stats *st);
 int call_core_hangup(struct call_core *core, const char *call_id);
 /* Writes one line per call into buf; returns the length written. */
 size_t call_core_list(struct call_core *core, char *buf, size_t cap);
+/* What each of those lines says, as values (calls json): the one source
+ * of both. Strings point into the call, valid during the callback. */
+struct call_view {
+	const char *call_id, *b_call_id, *state;
+	const char *caller, *callee, *routed_to;
+	const char *from_trunk, *to_trunk;    /* to_trunk "" before routing */
+	long long age_s;
+	int answered;
+};
+/* fn for every call, in the order `calls` lists them; stops when fn
+ * returns non-zero. */
+void call_core_each(struct call_core *core, int (*fn)(void *arg, const struct call_view *v), void *arg);
 /* Asks the relay about the media of every established call; a silent call,
  * or one the relay lost, is ended. */
 void call_core_check_media(struct call_core *core);

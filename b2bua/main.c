@@ -33,6 +33,7 @@ struct app;
 #include "clock.h"
 #include "config.h"
 #include "control.h"
+#include "ctl_json.h"
 #include "daemon.h"
 #include "trunk_limits.h"
 #include "trunk_probe.h"
@@ -318,14 +319,37 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 {
 	struct app *app = ctx;
 
-	if (strcmp(cmd, "calls") == 0) {
-		size_t len = (size_t)snprintf(buf, cap, "# CALL-ID STATE CALLER->ROUTED-TO FROM->TO AGE\n");
+	int listing = strcmp(cmd, "calls") == 0 || strcmp(cmd, "trunks") == 0 || strcmp(cmd, "relays") == 0 ||
+		      strcmp(cmd, "stats") == 0;
+	int json = listing && strcmp(arg, "json") == 0;
 
+	/* A list takes one argument, "json" (b2bua-ctl --json): its fields
+	 * as JSON, from the views its text is made of (ctl_json.h). */
+	if (listing && *arg && !json) {
+		snprintf(buf, cap, "%s: unknown argument '%s' (json)", cmd, arg);
+		return -1;
+	}
+	if (strcmp(cmd, "calls") == 0) {
+		size_t len;
+
+		if (json)
+			return ctl_json_calls(app->core, buf, cap);
+		len = (size_t)snprintf(buf, cap, "# CALL-ID STATE CALLER->ROUTED-TO FROM->TO AGE\n");
 		if (len < cap && call_core_list(app->core, buf + len, cap - len) == 0)
 			snprintf(buf + len, cap - len, "(no calls)\n");
 		return 0;
 	}
 	if (strcmp(cmd, "trunks") == 0) {
+		if (json) {
+			struct ctl_trunk_src src = {.policy = call_core_policy(app->core),
+						    .limits = app->limits,
+						    .health = trunk_probe_health(app->probe),
+						    .reg = app->reg,
+						    .now_ms = clock_mono_ms(),
+						    .wall_ms = clock_wall_ms()};
+
+			return ctl_json_trunks(&src, buf, cap);
+		}
 		list_trunks(app, buf, cap);
 		return 0;
 	}
@@ -336,6 +360,8 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 			snprintf(buf, cap, "no [relay] ng configured");
 			return -1;
 		}
+		if (json)
+			return ctl_json_relays(app->relay, buf, cap);
 		len = (size_t)snprintf(buf, cap, "# RELAY STATE calls N last_answer WHEN last_error WHY\n");
 		if (len < cap)
 			relay_client_list(app->relay, buf + len, cap - len);
@@ -359,6 +385,9 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 			len += sip_stack_stats(app->sip, buf + len, cap - len);
 		if (len < cap && app->relay)
 			relay_client_stats(app->relay, buf + len, cap - len);
+		/* The text read whole before the document is copied over it. */
+		if (json)
+			return ctl_json_stats(buf, app->relay, buf, cap);
 		return 0;
 	}
 	if (strcmp(cmd, "reload") == 0) {

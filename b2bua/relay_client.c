@@ -665,23 +665,48 @@ size_t relay_client_pending(const struct relay_client *rc)
 	return rc ? rc->npending : 0;
 }
 
+int relay_client_count(const struct relay_client *rc)
+{
+	return rc ? rc->npeers : 0;
+}
+
+int relay_client_view(const struct relay_client *rc, int i, struct relay_view *v)
+{
+	struct relay_pool_info in;
+
+	memset(v, 0, sizeof(*v));
+	if (!rc || i < 0 || i >= rc->npeers)
+		return -1;
+	relay_pool_info(rc->pool, i, &in);
+	snprintf(v->name, sizeof(v->name), "%s", rc->peers[i].name);
+	v->up = in.state == RELAY_UP;
+	v->calls = in.calls;
+	v->sent = rc->peers[i].sent;
+	v->answered = rc->peers[i].answered;
+	v->timeouts = rc->peers[i].timeouts;
+	v->errors = rc->peers[i].errors;
+	v->rtt = rc->peers[i].rtt;
+	v->last_answer_ms = in.last_ok_ms > 0 ? in.last_ok_ms : 0;
+	snprintf(v->last_error, sizeof(v->last_error), "%s", in.last_error);
+	return 0;
+}
+
 size_t relay_client_list(struct relay_client *rc, char *buf, size_t cap)
 {
 	size_t len = 0;
 
 	if (cap)
 		buf[0] = 0;
-	for (int i = 0; rc && i < rc->npeers && len < cap; i++) {
-		struct relay_pool_info in;
+	for (int i = 0; i < relay_client_count(rc) && len < cap; i++) {
+		struct relay_view v;
 		char when[64] = "never";
 		int n;
 
-		relay_pool_info(rc->pool, i, &in);
-		if (in.last_ok_ms > 0)
-			cdr_time_iso(in.last_ok_ms, when, sizeof(when));
-		n = snprintf(buf + len, cap - len, "%s %s calls %zu last_answer %s last_error %s\n", rc->peers[i].name,
-			     in.state == RELAY_UP ? "up" : "down", in.calls, when,
-			     in.last_error[0] ? in.last_error : "-");
+		relay_client_view(rc, i, &v);
+		if (v.last_answer_ms > 0)
+			cdr_time_iso(v.last_answer_ms, when, sizeof(when));
+		n = snprintf(buf + len, cap - len, "%s %s calls %llu last_answer %s last_error %s\n", v.name,
+			     v.up ? "up" : "down", (unsigned long long)v.calls, when, v.last_error[0] ? v.last_error : "-");
 		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += n;
@@ -695,12 +720,14 @@ size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap)
 
 	if (cap)
 		buf[0] = 0;
-	for (int i = 0; rc && i < rc->npeers && len < cap; i++) {
-		int n = snprintf(buf + len, cap - len, "relay %s sent %llu answered %llu timeouts %llu\n",
-				 rc->peers[i].name, (unsigned long long)rc->peers[i].sent,
-				 (unsigned long long)rc->peers[i].answered,
-				 (unsigned long long)rc->peers[i].timeouts);
+	for (int i = 0; i < relay_client_count(rc) && len < cap; i++) {
+		struct relay_view v;
+		int n;
 
+		relay_client_view(rc, i, &v);
+		n = snprintf(buf + len, cap - len, "relay %s sent %llu answered %llu timeouts %llu\n", v.name,
+			     (unsigned long long)v.sent, (unsigned long long)v.answered,
+			     (unsigned long long)v.timeouts);
 		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += n;
@@ -712,19 +739,7 @@ int relay_client_views(struct relay_client *rc, struct relay_view *v, int max)
 {
 	int n = 0;
 
-	for (int i = 0; rc && i < rc->npeers && n < max; i++, n++) {
-		struct relay_pool_info in;
-
-		relay_pool_info(rc->pool, i, &in);
-		memset(&v[n], 0, sizeof(v[n]));
-		snprintf(v[n].name, sizeof(v[n].name), "%s", rc->peers[i].name);
-		v[n].up = in.state == RELAY_UP;
-		v[n].calls = in.calls;
-		v[n].sent = rc->peers[i].sent;
-		v[n].answered = rc->peers[i].answered;
-		v[n].timeouts = rc->peers[i].timeouts;
-		v[n].errors = rc->peers[i].errors;
-		v[n].rtt = rc->peers[i].rtt;
-	}
+	for (int i = 0; i < relay_client_count(rc) && n < max; i++, n++)
+		relay_client_view(rc, i, &v[n]);
 	return n;
 }

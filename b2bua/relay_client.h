@@ -39,7 +39,9 @@ size_t relay_client_stats(struct relay_client *rc, char *buf, size_t cap);
  * last_answer TIME|never last_error TEXT|-". Returns the length. */
 size_t relay_client_list(struct relay_client *rc, char *buf, size_t cap);
 
-/* One relay as /metrics shows it (metrics.c): copied on the SIP thread. */
+/* One relay as /metrics (metrics.c), `b2bua-ctl relays` and the stats'
+ * relay lines show it, as --json too (ctl_lists.c): the one source of
+ * all. Copied on the SIP thread. */
 #define RELAY_CLIENT_MAX 8
 struct relay_view {
 	char name[64];            /* ADDR:PORT as configured */
@@ -48,9 +50,14 @@ struct relay_view {
 	uint64_t sent, answered, timeouts;
 	uint64_t errors;          /* answers with result error */
 	struct prom_hist rtt;     /* seconds, first send to answer */
+	int64_t last_answer_ms;   /* wall clock, 0 = never */
+	char last_error[64];      /* why its last request failed, "" = none */
 };
 /* Fills up to max views, one per relay in [relay] ng order; the count. */
 int relay_client_views(struct relay_client *rc, struct relay_view *v, int max);
+int relay_client_count(const struct relay_client *rc);
+/* Relay i's view: 0, or -1 when i is not a relay of rc. */
+int relay_client_view(const struct relay_client *rc, int i, struct relay_view *v);
 /* Building and reading ng messages, apart from the socket so they can be
  * unit-tested. The request is written into buf ("COOKIE DICT"); returns
  * its length or -1. */

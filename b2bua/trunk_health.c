@@ -327,24 +327,31 @@ const char *trunk_health_state_name(enum health_state s)
 	return "?";
 }
 
+void trunk_health_last(const struct health_view *v, char *last, size_t lastcap, char *when, size_t whencap)
+{
+	snprintf(last, lastcap, "-");
+	snprintf(when, whencap, "-");
+	if (!v->has_last)
+		return;
+	if (v->last == HEALTH_TIMEOUT)
+		snprintf(last, lastcap, "timeout");
+	else if (v->last == HEALTH_TRANSPORT)
+		snprintf(last, lastcap, "unreachable");
+	else
+		snprintf(last, lastcap, "%d", v->last_code);
+	cdr_time_iso(v->last_wall_ms, when, whencap);
+}
+
 size_t trunk_health_describe(const struct trunk_health *h, int trunk_id, char *buf, size_t cap)
 {
 	struct health_view v;
-	char last[16] = "-", when[64] = "-";
+	char last[16], when[64];
 	int n;
 
 	if (!cap)
 		return 0;
 	trunk_health_view(h, trunk_id, &v);
-	if (v.has_last) {
-		if (v.last == HEALTH_TIMEOUT)
-			snprintf(last, sizeof(last), "timeout");
-		else if (v.last == HEALTH_TRANSPORT)
-			snprintf(last, sizeof(last), "unreachable");
-		else
-			snprintf(last, sizeof(last), "%d", v.last_code);
-		cdr_time_iso(v.last_wall_ms, when, sizeof(when));
-	}
+	trunk_health_last(&v, last, sizeof(last), when, sizeof(when));
 	n = snprintf(buf, cap, " reach %s options %s %s", trunk_health_state_name(v.state), last, when);
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }

@@ -102,6 +102,9 @@ int trunk_health_view(const struct trunk_health *h, int trunk_id, struct health_
 /* " reach STATE options CODE|timeout|unreachable|- TIME|-" for one trunk,
  * appended to its `b2bua-ctl trunks` line; returns the length written. */
 size_t trunk_health_describe(const struct trunk_health *h, int trunk_id, char *buf, size_t cap);
+/* The options part of it from a view (trunks json too): last gets the
+ * code, "timeout" or "unreachable", when its UTC time; "-" for none. */
+void trunk_health_last(const struct health_view *v, char *last, size_t lastcap, char *when, size_t whencap);
 const char *trunk_health_state_name(enum health_state s);
 /* The routing question as the call core asks it (ctx: the trunk_health). */
 const struct call_health_ops *trunk_health_ops(void);

@@ -473,31 +473,44 @@ static const char *utc(int64_t at, int64_t now, int64_t wall_now, char *buf, siz
 	return buf;
 }
 
-size_t trunk_reg_describe(const struct trunk_reg *r, const struct policy_trunk *t, int64_t now, int64_t wall_now,
-			  char *buf, size_t cap)
+void trunk_reg_view(const struct trunk_reg *r, const struct policy_trunk *t, int64_t now, int64_t wall_now,
+		    struct trunk_reg_view *v)
 {
 	const struct trunk_reg_entry *e = r ? live_entry(r, t->id) : NULL;
 	const char *why = t->reg ? (!t->enabled ? "trunk disabled" : cannot_register(t)) : NULL;
-	char exp[48] = "-", retry[48] = "-";
-	int n;
 
-	if (!cap)
-		return 0;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->expires, sizeof(v->expires), "-");
+	snprintf(v->retry, sizeof(v->retry), "-");
 	if (!e && r) {   /* after shutdown or removal: the last entry of that trunk */
 		for (const struct trunk_reg_entry *g = r->entries; g && !e; g = g->next)
 			if (g->trunk_id == t->id)
 				e = g;
 	}
 	if (!e) {
-		n = snprintf(buf, cap, " reg off expires - retry - last_error %s", why ? why : "-");
-	} else {
-		if (e->state == TRUNK_REG_REGISTERED)
-			utc(e->expires_at, now, wall_now, exp, sizeof(exp));
-		if (e->state == TRUNK_REG_FAILED)
-			utc(e->retry_at, now, wall_now, retry, sizeof(retry));
-		n = snprintf(buf, cap, " reg %s expires %s retry %s last_error %s", trunk_reg_state_name(e->state), exp,
-			     retry, e->last_error[0] ? e->last_error : "-");
+		v->state = TRUNK_REG_OFF;
+		snprintf(v->last_error, sizeof(v->last_error), "%s", why ? why : "-");
+		return;
 	}
+	v->state = e->state;
+	if (e->state == TRUNK_REG_REGISTERED)
+		utc(e->expires_at, now, wall_now, v->expires, sizeof(v->expires));
+	if (e->state == TRUNK_REG_FAILED)
+		utc(e->retry_at, now, wall_now, v->retry, sizeof(v->retry));
+	snprintf(v->last_error, sizeof(v->last_error), "%s", e->last_error[0] ? e->last_error : "-");
+}
+
+size_t trunk_reg_describe(const struct trunk_reg *r, const struct policy_trunk *t, int64_t now, int64_t wall_now,
+			  char *buf, size_t cap)
+{
+	struct trunk_reg_view v;
+	int n;
+
+	if (!cap)
+		return 0;
+	trunk_reg_view(r, t, now, wall_now, &v);
+	n = snprintf(buf, cap, " reg %s expires %s retry %s last_error %s", trunk_reg_state_name(v.state), v.expires,
+		     v.retry, v.last_error);
 	if (n < 0 || (size_t)n >= cap) {
 		buf[0] = 0;
 		return 0;

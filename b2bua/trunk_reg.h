@@ -117,6 +117,16 @@ int trunk_reg_match(const struct trunk_reg *r, const struct sockaddr *src, const
  * length written (0 when it does not fit). */
 size_t trunk_reg_describe(const struct trunk_reg *r, const struct policy_trunk *t, int64_t now, int64_t wall_now,
 			  char *buf, size_t cap);
+/* What that segment says, as values (trunks json): the one source of
+ * both. expires and retry are UTC ("-" when none); last_error "-" when
+ * none. */
+struct trunk_reg_view {
+	enum trunk_reg_state state;
+	char expires[48], retry[48];
+	char last_error[160];
+};
+void trunk_reg_view(const struct trunk_reg *r, const struct policy_trunk *t, int64_t now, int64_t wall_now,
+		    struct trunk_reg_view *v);
 
 /* The wait before attempt n+1 after n failures in a row (n >= 1):
  * retry_min doubling, at most retry_max. */
