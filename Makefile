@@ -54,7 +54,7 @@ LIBS_MHD    = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 # --- policy/: SQLite snapshot, trie, CIDR, PCRE2 rules, rates, CDR store ---
 POLICY_SRC = policy/policy.c policy/trie.c policy/cidr.c policy/rules.c policy/codecs.c \
-             policy/rates.c policy/route_explain.c policy/db.c policy/cdr_store.c policy/cdr_query.c policy/cdr_print.c
+             policy/rates.c policy/route_explain.c policy/db.c policy/db_init.c policy/cdr_store.c policy/cdr_query.c policy/cdr_print.c
 POLICY_LIBS = $(LIBS_SQLITE) $(LIBS_PCRE)
 # sql/schema.sql (migration 1) and sql/NNN_*.sql (migration NNN) are embedded
 # into the binaries at build time, so a daemon brings any database up to date.
@@ -73,11 +73,12 @@ B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_
             b2bua/relay_client.c b2bua/relay_pool.c b2bua/cdr_writer.c b2bua/control.c \
             b2bua/trunk_limits.c b2bua/trunk_reg.c b2bua/clock.c b2bua/media_policy.c b2bua/tls_conf.c \
             b2bua/trunk_health.c b2bua/trunk_probe.c b2bua/tls_watch.c b2bua/sofia_log.c \
-            b2bua/metrics.c b2bua/ctl_json.c
+            b2bua/metrics.c b2bua/ctl_json.c b2bua/ctl_lists.c
 B2BUA_MAIN = b2bua/main.c
-CTL_SRC    = b2bua/b2bua_ctl.c
-# b2bua-ctl -c reads the b2bua's config with the b2bua's own parser.
-CTL_LINK   = b2bua/config.c b2bua/log.c
+CTL_SRC    = b2bua/b2bua_ctl.c b2bua/ctl_client.c b2bua/ctl_route.c
+# b2bua-ctl -c reads the b2bua's config with the b2bua's own parser, and
+# writes JSON with the daemon's writer.
+CTL_LINK   = b2bua/config.c b2bua/log.c b2bua/ctl_json.c
 
 # --- media-relay/: stands alone ---
 RELAY_SRC  = media-relay/ng_server.c media-relay/ng_commands.c media-relay/calls.c \
@@ -123,6 +124,10 @@ VERSION := $(shell [ -e .git ] && { git describe --tags --dirty 2>/dev/null || \
 endif
 MAINS = $(B2BUA_MAIN) $(RELAY_MAIN) $(CTL_SRC)
 $(call obj,$(MAINS)): $(BUILD)/gen/version.h
+# b2bua-ctl reads the installed config by default: its place, from the
+# install variables below (make install PREFIX=/usr rebuilds it).
+$(call obj,$(CTL_SRC)): $(BUILD)/gen/paths.h
+$(call obj,$(filter-out $(MAINS),$(CTL_SRC))): CPPFLAGS += -I$(BUILD)/gen
 $(call obj,$(MAINS)): CPPFLAGS += -I$(BUILD)/gen
 
 # Include paths per module (and per test binary: a test sees its module).
@@ -150,6 +155,11 @@ all: $(BINS)
 $(BUILD)/gen/version.h: FORCE
 	@mkdir -p $(dir $@)
 	@echo '#define PROJECT_VERSION "$(VERSION)"' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/gen/paths.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define DEFAULT_CONF "$(CONFDIR)/b2bua.conf"' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/obj/%.o: %.c

@@ -7,11 +7,15 @@
  * "error: reason" on the first line, then the body, until the daemon
  * closes. Exit status: 0 ok, 1 the daemon or the query said error,
  * 2 usage error or no connection.
+ * route explain lives in ctl_route.c, the socket round trip in
+ * ctl_client.c.
  * Must not: include sqlite3.h; the database is reached only through
- * policy/cdr_query.h, read-only, so it works with the daemon up or down.
+ * policy/ (cdr_query.h and policy.h read-only, so they work with the
+ * daemon up or down; db_init.h for `init`, the one command that writes).
  * -c CONF reads the b2bua's own config (config.c) for [control] socket and
  * [db] path; relative paths are taken from the working directory, as the
- * b2bua takes them from its own.
+ * b2bua takes them from its own. Without -c, the installed config
+ * (DEFAULT_CONF, $(CONFDIR)/b2bua.conf of make install) when it exists.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,11 +31,13 @@
 
 #include "cdr_query.h"
 #include "config.h"
+#include "ctl_client.h"
+#include "ctl_route.h"
+#include "db_init.h"
+#include "paths.h"
 #include "version.h"
 
 #define DEFAULT_LIMIT 50
-#define REPLY_MAX (64 << 20)
-#define REPLY_TIMEOUT_S 60    /* a reload of a large policy takes a while */
 
 static const char *prog = "b2bua-ctl";
 
@@ -39,11 +45,13 @@ static const char *prog = "b2bua-ctl";
 static const struct ctl_command {
 	const char *name, *args, *what;
 } commands[] = {
-	{"calls", "", "live calls, one line each"},
-	{"trunks", "", "trunks: host:port, transport, channels in use/max, cps, enabled,\n"
-		       "  OPTIONS keepalive state, registration state"},
-	{"relays", "", "media relays: up/down, calls on each, last answer, last error"},
-	{"stats", "", "the daemon's counters (calls, legs, guard, relay ...)"},
+	{"calls", " [--json]", "live calls, one line each (--json: one JSON document)"},
+	{"trunks", " [--json]", "trunks: host:port, transport, channels in use/max, cps, enabled,\n"
+		       "  OPTIONS keepalive state, registration state (--json: one JSON document)"},
+	{"relays", " [--json]", "media relays: up/down, calls on each, last answer, last error\n"
+		       "  (--json: one JSON document, with each relay's counters)"},
+	{"stats", " [--json]", "the daemon's counters (calls, legs, guard, relay ...)\n"
+		       "  (--json: one JSON object, numbers as numbers)"},
 	{"reload", "", "reload the policy from the database (as SIGHUP does); a bad row\n"
 		       "  refuses the reload and the old policy stays"},
 	{"hangup", " CALL-ID", "end one call, named by its A or B leg's Call-ID"},
@@ -69,11 +77,12 @@ static void usage_options(FILE *f)
 	fprintf(f, "OPTIONS (before COMMAND):\n"
 		   "  -c CONF        the b2bua's config: [control] socket and [db] path\n"
 		   "                 (relative paths from the working directory); without\n"
-		   "                 -c, the b2bua's defaults var/b2bua.sock, var/b2bua.db\n"
-		   "  -s SOCKET      control socket, overrides -c\n"
-		   "  -d DB          database, overrides -c\n"
+		   "                 -c, %s when it exists, else the\n"
+		   "                 b2bua's defaults var/b2bua.sock, var/b2bua.db\n"
+		   "  -s SOCKET      control socket, overrides any config\n"
+		   "  -d DB          database, overrides any config\n"
 		   "  -h, --help     this help; COMMAND --help: that command's\n"
-		   "  -V, --version  print the version\n");
+		   "  -V, --version  print the version\n", DEFAULT_CONF);
 }
 
 /* COMMAND --help for a daemon command. */
@@ -125,9 +134,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [-c CONF] [-s SOCKET] [-d DB] COMMAND [ARGS]\n"
 		   "COMMANDS (to the daemon, via SOCKET):\n"
-		   "  calls | trunks | relays | stats | reload | bans\n"
-		   "  hangup CALL-ID | unban ADDR|all\n"
-		   "COMMANDS (read from DB, daemon up or down):\n", prog);
+		   "  calls | trunks | relays | stats [--json]\n"
+		   "  reload | bans | hangup CALL-ID | unban ADDR|all\n"
+		   "COMMANDS (read from DB, daemon up or down):\n"
+		   "  route explain NUMBER [--from TRUNK] [--json]\n"
+		   "                       how NUMBER would be routed (trunk states from SOCKET)\n"
+		   "  init [--db PATH]     create the database, or apply its missing migrations\n", prog);
 	usage_cdr(f);
 	usage_options(f);
 }
@@ -142,92 +154,27 @@ static int usage_error(const char *fmt, const char *arg)
 
 /* ---- control socket ---- */
 
-static int control_roundtrip(const char *path, const char *line)
+/* One command; prints the body. json: the body must be a JSON document
+ * (a daemon too old for "json" would answer its table). */
+static int control_roundtrip(const char *path, const char *line, int json)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = REPLY_TIMEOUT_S};
-	char *buf = NULL, *body;
-	size_t len = 0, cap = 0, off = 0, n = strlen(line);
-	int fd, rc = 2;
+	char *body = NULL, err[4096];
+	size_t len = 0;
+	enum ctl_ask a = ctl_client_ask(path, line, CTL_REPLY_TIMEOUT_S, &body, &len, err, sizeof(err));
+	int rc;
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "%s: socket path too long: %s\n", prog, path);
-		return 2;
+	if (a != CTL_ASK_OK) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return a == CTL_ASK_REFUSED ? 1 : 2;
 	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		fprintf(stderr, "%s: cannot connect to %s: %s (is the b2bua running? -s SOCKET)\n", prog, path,
-			strerror(errno));
-		goto out;
+	if (json && (len == 0 || (body[0] != '{' && body[0] != '['))) {
+		fprintf(stderr, "%s: %s: the daemon answered no JSON (a b2bua older than --json?)\n", prog, path);
+		free(body);
+		return 1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (off < n) {
-		ssize_t w = send(fd, line + off, n - off, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fprintf(stderr, "%s: %s: write: %s\n", prog, path, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (cap - len < 4096) {
-			char *nb;
-
-			if (cap >= REPLY_MAX) {
-				fprintf(stderr, "%s: %s: reply larger than %d bytes\n", prog, path, REPLY_MAX);
-				goto out;
-			}
-			nb = realloc(buf, cap ? cap * 2 : 65536);
-			if (!nb) {
-				fprintf(stderr, "%s: out of memory\n", prog);
-				goto out;
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 65536;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			fprintf(stderr, "%s: %s: %s\n", prog, path,
-				errno == EAGAIN ? "no answer (timed out)" : strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (!buf || len == 0) {
-		fprintf(stderr, "%s: %s closed without an answer\n", prog, path);
-		goto out;
-	}
-	buf[len] = 0;
-	body = memchr(buf, '\n', len);
-	body = body ? body + 1 : buf + len;
-	if (strncmp(buf, "ok", 2) == 0 && (buf[2] == '\n' || buf[2] == '\r' || buf[2] == 0)) {
-		fwrite(body, 1, len - (size_t)(body - buf), stdout);
-		rc = fflush(stdout) == 0 ? 0 : 1;
-	} else if (strncmp(buf, "error:", 6) == 0) {
-		const char *why = buf + 6;
-
-		while (*why == ' ')
-			why++;
-		fprintf(stderr, "%s: %s%s", prog, why, buf[len - 1] == '\n' ? "" : "\n");
-		rc = 1;
-	} else {
-		fprintf(stderr, "%s: %s: unexpected answer: %.80s\n", prog, path, buf);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
+	fwrite(body, 1, len, stdout);
+	free(body);
+	rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 	return rc;
 }
 
@@ -252,11 +199,18 @@ static int run_control(const char *sock, int argc, char **argv)
 			return usage_error("bad %s", what);
 		snprintf(line, sizeof(line), "%s %s\n", cmd, argv[1]);
 	} else {
+		int lists = strcmp(cmd, "calls") == 0 || strcmp(cmd, "trunks") == 0 || strcmp(cmd, "relays") == 0 ||
+			    strcmp(cmd, "stats") == 0;
+
+		if (lists && argc == 2 && strcmp(argv[1], "--json") == 0) {
+			snprintf(line, sizeof(line), "%s json\n", cmd);
+			return control_roundtrip(sock, line, 1);
+		}
 		if (argc != 1)
-			return usage_error("%s takes no arguments", cmd);
+			return usage_error(lists ? "%s takes only --json" : "%s takes no arguments", cmd);
 		snprintf(line, sizeof(line), "%s\n", cmd);
 	}
-	return control_roundtrip(sock, line);
+	return control_roundtrip(sock, line, 0);
 }
 
 /* ---- cdr ---- */
@@ -530,6 +484,61 @@ static int run_cdr(const char *db, int argc, char **argv)
 	return 0;
 }
 
+/* ---- init ---- */
+
+static int usage_init(void)
+{
+	printf("usage: %s [-c CONF] [-d DB] init [--db PATH]\n"
+	       "  create the policy database at PATH (else -d, else [db] path), or bring\n"
+	       "  it up to date: the migrations of sql/ this build carries, as the b2bua\n"
+	       "  applies them at start. A new file gets [db] mode (0600 by default).\n"
+	       "  Safe to run again (nothing left to do is no error); a file that is not\n"
+	       "  a SQLite database is left alone (exit 1). A database without trunks is\n"
+	       "  refused by the b2bua unless it starts with --allow-empty: add trunks\n"
+	       "  (sqlite3, or scripts/mkdb.sh PATH sql/sample.sql for the demo policy).\n", prog);
+	return 0;
+}
+
+static int run_init(const char *db, int mode, int argc, char **argv)
+{
+	struct db_init_result r;
+	char err[1024];
+
+	for (int i = 1; i < argc; i++)
+		if (is_help(argv[i]))
+			return usage_init();
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		int m = opt_value(argc, argv, &i, "--db", &v);
+
+		if (m < 0)
+			return usage_error("%s needs a value", "--db");
+		if (m == 0)
+			return usage_error("unknown init option '%s'", argv[i]);
+		db = v;
+	}
+	if (!*db)
+		return usage_error("%s", "init: an empty database path");
+	if (db_init_file(db, mode, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: init: %s\n", prog, err);
+		return 1;
+	}
+	if (r.created)
+		printf("%s: created (mode %04o)\n", db, (unsigned)mode);
+	if (r.from == r.to)
+		printf("%s: schema version %d, up to date: nothing to do\n", db, r.to);
+	else
+		printf("%s: applied migrations %d to %d (schema version %d -> %d)\n", db, r.from + 1, r.to, r.from,
+		       r.to);
+	if (r.to > r.known)
+		printf("%s: schema version %d is newer than this b2bua-ctl knows (%d)\n", db, r.to, r.known);
+	printf("%s: %lld trunk(s)%s\n", db, r.trunks,
+	       r.trunks ? "" : "; the b2bua starts on it only with --allow-empty until trunks are added");
+	if (r.warning[0])
+		fprintf(stderr, "%s: warning: %s\n", prog, r.warning);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -569,7 +578,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* The b2bua's own defaults and parser: what it would use, we use. */
+	/* The b2bua's own defaults and parser: what it would use, we use.
+	 * Without -c, the installed config when there is one (unless -s and
+	 * -d both say everything it would). */
+	if (!conf && !(sock && db) && access(DEFAULT_CONF, F_OK) == 0)
+		conf = DEFAULT_CONF;
 	config_defaults(&cfg);
 	if (conf && config_load(&cfg, conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", prog, err);
@@ -580,6 +593,10 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (strcmp(cmd, "cdr") == 0)
 		return run_cdr(db, argc - optind, argv + optind);
+	if (strcmp(cmd, "route") == 0)
+		return ctl_route_main(db, sock, argc - optind, argv + optind);
+	if (strcmp(cmd, "init") == 0)
+		return run_init(db, cfg.db_mode, argc - optind, argv + optind);
 	if (command_find(cmd))
 		return run_control(sock, argc - optind, argv + optind);
 	if (strcmp(cmd, "help") == 0) {
@@ -589,6 +606,10 @@ int main(int argc, char **argv)
 		}
 		if (strcmp(argv[optind + 1], "cdr") == 0)
 			return usage_cdr_command();
+		if (strcmp(argv[optind + 1], "route") == 0)
+			return ctl_route_usage(stdout);
+		if (strcmp(argv[optind + 1], "init") == 0)
+			return usage_init();
 		if (command_find(argv[optind + 1]))
 			return usage_command(command_find(argv[optind + 1]));
 		return usage_error("unknown command '%s'", argv[optind + 1]);

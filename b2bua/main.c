@@ -33,7 +33,7 @@ struct app;
 #include "clock.h"
 #include "config.h"
 #include "control.h"
-#include "ctl_json.h"
+#include "ctl_lists.h"
 #include "daemon.h"
 #include "trunk_limits.h"
 #include "trunk_probe.h"

@@ -1,11 +1,12 @@
 /*
- * test_ctl_json.c - the control socket's JSON writer and the stats
- * answer (ctl_json.c): escaping through cdr_json_string, numbers as
+ * test_ctl_json.c - the JSON writer (ctl_json.c) and the stats answer
+ * (ctl_lists.c): escaping through cdr_json_string, numbers as
  * numbers, null for missing, never a cut document.
  */
 #include <string.h>
 #include "unit.h"
 #include "ctl_json.h"
+#include "ctl_lists.h"
 
 static void test_writer_nests_escapes_and_types(void)
 {
