@@ -2,9 +2,11 @@
 # cli.sh BUILD_DIR - the command line of the three programs: --help and -h
 # (usage on stdout, exit 0), --version (one version for all three), an
 # unknown option (exit 2, a hint on stderr), every b2bua-ctl command's own
-# --help, and b2bua-ctl -c CONF finding the socket and the database in the
-# b2bua's config (-s/-d override it; relative paths from the working
-# directory, as the b2bua takes them).
+# --help (route explain and init too) and their argument errors, and
+# b2bua-ctl -c CONF finding the socket and the database in the b2bua's
+# config (-s/-d override it; relative paths from the working directory,
+# as the b2bua takes them). Assumes no installed config (make install's
+# CONFDIR/b2bua.conf) on this machine: b2bua-ctl would read it without -c.
 # Prints "PASS name" / "FAIL name"; exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -42,7 +44,7 @@ check one_version sh -c "cmp -s '$T/version.b2bua' '$T/version.media-relay' &&
 	cmp -s '$T/version.b2bua' '$T/version.b2bua-ctl'"
 
 CTL=$B/b2bua-ctl
-for c in calls trunks relays stats reload bans hangup unban cdr "cdr summary"; do
+for c in calls trunks relays stats reload bans hangup unban cdr "cdr summary" route "route explain" init; do
 	run $CTL $c --help
 	check "ctl_$(echo "$c" | tr ' ' _)_help" sh -c "[ $rc = 0 ] &&
 		head -1 '$out' | grep -q '^usage: b2bua-ctl .*${c% *}' && [ ! -s '$err' ]"
@@ -51,6 +53,21 @@ run $CTL cdr --trunk x --help
 check ctl_cdr_help_after_options sh -c "[ $rc = 0 ] && grep -q -- '--from' '$out'"
 run $CTL help hangup
 check ctl_help_command sh -c "[ $rc = 0 ] && head -1 '$out' | grep -q 'hangup CALL-ID'"
+for c in route init; do
+	run $CTL help $c
+	check ctl_help_$c sh -c "[ $rc = 0 ] && head -1 '$out' | grep -q '^usage: b2bua-ctl .* $c'"
+done
+run $CTL --help
+check ctl_help_lists_new_commands sh -c "grep -q 'route explain NUMBER' '$out' && grep -q 'init \[--db PATH\]' '$out' &&
+	grep -q 'stats \[--json\]' '$out'"
+run $CTL calls --json --json
+check ctl_list_json_once sh -c "[ $rc = 2 ] && grep -q 'takes only --json' '$err'"
+run $CTL route
+check ctl_route_needs_explain sh -c "[ $rc = 2 ] && grep -q 'route explain NUMBER' '$err'"
+run $CTL route explain
+check ctl_route_needs_number sh -c "[ $rc = 2 ] && grep -q 'which NUMBER' '$err'"
+run $CTL init --bogus
+check ctl_init_unknown_option sh -c "[ $rc = 2 ] && grep -q 'bogus' '$err'"
 run $CTL calls extra
 check ctl_command_args_exit_2 sh -c "[ $rc = 2 ] && grep -q 'b2bua-ctl --help' '$err'"
 
