@@ -2,7 +2,8 @@
 # install.sh BUILD_DIR - make install into temporary DESTDIRs (PREFIX
 # /usr/local and /usr): the exact file list and modes, the installed
 # binaries' --version/--help, the installed config read by the installed
-# b2bua-ctl (absolute /var/lib/b2bua, /run/b2bua), a database made from the
+# b2bua-ctl (absolute /var/lib/b2bua, /run/b2bua; its own default, the
+# installed config's place), a database made from the
 # installed SQL, the systemd units (systemd-analyze verify and its offline
 # security score), the man pages rendered by groff and man without a
 # warning, a second install keeping a changed config, make uninstall.
@@ -75,6 +76,9 @@ run "$CTL" -c "$C/b2bua.conf" stats
 check installed_conf_socket sh -c "[ $rc = 2 ] && grep -q 'cannot connect to /run/b2bua/b2bua.sock' '$err'"
 run "$CTL" -c "$C/b2bua.conf" cdr
 check installed_conf_db sh -c "[ $rc = 2 ] && grep -q '/var/lib/b2bua/b2bua.db' '$err'"
+# Without -c it reads the installed config (README, Management): built for it.
+run "$CTL" --help
+check installed_ctl_default_conf grep -q '/usr/local/etc/b2bua/b2bua.conf when it exists' "$out"
 run "$A/usr/local/share/b2bua/scripts/mkdb.sh" "$T/new.db" "$A/usr/local/share/b2bua/sql/sample.sql"
 check installed_sql_makes_db sh -c "[ $rc = 0 ] && '$CTL' -d '$T/new.db' cdr summary >/dev/null &&
 	[ \"\$(sqlite3 '$T/new.db' 'PRAGMA user_version')\" -gt 1 ] &&
@@ -138,6 +142,8 @@ check prefix_usr_etc sh -c "[ $? = 0 ] && [ -f '$B/etc/b2bua/b2bua.conf' ] && [ 
 	[ -x '$B/usr/bin/b2bua-ctl' ] && [ ! -e '$B/usr/etc' ] &&
 	grep -qx 'ExecStart=/usr/sbin/b2bua -c /etc/b2bua/b2bua.conf -f' '$B/usr/lib/systemd/system/b2bua.service' &&
 	grep -q '/etc/b2bua/b2bua.conf' '$B/usr/share/man/man8/b2bua.8'"
+run "$B/usr/bin/b2bua-ctl" --help
+check prefix_usr_ctl_default_conf grep -q ' /etc/b2bua/b2bua.conf when it exists' "$out"
 
 # ---- uninstall: only the configs stay ----
 inst uninstall PREFIX=/usr/local DESTDIR="$A"
