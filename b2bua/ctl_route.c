@@ -143,6 +143,14 @@ static int group_priority(const struct route_explain *x, int group)
 	return 0;
 }
 
+/* A pattern for the terminal: control bytes as '?' (a rule's text is
+ * anyone's who can write the database). */
+static void put_clean(const char *s)
+{
+	for (; s && *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 static void print_rule(const char *label, const struct policy_rule_hit *h, const struct policy *p)
 {
 	const struct policy_trunk *t = h->trunk_id >= 0 ? policy_trunk_by_id(p, h->trunk_id) : NULL;
@@ -151,8 +159,12 @@ static void print_rule(const char *label, const struct policy_rule_hit *h, const
 		printf("%s none matched\n", label);
 		return;
 	}
-	printf("%s number_rules id %d (%s, priority %d): '%s' -> '%s'\n", label, h->id,
-	       h->trunk_id < 0 ? "all trunks" : t ? t->name : "?", h->priority, h->match, h->replace);
+	printf("%s number_rules id %d (%s, priority %d): '", label, h->id,
+	       h->trunk_id < 0 ? "all trunks" : t ? t->name : "?", h->priority);
+	put_clean(h->match);
+	printf("' -> '");
+	put_clean(h->replace);
+	printf("'\n");
 }
 
 static void print_limit(const char *what, int v)
@@ -391,7 +403,7 @@ int ctl_route_usage(FILE *f)
 		   "  the chances it is). Trunk state (reach, registration, channels, cps) comes\n"
 		   "  from the daemon at SOCKET: a trunk down or at its limits is skipped;\n"
 		   "  without the daemon the state is unknown and nothing is skipped.\n"
-		   "  --from TRUNK   the trunk the call comes from (trunks.name)\n"
+		   "  --from TRUNK   the trunk the call comes from (trunks.name, any case)\n"
 		   "  --json         one JSON document\n"
 		   "  exit: 0 a trunk would be tried, 1 the call would be refused (no route,\n"
 		   "  or every candidate skipped), 2 usage, unknown trunk, database\n");
@@ -448,7 +460,11 @@ int ctl_route_main(const char *db, const char *sock, int argc, char **argv)
 		return 2;
 	}
 	if (from_name) {
-		from = policy_trunk_by_name(p, from_name);
+		/* Any case, as cdr --trunk (names equal but for case are refused
+		 * at load, so at most one matches). */
+		for (size_t i = 0; i < policy_trunk_count(p) && !from; i++)
+			if (strcasecmp(policy_trunk_at(p, i)->name, from_name) == 0)
+				from = policy_trunk_at(p, i);
 		if (!from) {
 			fprintf(stderr, "b2bua-ctl: unknown trunk '%s' for --from (trunks:", from_name);
 			for (size_t i = 0; i < policy_trunk_count(p); i++)

@@ -161,7 +161,7 @@ if grep -A5 '^  1\. carrier-down' "$W/explain.txt" | grep -q 'now: reach down, r
 else
 	fail explain_down_trunk_skipped "$(sed -n '6,30p' "$W/explain.txt" | tr '\n' '|')"
 fi
-$CTL -d "$W/b2bua.db" $S route explain 0201234 --from pbx --json > "$W/explain.json" 2> "$W/err"
+$CTL -d "$W/b2bua.db" $S route explain 0201234 --from PBX --json > "$W/explain.json" 2> "$W/err"
 jcheck explain_json "$W/explain.json" '
 j["number"] == "0201234" and j["from"] == "pbx" and j["normalised"] == "44201234" and
 j["in_rule"]["id"] == 1 and j["daemon_reachable"] is True and j["prefix"] == "44" and
