@@ -20,6 +20,7 @@
 #include "unit.h"
 #include "call.h"
 #include "cdr_store.h"
+#include "ctl_lists.h"
 
 /* ---- transcript ---- */
 
@@ -992,6 +993,45 @@ static void test_relay_requests_default_interface(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(last_place, "wan>lan IP4");
 	answer_and_end(c);
+}
+
+/* `b2bua-ctl calls` and `calls --json` read one view of each call. */
+static int count_view(void *arg, const struct call_view *v)
+{
+	int *n = arg;
+
+	*n += strcmp(v->call_id, "a-call-id") == 0;
+	return 0;
+}
+
+static void test_calls_list_and_json_from_one_view(void)
+{
+	struct call *c = ringing_call();
+	int seen = 0;
+	char buf[2048];
+
+	call_core_each(core, count_view, &seen);
+	CU_ASSERT_EQUAL(seen, 1);
+	CU_ASSERT_EQUAL(call_core_list(core, buf, sizeof(buf)), strlen(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a-call-id early 100->15551234 pbx->carrier1 0s\n"));
+	CU_ASSERT_EQUAL_FATAL(ctl_json_calls(core, buf, sizeof(buf)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "{\"calls\":[{\"call_id\":\"a-call-id\",\"b_call_id\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"state\":\"early\",\"caller\":\"100\",\"callee\":\"15551234\","
+					  "\"routed_to\":\"15551234\",\"from_trunk\":\"pbx\",\"to_trunk\":\"carrier1\","
+					  "\"age_s\":0,\"answered\":false}]}\n"));
+	/* too small: an error, never half a document */
+	CU_ASSERT_EQUAL(ctl_json_calls(core, buf, 64), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "too large"));
+	resp(c, "B1", 200, "OK", b_sdp);
+	relay_reply("answer", 1, "SDP-TO-A", 0);
+	ack(c);
+	CU_ASSERT_EQUAL_FATAL(ctl_json_calls(core, buf, sizeof(buf)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"state\":\"connected\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"answered\":true}"));
+	bye(c, "A");
+	relay_reply("delete", 1, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(ctl_json_calls(core, buf, sizeof(buf)), 0);
+	CU_ASSERT_STRING_EQUAL(buf, "{\"calls\":[]}\n");
 }
 
 /* ---- establishment and hang-up ---- */
@@ -4459,6 +4499,7 @@ UNIT_SUITE_FIXTURE(call_norelay, suite_init, suite_cleanup, setup_no_relay, tear
 	UNIT_TEST(test_refer_without_relay_is_403))
 
 UNIT_SUITE_FIXTURE(call, suite_init, suite_cleanup, setup_relay, teardown,
+	UNIT_TEST(test_calls_list_and_json_from_one_view),
 	UNIT_TEST(test_answered_call_caller_hangs_up),
 	UNIT_TEST(test_callee_hangs_up),
 	UNIT_TEST(test_busy_goes_back_without_failover),
