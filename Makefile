@@ -73,7 +73,8 @@ B2BUA_SRC = b2bua/config.c b2bua/log.c b2bua/call.c b2bua/call_fsm.c b2bua/call_
             b2bua/relay_client.c b2bua/relay_pool.c b2bua/cdr_writer.c b2bua/control.c \
             b2bua/trunk_limits.c b2bua/trunk_reg.c b2bua/clock.c b2bua/media_policy.c b2bua/tls_conf.c \
             b2bua/trunk_health.c b2bua/trunk_probe.c b2bua/tls_watch.c b2bua/sofia_log.c \
-            b2bua/metrics.c b2bua/ctl_json.c b2bua/ctl_lists.c
+            b2bua/metrics.c b2bua/ctl_json.c b2bua/ctl_lists.c \
+            b2bua/sip_trace.c b2bua/trace_block.c b2bua/hep.c
 B2BUA_MAIN = b2bua/main.c
 CTL_SRC    = b2bua/b2bua_ctl.c b2bua/ctl_client.c b2bua/ctl_route.c
 # b2bua-ctl -c reads the b2bua's config with the b2bua's own parser, and

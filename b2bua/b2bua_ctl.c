@@ -19,6 +19,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,14 @@ static const struct ctl_command {
 	{"hangup", " CALL-ID", "end one call, named by its A or B leg's Call-ID"},
 	{"bans", "", "sources banned by the flood guard"},
 	{"unban", " ADDR|all", "lift one source's ban, or every ban"},
+	{"trace", " CALL-ID|NUMBER [--count N] [--timeout S]",
+	 "stream the SIP messages of matching calls as they happen, both legs:\n"
+	 "  a call matches by either leg's Call-ID, or by a number of its From, To\n"
+	 "  or Request-URI as dialled or as our rules made it (a leading + ignored).\n"
+	 "  Each message: a line with the time (UTC), recv|sent, transport, peer and\n"
+	 "  the call's A-leg Call-ID, the message indented by three spaces, an empty\n"
+	 "  line. Until Ctrl-C; --count N: stop after N messages; --timeout S: stop\n"
+	 "  after S seconds (exit 0 either way)"},
 };
 
 static const struct ctl_command *command_find(const char *name)
@@ -136,6 +146,7 @@ static void usage(FILE *f)
 		   "COMMANDS (to the daemon, via SOCKET):\n"
 		   "  calls | trunks | relays | stats [--json]\n"
 		   "  reload | bans | hangup CALL-ID | unban ADDR|all\n"
+		   "  trace CALL-ID|NUMBER [--count N] [--timeout S]\n"
 		   "COMMANDS (read from DB, daemon up or down):\n"
 		   "  route explain NUMBER [--from TRUNK] [--json]\n"
 		   "                       how NUMBER would be routed (trunk states from SOCKET)\n"
@@ -178,6 +189,142 @@ static int control_roundtrip(const char *path, const char *line, int json)
 	return rc;
 }
 
+/* ---- trace: a stream, not a round trip ---- */
+
+static volatile sig_atomic_t trace_stop;
+
+static void on_trace_signal(int sig)
+{
+	(void)sig;
+	trace_stop = 1;
+}
+
+static int connect_socket(const char *path)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "%s: socket path too long: %s\n", prog, path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		fprintf(stderr, "%s: cannot connect to %s: %s (is the b2bua running? -s SOCKET)\n", prog, path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Prints the daemon's stream line by line; a message ends with an empty
+ * line, which --count counts. 0 when stopped (count, timeout, Ctrl-C),
+ * 1 when the daemon said error or went away, 2 no connection. */
+static int run_trace(const char *sock, int argc, char **argv)
+{
+	const char *filter = NULL;
+	long count = 0, timeout_s = 0, seen = 0;
+	char line[1024], buf[65536];
+	size_t len = 0;
+	int fd, head = 1, rc = 1;
+	long long deadline;
+	struct sigaction sa;
+
+	for (int i = 1; i < argc; i++) {
+		char *end;
+
+		if ((strcmp(argv[i], "--count") == 0 || strcmp(argv[i], "--timeout") == 0) && i + 1 < argc) {
+			long v = strtol(argv[i + 1], &end, 10);
+
+			if (*end || v <= 0 || v > 100000000)
+				return usage_error("bad value for %s", argv[i]);
+			*(argv[i][2] == 'c' ? &count : &timeout_s) = v;
+			i++;
+		} else if (argv[i][0] == '-' || filter) {
+			return usage_error("usage: trace CALL-ID|NUMBER [--count N] [--timeout S] (at '%s')", argv[i]);
+		} else {
+			filter = argv[i];
+		}
+	}
+	if (!filter || !*filter || strlen(filter) > 127)
+		return usage_error("usage: trace %s [--count N] [--timeout S]", "CALL-ID|NUMBER");
+	for (const char *p = filter; *p; p++)
+		if ((unsigned char)*p < 0x21 || *p == 0x7f)
+			return usage_error("bad %s", "CALL-ID|NUMBER");
+	snprintf(line, sizeof(line), "trace %s\n", filter);
+	if ((fd = connect_socket(sock)) < 0)
+		return 2;
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) != (ssize_t)strlen(line)) {
+		fprintf(stderr, "%s: %s: write: %s\n", prog, sock, strerror(errno));
+		close(fd);
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_trace_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	deadline = timeout_s ? mono_ms() + timeout_s * 1000 : 0;
+	while (!trace_stop) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long long wait = deadline ? deadline - mono_ms() : -1;
+		ssize_t r;
+		char *nl;
+
+		if (deadline && wait <= 0) {
+			rc = 0;
+			break;
+		}
+		if (poll(&p, 1, deadline ? (int)(wait > 1000 ? 1000 : wait) : 1000) <= 0)
+			continue;
+		r = read(fd, buf + len, sizeof(buf) - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			fprintf(stderr, "%s: %s closed the trace\n", prog, sock);
+			break;
+		}
+		len += (size_t)r;
+		while ((nl = memchr(buf, '\n', len)) != NULL || len == sizeof(buf)) {
+			size_t n = nl ? (size_t)(nl - buf) + 1 : len;
+
+			if (head) {
+				/* "ok", or "error: why" and the daemon closes. */
+				head = 0;
+				if (strncmp(buf, "ok\n", 3) != 0) {
+					fprintf(stderr, "%s: %.*s", prog, (int)n, strncmp(buf, "error: ", 7) == 0 ? buf + 7 : buf);
+					close(fd);
+					return 1;
+				}
+			} else {
+				fwrite(buf, 1, n, stdout);
+				if (n == 1 && count && ++seen >= count) {
+					trace_stop = 2;
+					break;
+				}
+			}
+			memmove(buf, buf + n, len - n);
+			len -= n;
+		}
+		fflush(stdout);
+	}
+	if (trace_stop)
+		rc = 0;
+	fflush(stdout);
+	close(fd);
+	return rc;
+}
+
 static int run_control(const char *sock, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -185,6 +332,8 @@ static int run_control(const char *sock, int argc, char **argv)
 
 	if (argc == 2 && is_help(argv[1]))
 		return usage_command(command_find(cmd));
+	if (strcmp(cmd, "trace") == 0)
+		return run_trace(sock, argc, argv);
 	if (strcmp(cmd, "hangup") == 0 || strcmp(cmd, "unban") == 0) {
 		const char *what = cmd[0] == 'h' ? "CALL-ID" : "ADDR|all";
 

@@ -35,6 +35,7 @@ void config_defaults(struct config *c)
 	c->relay_down_after = 3;
 	snprintf(c->control_socket, sizeof(c->control_socket), "var/b2bua.sock");
 	c->log_level = LOG_LVL_INFO;
+	c->hep_capture_id = 1;
 	if (gethostname(c->node, sizeof(c->node) - 1) != 0)
 		snprintf(c->node, sizeof(c->node), "b2bua");
 	c->trunk_timeout_s = 5;
@@ -293,6 +294,28 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		c->log_level = l;
 		return 1;
 	}
+	if (IS("log", "sip_trace")) {
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			return fail(x, "%s: expected on|off, got '%s'", key, v);
+		c->sip_trace = strcmp(v, "on") == 0;
+		return 1;
+	}
+	if (IS("hep", "address")) {
+		if (*v && (!strrchr(v, ':') || strrchr(v, ':') == v || !strrchr(v, ':')[1]))
+			return fail(x, "%s: expected HOST:PORT, got '%s'", key, v);
+		return set_str(x, c->hep_address, sizeof(c->hep_address), key, v);
+	}
+	if (IS("hep", "capture_id")) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+
+		if (!*v || *end || *v == '-' || n > 0xffffffffUL)
+			return fail(x, "%s: not a number in range: '%s'", key, v);
+		c->hep_capture_id = (unsigned)n;
+		return 1;
+	}
+	if (IS("hep", "password"))
+		return set_str(x, c->hep_password, sizeof(c->hep_password), key, v);
 	if (IS("cdr", "node"))
 		return set_str(x, c->node, sizeof(c->node), key, v);
 	if (IS("call", "trunk_timeout"))

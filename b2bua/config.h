@@ -42,6 +42,10 @@ struct config {
 	char control_socket[256];
 	char metrics_listen[80]; /* [metrics] listen: ADDR:PORT of /metrics, "" = off */
 	int log_level;
+	int sip_trace;          /* [log] sip_trace = on: every SIP message into the log */
+	char hep_address[128];  /* [hep] address HOST:PORT, "" = no HEP export */
+	unsigned hep_capture_id; /* [hep] capture_id: HEP's capture agent id */
+	char hep_password[64];  /* [hep] password, "" = none */
 	char node[64];
 	int trunk_timeout_s;    /* no reply at all from a trunk: next route */
 	int no_answer_s;        /* no answer at all: end the attempt (480) */

@@ -35,6 +35,8 @@ struct control_conn {
 	char *out;
 	size_t outlen, outpos;
 	int waiting;       /* async command in progress */
+	control_take_fn *take;   /* the command hands the socket over */
+	void *take_arg;
 };
 
 struct control {
@@ -62,7 +64,8 @@ static void conn_close(struct control_conn *cn)
 		su_root_deregister(ctl->root, cn->index);
 	else
 		su_wait_destroy(&cn->wait);
-	close(cn->fd);
+	if (cn->fd >= 0)
+		close(cn->fd);
 	free(cn->out);
 	free(cn);
 }
@@ -99,6 +102,12 @@ void control_reply(struct control_conn *cn, int ok, const char *body)
 	conn_rearm(cn, SU_WAIT_OUT);
 }
 
+void control_handover(struct control_conn *cn, control_take_fn *take, void *arg)
+{
+	cn->take = take;
+	cn->take_arg = arg;
+}
+
 static void run_command(struct control_conn *cn)
 {
 	struct control *ctl = cn->ctl;
@@ -114,6 +123,20 @@ static void run_command(struct control_conn *cn)
 	}
 	ctl->scratch[0] = 0;
 	rc = ctl->h.command(ctl->h.ctx, cn, cmd, arg ? arg : "", ctl->scratch, BODY_MAX, &async);
+	if (rc == 0 && cn->take) {
+		/* Our registration goes before the new owner's (one per socket). */
+		control_take_fn *take = cn->take;
+		void *targ = cn->take_arg;
+		char cmdarg[sizeof(cn->in)];
+		int fd = cn->fd;
+
+		snprintf(cmdarg, sizeof(cmdarg), "%s", arg ? arg : "");
+		cn->fd = -1;
+		conn_close(cn);
+		take(targ, fd, cmdarg);
+		return;
+	}
+	cn->take = NULL;
 	if (async) {
 		cn->waiting = 1;
 		conn_rearm(cn, 0);

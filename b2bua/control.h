@@ -5,7 +5,8 @@
  * thread (su_root). Protocol: the client writes one command line, the
  * daemon answers "ok" or "error: reason" on the first line, then the
  * body, and closes. Commands: calls, trunks, relays, stats, reload,
- * hangup ID.
+ * hangup ID; a command may instead take the socket over (trace streams
+ * until the client closes it).
  * Writes are buffered and sent as the socket drains: a slow client never
  * stalls signalling.
  */
@@ -32,5 +33,11 @@ int control_new(struct control **out, su_root_t *root, const char *path,
 void control_free(struct control *c);
 /* Finishes an async command. */
 void control_reply(struct control_conn *conn, int ok, const char *body);
+/* From inside the command callback: once it returns, the connection's
+ * socket goes to take(arg, fd, command argument) and the connection is
+ * gone; nothing is answered for it (take writes "ok" and what follows:
+ * a stream such as `trace`). */
+typedef void control_take_fn(void *arg, int fd, const char *cmdarg);
+void control_handover(struct control_conn *conn, control_take_fn *take, void *arg);
 
 #endif

@@ -41,6 +41,7 @@ struct app;
 #include "metrics.h"
 #include "relay_client.h"
 #include "sip_leg.h"
+#include "sip_trace.h"
 #include "trunk_reg.h"
 #include "tls_conf.h"
 #include "version.h"
@@ -59,6 +60,7 @@ struct app {
 	struct control *ctl;
 	struct metrics *metrics;   /* [metrics] listen, or NULL */
 	struct trunk_reg *reg;     /* trunks' outbound registrations */
+	struct sip_trace *trace;   /* [log] sip_trace, b2bua-ctl trace, [hep] */
 	int sigpipe[2];
 	su_wait_t sigwait;
 	su_timer_t *tick;
@@ -314,6 +316,14 @@ static size_t list_trunks(struct app *app, char *buf, size_t cap)
 	return len;
 }
 
+/* `trace FILTER`: the control socket's connection becomes a trace client. */
+static void on_trace_client(void *arg, int fd, const char *filter)
+{
+	struct app *app = arg;
+
+	sip_trace_attach(app->trace, fd, filter);
+}
+
 static int on_command(void *ctx, struct control_conn *conn, const char *cmd, const char *arg, char *buf,
 		      size_t cap, int *async)
 {
@@ -383,6 +393,8 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 			       cdr_writer_queued(app->cdr));
 		if (len < cap)
 			len += sip_stack_stats(app->sip, buf + len, cap - len);
+		if (len < cap)
+			len += sip_trace_stats(app->trace, buf + len, cap - len);
 		if (len < cap && app->relay)
 			relay_client_stats(app->relay, buf + len, cap - len);
 		/* The text read whole before the document is copied over it. */
@@ -415,6 +427,12 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		snprintf(buf, cap, "unbanned %s", arg);
 		return 0;
 	}
+	if (strcmp(cmd, "trace") == 0) {
+		if (sip_trace_check(app->trace, arg, buf, cap) != 0)
+			return -1;
+		control_handover(conn, on_trace_client, app);
+		return 0;
+	}
 	if (strcmp(cmd, "hangup") == 0) {
 		if (!*arg) {
 			snprintf(buf, cap, "usage: hangup CALL-ID");
@@ -427,7 +445,7 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 		snprintf(buf, cap, "hung up %s", arg);
 		return 0;
 	}
-	snprintf(buf, cap, "unknown command '%s' (calls, trunks, relays, stats, reload, hangup ID, bans, unban ADDR)", cmd);
+	snprintf(buf, cap, "unknown command '%s' (calls, trunks, relays, stats, reload, hangup ID, bans, unban ADDR, trace CALL-ID|NUMBER)", cmd);
 	return -1;
 }
 
@@ -447,6 +465,7 @@ static void on_tick(struct app *app, su_timer_t *t, struct app *arg)
 	(void)t;
 	(void)arg;
 	sip_stack_tick(app->sip);
+	sip_trace_tick(app->trace, now);
 	trunk_probe_tick(app->probe);
 	if (app->reg)
 		trunk_reg_tick(app->reg, now);
@@ -635,6 +654,11 @@ int main(int argc, char **argv)
 		startup_error("sip: %s", err);
 		goto out;
 	}
+	if (sip_trace_new(&app.trace, app.root, &app.cfg, err, sizeof(err)) != 0) {
+		startup_error("hep: %s", err);
+		goto out;
+	}
+	sip_stack_set_trace(app.sip, app.trace);
 	app.limits = limits_new();
 	{
 		struct health_config hc = {.down_after = app.cfg.down_after, .up_after = app.cfg.up_after};
@@ -747,6 +771,7 @@ out:
 		sip_stack_set_reg(app.sip, NULL);
 	trunk_reg_free(app.reg);
 	sip_stack_free(app.sip);
+	sip_trace_free(app.trace);   /* after the stack: its legs tell it they go */
 	limits_free(app.limits);
 	if (policy)
 		policy_unref(policy);

@@ -50,6 +50,7 @@ struct leg;
 #include "guard.h"
 #include "reply.h"
 #include "sip_read.h"
+#include "sip_trace.h"
 #include "tls_conf.h"
 #include "sofia_log.h"
 #include "trunk_reg.h"
@@ -140,6 +141,7 @@ struct sip_stack {
 	struct reg_handle *regs;    /* their open handles */
 	int prepoll;                /* our prepoll hook is installed */
 	sip_stack_options_fn *options_fn;   /* trunk_probe.c's OPTIONS answers */
+	struct sip_trace *trace;    /* message tracing (main owns it) */
 	void *options_arg;
 	uint64_t n_invites, n_options, n_strangers, n_legs, n_legs_freed, n_late_2xx;
 	/* Outgoing TLS failures read from Sofia's transport log, handled
@@ -253,6 +255,7 @@ static void reap(struct sip_stack *st, su_root_t *root)
 
 		st->graveyard = l->next;
 		st->n_legs_freed++;
+		sip_trace_leg_gone(st->trace, l->call_id);
 		free(l->sent_sdp);
 		free(l);
 	}
@@ -524,6 +527,7 @@ static struct leg *op_invite(void *ctx, struct call *c, const struct leg_invite 
 	sip_random_hex(cid, 16);
 	snprintf(l->call_id, sizeof(l->call_id), "%s", cid);
 	snprintf(l->a_call_id, sizeof(l->a_call_id), "%s", call_id(c));
+	sip_trace_leg(st->trace, l->call_id, l->a_call_id);
 	our_host(st, n, host, sizeof(host));
 	if (strchr(inv->trunk->host, ':'))
 		snprintf(thost, sizeof(thost), "[%s]", inv->trunk->host);
@@ -744,6 +748,7 @@ static void op_rebind(struct leg *l, struct call *c)
 
 	l->call = call_ref(c);
 	snprintf(l->a_call_id, sizeof(l->a_call_id), "%s", call_id(c));
+	sip_trace_leg(l->st->trace, l->call_id, l->a_call_id);
 	if (old)
 		call_unref(old);
 }
@@ -1729,6 +1734,34 @@ void sip_stack_on_options(struct sip_stack *st, sip_stack_options_fn *fn, void *
 	st->options_arg = arg;
 }
 
+/* Sofia's message log (TPTAG_LOG) on every nua; nua_set_params takes
+ * effect on the next turn of the loop. */
+static void trace_capture(void *ctx, int on)
+{
+	struct sip_stack *st = ctx;
+
+	for (int i = 0; i < st->nnuas; i++)
+		nua_set_params(st->nuas[i].nua, TPTAG_LOG(on), TAG_END());
+}
+
+static void trace_each_leg(void *ctx, struct sip_trace *tr)
+{
+	struct sip_stack *st = ctx;
+
+	for (struct leg *l = st->legs; l; l = l->next)
+		sip_trace_leg(tr, l->call_id, l->a_call_id);
+}
+
+static const struct sip_trace_ops trace_ops = {.capture = trace_capture, .each_leg = trace_each_leg};
+
+void sip_stack_set_trace(struct sip_stack *st, struct sip_trace *tr)
+{
+	st->trace = tr;
+	sofia_log_default(tr ? sip_trace_sofia_log : NULL, tr);
+	if (tr)
+		sip_trace_set_ops(tr, &trace_ops, st);
+}
+
 void sip_stack_tick(struct sip_stack *st)
 {
 	guard_tick(st->guard, clock_mono_ms());
@@ -1762,6 +1795,8 @@ void sip_stack_free(struct sip_stack *st)
 	if (!st)
 		return;
 	sofia_log_stop();
+	if (st->trace)
+		sip_trace_set_ops(st->trace, NULL, NULL);
 	for (int i = 0; i < st->nnuas; i++)
 		if (st->nuas[i].nua)
 			nua_destroy(st->nuas[i].nua);

@@ -40,6 +40,10 @@ void sip_stack_policy_changed(struct sip_stack *st);
  * are freed); an INVITE from a registered trunk's registrar names it. */
 const struct reg_ops *sip_stack_reg_ops(void);
 void sip_stack_set_reg(struct sip_stack *st, struct trunk_reg *reg);
+/* SIP message tracing (sip_trace.c): Sofia's default log goes to it, it
+ * turns Sofia's message log on and off, legs tell it their calls. */
+struct sip_trace;
+void sip_stack_set_trace(struct sip_stack *st, struct sip_trace *tr);
 /* Periodic work (bans whose time is up), from the main loop's tick. */
 void sip_stack_tick(struct sip_stack *st);
 /* `b2bua-ctl bans`: one line per banned source; `unban ADDR|all`: 0 or -1. */

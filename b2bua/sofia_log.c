@@ -80,9 +80,19 @@ static void tport_said(void *arg, char const *fmt, va_list ap)
 	line_done(&g_tport);
 }
 
+static void (*g_default_fn)(void *, char const *, va_list);
+static void *g_default_arg;
+
+void sofia_log_default(void (*fn)(void *arg, char const *fmt, va_list ap), void *arg)
+{
+	g_default_fn = fn;
+	g_default_arg = arg;
+	su_log_redirect(NULL, fn ? fn : sofia_said, fn ? arg : NULL);
+}
+
 void sofia_log_start(sofia_log_tls_fn *tls_fn, void *arg)
 {
-	su_log_redirect(NULL, sofia_said, NULL);
+	sofia_log_default(g_default_fn, g_default_arg);
 	if (!tls_fn)
 		return;
 	g_tls_fn = tls_fn;
@@ -98,6 +108,8 @@ void sofia_log_stop(void)
 {
 	su_log_redirect(tport_log, NULL, NULL);
 	su_log_redirect(NULL, NULL, NULL);
+	g_default_fn = NULL;
+	g_default_arg = NULL;
 	g_tls_fn = NULL;
 	g_tls_arg = NULL;
 }

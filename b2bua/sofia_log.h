@@ -10,6 +10,8 @@
 #ifndef SOFIA_LOG_H
 #define SOFIA_LOG_H
 
+#include <stdarg.h>
+
 /* host: the trunk host Sofia named, or "" when it named none; why: what
  * failed, for the CDR. Called from inside Sofia: only note it. */
 typedef void sofia_log_tls_fn(void *arg, const char *host, const char *why);
@@ -18,6 +20,9 @@ typedef void sofia_log_tls_fn(void *arg, const char *host, const char *why);
  * at level 3 at least (the lines tls_watch reads), whatever TPORT_DEBUG
  * says. */
 void sofia_log_start(sofia_log_tls_fn *tls_fn, void *arg);
+/* Sofia's default log to fn (sip_trace.c reads its message log there,
+ * and hands the other lines back to log_warn), or with NULL to ours. */
+void sofia_log_default(void (*fn)(void *arg, char const *fmt, va_list ap), void *arg);
 /* Gives Sofia its own logging back. */
 void sofia_log_stop(void);
 
