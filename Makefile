@@ -101,7 +101,7 @@ TEST_POLICY_SRC = test/unit/test_trie.c test/unit/test_cidr.c test/unit/test_rul
 TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/unit/test_leak_guard.c test/unit/test_media_policy.c test/unit/test_call.c test/unit/test_guard.c test/unit/test_cdr_writer.c test/unit/test_config.c \
                   test/unit/test_tls_conf.c test/unit/test_relay_client.c test/unit/test_relay_pool.c test/unit/test_relay_client_loop.c \
                   test/unit/test_trunk_limits.c test/unit/test_trunk_health.c test/unit/test_trunk_reg.c test/unit/test_tls_watch.c \
-                  test/unit/test_metrics.c test/unit/test_ctl_json.c
+                  test/unit/test_metrics.c test/unit/test_ctl_json.c test/unit/test_sip_trace.c
 TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
                   test/unit/test_srtp_ctx.c test/unit/test_srtp_xform.c test/unit/test_stream.c test/unit/test_ng_server.c \
                   test/unit/test_prom.c test/unit/test_relay_metrics.c

@@ -105,6 +105,9 @@ static int parse_stamp(struct trace_msg *m, const char *s)
 	port = strtol(e + 2, &end, 10);
 	if (end == e + 2 || port <= 0 || port > 65535)
 		return -1;
+	/* then maybe "/FLOWLABEL" or ";comp=sigcomp", and " at TIME:" */
+	if ((*end != ' ' && *end != '/' && *end != ';') || !strstr(end, " at "))
+		return -1;
 	m->port = (int)port;
 	return 0;
 }

@@ -268,6 +268,31 @@ static void test_metrics_key(void)
 	CU_ASSERT_STRING_EQUAL(c.metrics_listen, "");
 }
 
+/* [log] sip_trace and [hep] (README "Logs per call"). */
+static void test_trace_keys(void)
+{
+	struct config c;
+	char err[256], path[64];
+
+	CU_ASSERT_EQUAL(load_text(&c, "[log]\nlevel = warn\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.sip_trace, 0);
+	CU_ASSERT_STRING_EQUAL(c.hep_address, "");
+	CU_ASSERT_EQUAL(c.hep_capture_id, 1);
+	CU_ASSERT_STRING_EQUAL(c.hep_password, "");
+	CU_ASSERT_EQUAL(load_text(&c, "[log]\nsip_trace = on\n[hep]\naddress = [::1]:9060\ncapture_id = 4294967295\n"
+				  "password = s3cret\n", err, sizeof(err), path, sizeof(path)), 0);
+	CU_ASSERT_EQUAL(c.sip_trace, 1);
+	CU_ASSERT_STRING_EQUAL(c.hep_address, "[::1]:9060");
+	CU_ASSERT_EQUAL(c.hep_capture_id, 4294967295u);
+	CU_ASSERT_STRING_EQUAL(c.hep_password, "s3cret");
+	CU_ASSERT_EQUAL(load_text(&c, "[log]\nsip_trace = yes\n", err, sizeof(err), path, sizeof(path)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: sip_trace: expected on|off"));
+	CU_ASSERT_EQUAL(load_text(&c, "[hep]\naddress = 127.0.0.1\n", err, sizeof(err), path, sizeof(path)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: address: expected HOST:PORT"));
+	CU_ASSERT_EQUAL(load_text(&c, "[hep]\ncapture_id = 4294967296\n", err, sizeof(err), path, sizeof(path)), -1);
+	CU_ASSERT_EQUAL(load_text(&c, "[hep]\ncapture_id = -1\n", err, sizeof(err), path, sizeof(path)), -1);
+}
+
 static void test_empty_relay_list(void)
 {
 	struct config c;
@@ -544,6 +569,7 @@ UNIT_SUITE(config,
 	   UNIT_TEST(test_partial_file_keeps_defaults),
 	   UNIT_TEST(test_metrics_key), UNIT_TEST(test_empty_relay_list),
 	   UNIT_TEST(test_register_keys),
+	   UNIT_TEST(test_trace_keys),
 	   UNIT_TEST(test_session_timer_keys),
 	   UNIT_TEST(test_trunks_keys),
 	   UNIT_TEST(test_tls_keys),
