@@ -44,7 +44,7 @@ check one_version sh -c "cmp -s '$T/version.b2bua' '$T/version.media-relay' &&
 	cmp -s '$T/version.b2bua' '$T/version.b2bua-ctl'"
 
 CTL=$B/b2bua-ctl
-for c in calls trunks relays stats reload bans hangup unban cdr "cdr summary" route "route explain" init; do
+for c in calls trunks relays stats reload bans hangup unban trace cdr "cdr summary" route "route explain" init; do
 	run $CTL $c --help
 	check "ctl_$(echo "$c" | tr ' ' _)_help" sh -c "[ $rc = 0 ] &&
 		head -1 '$out' | grep -q '^usage: b2bua-ctl .*${c% *}' && [ ! -s '$err' ]"
