@@ -10,7 +10,8 @@
 #     all tagged with its A-leg Call-ID, and nothing of the 6000 call;
 #     capture is off again once the client is gone. A second client
 #     tracing the number the rules made (+495000) gets the whole call too
-#     (the A leg's first messages from the history).
+#     (the A leg's first messages from the history); --count; at most 8
+#     clients.
 #  2. a client that never reads while 150 calls are traced: every call
 #     is answered (the loop never waits for it), its losses are counted.
 #  3. [log] sip_trace = on with [hep] address: the log has both legs'
@@ -184,6 +185,17 @@ if kill -0 $CPID 2>/dev/null; then kill $CPID; fail "1 count_stops" "still runni
 fi
 # A bad filter and its error.
 $CTL trace 'a b' > /dev/null 2>&1; [ $? = 2 ] && pass "1 bad_filter_refused" || fail "1 bad_filter_refused"
+
+# At most 8 clients: the 9th is told why (exit 1); they all go with Ctrl-C.
+many=""
+for i in 1 2 3 4 5 6 7 8; do $CTL trace "x$i" > /dev/null 2>&1 & many="$many $!"; done
+wait_stat trace_clients 8
+$CTL trace x9 --timeout 3 > /dev/null 2> "$W/ninth.err"; nrc=$?
+[ "$nrc" = 1 ] && grep -q "too many trace clients (8)" "$W/ninth.err" && pass "1 ninth_client_refused" ||
+	fail "1 ninth_client_refused" "exit $nrc: $(cat "$W/ninth.err")"
+kill -INT $many
+wait $many
+wait_stat trace_clients 0 && wait_stat trace_capturing 0 || fail "1 clients_gone" "$(stat trace_clients) clients"
 
 # ---- 2: a client that never reads ----
 python3 - "$W/ctl.sock" <<'EOP' &
