@@ -38,6 +38,7 @@ struct app;
 #include "trunk_limits.h"
 #include "trunk_probe.h"
 #include "log.h"
+#include "media_policy.h"
 #include "metrics.h"
 #include "relay_client.h"
 #include "sip_leg.h"
@@ -395,6 +396,13 @@ static int on_command(void *ctx, struct control_conn *conn, const char *cmd, con
 			len += sip_stack_stats(app->sip, buf + len, cap - len);
 		if (len < cap)
 			len += sip_trace_stats(app->trace, buf + len, cap - len);
+		if (len < cap) {
+			uint64_t parses, hits;
+
+			media_policy_parse_stats(&parses, &hits);
+			len += (size_t)snprintf(buf + len, cap - len, "sdp_parses %llu\nsdp_parse_hits %llu\n",
+						(unsigned long long)parses, (unsigned long long)hits);
+		}
 		if (len < cap && app->relay)
 			relay_client_stats(app->relay, buf + len, cap - len);
 		/* The text read whole before the document is copied over it. */
@@ -765,6 +773,7 @@ out:
 	relay_client_free(app.relay);
 	if (app.core)
 		call_core_free(app.core);
+	media_policy_forget();
 	trunk_probe_free(app.probe);   /* its handles, while nua still exists */
 	/* Registration handles go before nua (never destroyed after it). */
 	if (app.sip)

@@ -6,7 +6,13 @@
  * order the trunk asks for, and the printer writes m=, a=rtpmap and
  * a=fmtp consistently. Static payload types without a=rtpmap (0, 8, ...)
  * are known to the parser by name.
+ *
+ * Each SDP text is checked and parsed once: the parsed forms of the last
+ * few texts are kept (parsed()), and the same body asked about again (is
+ * it SRTP? its codec? its profiles? filter it) is answered from there.
+ * What changes a session (filter, hide) works on a copy of it.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +22,6 @@
 #include "media_policy.h"
 #include "sdp_check.h"
 
-int media_policy_check(const char *sdp, char *why, size_t whylen)
-{
-	return sdp_check(sdp, sdp ? strlen(sdp) : 0, why, whylen);
-}
 
 /* Debian's Sofia reads every bwtype but CT as AS (sdp_check.h): each
  * b= line gets its own name back, or the SDP is refused. */
@@ -134,6 +136,111 @@ static sdp_session_t *parse(su_home_t *home, const char *sdp, sdp_parser_t **p, 
 	return s;
 }
 
+/* ---- each text parsed once ---- */
+
+/* The b2bua's SIP thread is the only user: no lock. Four texts cover one
+ * message's offer, what the relay made of it and their answers. */
+#define PARSED_N 4
+
+struct parsed {
+	char *text;              /* the SDP as received (NULL: slot free) */
+	size_t len;
+	su_home_t *home;
+	sdp_parser_t *p;
+	sdp_session_t *s;        /* NULL: refused, why says so */
+	char why[128];
+};
+
+static struct parsed g_parsed[PARSED_N];
+static unsigned g_parsed_next;
+static uint64_t g_parses, g_parse_hits;
+
+static void parsed_clear(struct parsed *e)
+{
+	if (e->p)
+		sdp_parser_free(e->p);
+	if (e->home)
+		su_home_unref(e->home);
+	free(e->text);
+	memset(e, 0, sizeof(*e));
+}
+
+/* The checked, parsed form of sdp (its session NULL when refused, with
+ * why), read-only: valid until the next call. NULL only without memory. */
+static const struct parsed *parsed(const char *sdp)
+{
+	size_t len = strlen(sdp);
+	struct parsed *e;
+
+	for (int i = 0; i < PARSED_N; i++) {
+		e = &g_parsed[i];
+		if (e->text && e->len == len && memcmp(e->text, sdp, len) == 0) {
+			g_parse_hits++;
+			return e;
+		}
+	}
+	e = &g_parsed[g_parsed_next++ % PARSED_N];
+	parsed_clear(e);
+	if (!(e->text = malloc(len + 1)) || !(e->home = su_home_new(sizeof(*e->home)))) {
+		parsed_clear(e);
+		return NULL;
+	}
+	memcpy(e->text, sdp, len + 1);
+	e->len = len;
+	e->s = parse(e->home, sdp, &e->p, e->why, sizeof(e->why));
+	g_parses++;
+	return e;
+}
+
+/* A session of our own to change, copied from sdp's parsed form; NULL
+ * with why. */
+static sdp_session_t *parsed_copy(su_home_t *home, const char *sdp, char *why, size_t whylen)
+{
+	const struct parsed *e = parsed(sdp);
+	sdp_session_t *s;
+
+	if (!e) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	if (!e->s) {
+		snprintf(why, whylen, "%s", e->why);
+		return NULL;
+	}
+	if (!(s = sdp_session_dup(home, e->s)))
+		snprintf(why, whylen, "out of memory");
+	return s;
+}
+
+int media_policy_check(const char *sdp, char *why, size_t whylen)
+{
+	const struct parsed *e;
+
+	if (!sdp)
+		return sdp_check(NULL, 0, why, whylen);
+	if (!(e = parsed(sdp))) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (!e->s) {
+		snprintf(why, whylen, "%s", e->why);
+		return -1;
+	}
+	return 0;
+}
+
+void media_policy_parse_stats(uint64_t *parses, uint64_t *hits)
+{
+	*parses = g_parses;
+	*hits = g_parse_hits;
+}
+
+void media_policy_forget(void)
+{
+	for (int i = 0; i < PARSED_N; i++)
+		parsed_clear(&g_parsed[i]);
+}
+
 /* Prints s; a feedback profile's line is printed with its own name
  * (Sofia prints the base name of RTP/AVP and RTP/SAVP lines, and the
  * m_proto_name of any other, payloads included). NULL with why. */
@@ -242,7 +349,6 @@ static int filter_media(sdp_media_t *m, const char *codecs, int *changed)
 int media_policy_filter(const char *sdp, const char *codecs, char **out, char *why, size_t whylen)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
-	sdp_parser_t *p;
 	sdp_session_t *s;
 	int rc = -1, changed = 0, usable = 0, rtp = 0;
 	const char *other = NULL;
@@ -250,7 +356,7 @@ int media_policy_filter(const char *sdp, const char *codecs, char **out, char *w
 	*out = NULL;
 	if (!codecs || !*codecs)
 		return 0;
-	s = parse(home, sdp, &p, why, whylen);
+	s = parsed_copy(home, sdp, why, whylen);
 	if (!s)
 		goto out;
 	for (sdp_media_t *m = s->sdp_media; m; m = m->m_next) {
@@ -279,18 +385,14 @@ int media_policy_filter(const char *sdp, const char *codecs, char **out, char *w
 		goto out;
 	rc = 0;
 out:
-	if (p)
-		sdp_parser_free(p);
 	su_home_deinit(home);
 	return rc;
 }
 
 int media_policy_profiles(const char *sdp, int *srtp, int *avpf)
 {
-	su_home_t home[1] = {SU_HOME_INIT(home)};
-	sdp_parser_t *p;
-	char why[128];
-	sdp_session_t *s = parse(home, sdp, &p, why, sizeof(why));
+	const struct parsed *e = sdp ? parsed(sdp) : NULL;
+	const sdp_session_t *s = e ? e->s : NULL;
 
 	*srtp = *avpf = 0;
 	for (sdp_media_t *m = s ? s->sdp_media : NULL; m; m = m->m_next) {
@@ -299,9 +401,6 @@ int media_policy_profiles(const char *sdp, int *srtp, int *avpf)
 		*srtp |= m->m_proto == sdp_proto_srtp;
 		*avpf |= m->m_proto_name && feedback_profile(m->m_proto_name, strlen(m->m_proto_name));
 	}
-	if (p)
-		sdp_parser_free(p);
-	su_home_deinit(home);
 	return s ? 0 : -1;
 }
 
@@ -349,10 +448,8 @@ int media_policy_sendrecv(const char *sdp, char **out)
 
 int media_policy_codec(const char *sdp, char *out, size_t cap)
 {
-	su_home_t home[1] = {SU_HOME_INIT(home)};
-	sdp_parser_t *p;
-	char why[128];
-	sdp_session_t *s = parse(home, sdp, &p, why, sizeof(why));
+	const struct parsed *e = sdp ? parsed(sdp) : NULL;
+	const sdp_session_t *s = e ? e->s : NULL;
 	int rc = -1;
 
 	if (cap)
@@ -364,9 +461,6 @@ int media_policy_codec(const char *sdp, char *out, size_t cap)
 			break;
 		}
 	}
-	if (p)
-		sdp_parser_free(p);
-	su_home_deinit(home);
 	return rc;
 }
 
@@ -411,8 +505,7 @@ int media_policy_hide(const char *sdp, const char *keep, struct sdp_origin *o, c
 		      size_t whylen)
 {
 	su_home_t home[1] = {SU_HOME_INIT(home)};
-	sdp_parser_t *p;
-	sdp_session_t *s = parse(home, sdp, &p, why, whylen);
+	sdp_session_t *s = parsed_copy(home, sdp, why, whylen);
 	char *text = NULL;
 	unsigned h = 2166136261u;
 	int rc = -1;
@@ -455,8 +548,6 @@ int media_policy_hide(const char *sdp, const char *keep, struct sdp_origin *o, c
 	if ((*out = print(home, s, why, whylen)))
 		rc = 0;
 done:
-	if (p)
-		sdp_parser_free(p);
 	su_home_deinit(home);
 	return rc;
 }

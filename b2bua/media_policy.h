@@ -1,14 +1,17 @@
 /*
  * media_policy.h - a trunk's codec and SRTP policy applied to SDP.
  *
- * Owns nothing beyond each call: parses with Sofia's SDP parser, filters
- * and prints, returning malloc'd text. Pure functions; any thread. The
- * b2bua's only includer of <sofia-sip/sdp.h>.
+ * Parses with Sofia's SDP parser, filters and prints, returning malloc'd
+ * text. Each text is checked and parsed once: the parsed forms of the
+ * last four texts are kept and answer the next questions about the same
+ * body, so one thread only (the b2bua's SIP thread). The b2bua's only
+ * includer of <sofia-sip/sdp.h>.
  */
 #ifndef MEDIA_POLICY_H
 #define MEDIA_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* 0 when sdp is well-formed SDP (media-relay/wire/sdp_check.c), else -1
  * with the fault in why. Every function below checks first too. */
@@ -49,5 +52,11 @@ struct sdp_origin {
  * keeps nothing). 0 with *out (malloc'd), or -1 with the reason. */
 int media_policy_hide(const char *sdp, const char *keep, struct sdp_origin *o, char **out, char *why,
 		      size_t whylen);
+
+/* Texts parsed, and questions answered from a text parsed before
+ * (`b2bua-ctl stats`: sdp_parses, sdp_parse_hits). */
+void media_policy_parse_stats(uint64_t *parses, uint64_t *hits);
+/* Frees the parsed forms kept (at exit). */
+void media_policy_forget(void);
 
 #endif

@@ -203,6 +203,56 @@ static void offer_golden(const char *dir, const char *name, const char *sdp)
 	free(out);
 }
 
+/* One body asked about again and again (check, SRTP, profiles, codec,
+ * filter, hide: what a call does with an offer) is parsed once; a
+ * filter or a hide never changes what the next question sees; a
+ * refused body stays refused, with its reason, when asked again. */
+static void test_each_text_parsed_once(void)
+{
+	uint64_t p0, h0, p1, h1;
+	char why[128] = "", why2[128] = "", codec[16], *a = NULL, *b = NULL, *hidden = NULL;
+	int srtp, avpf;
+	struct sdp_origin o = {0};
+	char *text = strdup(offer);   /* another pointer, the same text */
+	const char *bad = "v=0\r\nm=audio 1 RT@/AVP 8\r\n";
+
+	media_policy_forget();
+	media_policy_parse_stats(&p0, &h0);
+	CU_ASSERT_EQUAL(media_policy_check(offer, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL(media_policy_is_srtp(text), 0);
+	CU_ASSERT_EQUAL(media_policy_profiles(offer, &srtp, &avpf), 0);
+	CU_ASSERT_EQUAL(media_policy_codec(offer, codec, sizeof(codec)), 0);
+	CU_ASSERT_EQUAL_FATAL(media_policy_filter(offer, "PCMU", &a, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL_FATAL(media_policy_hide(offer, NULL, &o, &hidden, why, sizeof(why)), 0);
+	CU_ASSERT_EQUAL_FATAL(media_policy_filter(offer, "PCMA,PCMU", &b, why, sizeof(why)), 0);
+	media_policy_parse_stats(&p1, &h1);
+	CU_ASSERT_EQUAL(p1 - p0, 1);
+	CU_ASSERT_EQUAL(h1 - h0, 6);
+	/* the first filter and the hide changed copies, not the parsed form */
+	CU_ASSERT_PTR_NOT_NULL(a && strstr(a, "m=audio 6000 RTP/AVP 0\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(b && strstr(b, "m=audio 6000 RTP/AVP 8 0\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(hidden && strstr(hidden, "a=rtpmap:101 telephone-event/8000"));
+	CU_ASSERT_EQUAL(media_policy_codec(offer, codec, sizeof(codec)), 0);
+	CU_ASSERT_STRING_EQUAL(codec, "PCMA");
+	/* refused once, refused again with the same reason, parsed once */
+	CU_ASSERT_EQUAL(media_policy_check(bad, why, sizeof(why)), -1);
+	CU_ASSERT_EQUAL(media_policy_check(bad, why2, sizeof(why2)), -1);
+	CU_ASSERT_STRING_EQUAL(why, why2);
+	CU_ASSERT(why[0] != 0);
+	media_policy_parse_stats(&p0, &h0);
+	CU_ASSERT_EQUAL(p0 - p1, 1);
+	/* a text differing by one byte is its own */
+	text[strlen(text) - 3] = 'x';   /* a=sendrecx */
+	CU_ASSERT_EQUAL(media_policy_check(text, why, sizeof(why)), 0);
+	media_policy_parse_stats(&p1, &h1);
+	CU_ASSERT_EQUAL(p1 - p0, 1);
+	free(a);
+	free(b);
+	free(hidden);
+	free(text);
+	media_policy_forget();
+}
+
 static void test_real_client_offers(void)
 {
 	CU_ASSERT(golden_each_sdp("test/fixtures/sdp-offers", offer_golden) >= 7);
@@ -218,4 +268,5 @@ UNIT_SUITE(media_policy,
 	   UNIT_TEST(test_avpf_offer_meets_codec_list),
 	   UNIT_TEST(test_hide_keeps_feedback_profile),
 	   UNIT_TEST(test_telephone_event_follows_kept_rates),
-	   UNIT_TEST(test_real_client_offers))
+	   UNIT_TEST(test_real_client_offers),
+	   UNIT_TEST(test_each_text_parsed_once))
