@@ -201,22 +201,11 @@ static void on_trace_signal(int sig)
 
 static int connect_socket(const char *path)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	int fd;
+	char err[512];
+	int fd = ctl_client_connect(path, err, sizeof(err));
 
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "%s: socket path too long: %s\n", prog, path);
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		fprintf(stderr, "%s: cannot connect to %s: %s (is the b2bua running? -s SOCKET)\n", prog, path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
+	if (fd < 0)
+		fprintf(stderr, "%s: %s\n", prog, err);
 	return fd;
 }
 

@@ -14,10 +14,30 @@
 
 #include "ctl_client.h"
 
+int ctl_client_connect(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(err, errlen, "cannot connect to %s: %s (is the b2bua running? -s SOCKET)", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 enum ctl_ask ctl_client_ask(const char *path, const char *line, int timeout_s, char **body_out, size_t *len_out,
 			    char *err, size_t errlen)
 {
-	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = timeout_s};
 	char *buf = NULL, *body;
 	size_t len = 0, cap = 0, off = 0, n = strlen(line);
@@ -27,17 +47,8 @@ enum ctl_ask ctl_client_ask(const char *path, const char *line, int timeout_s, c
 	*body_out = NULL;
 	if (len_out)
 		*len_out = 0;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
+	if ((fd = ctl_client_connect(path, err, errlen)) < 0)
 		return CTL_ASK_FAILED;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(err, errlen, "cannot connect to %s: %s (is the b2bua running? -s SOCKET)", path,
-			 strerror(errno));
-		goto out;
-	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (off < n) {

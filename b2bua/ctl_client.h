@@ -22,6 +22,8 @@ enum ctl_ask {
 };
 
 /* line ends with '\n'. timeout_s bounds each read and write. */
+/* A connected socket to the daemon at path, or -1 with why in err. */
+int ctl_client_connect(const char *path, char *err, size_t errlen);
 enum ctl_ask ctl_client_ask(const char *path, const char *line, int timeout_s, char **body, size_t *len,
 			    char *err, size_t errlen);
 
