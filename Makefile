@@ -82,7 +82,7 @@ CTL_SRC    = b2bua/b2bua_ctl.c b2bua/ctl_client.c b2bua/ctl_route.c
 CTL_LINK   = b2bua/config.c b2bua/log.c b2bua/ctl_json.c
 
 # --- media-relay/: stands alone ---
-RELAY_SRC  = media-relay/ng_server.c media-relay/ng_commands.c media-relay/calls.c \
+RELAY_SRC  = media-relay/ng_server.c media-relay/ng_cache.c media-relay/ng_commands.c media-relay/calls.c \
              media-relay/sdp_rewrite.c \
              media-relay/port_pool.c media-relay/stream.c media-relay/srtp_ctx.c \
              media-relay/workers.c media-relay/relay_config.c media-relay/rlog.c media-relay/metrics.c
@@ -104,7 +104,8 @@ TEST_B2BUA_SRC  = test/unit/test_sip_read.c test/unit/test_fuzz_b2bua.c test/uni
                   test/unit/test_metrics.c test/unit/test_ctl_json.c test/unit/test_sip_trace.c
 TEST_RELAY_SRC  = test/unit/test_fuzz_relay.c test/unit/test_relay_config.c test/unit/test_bencode.c test/unit/test_sdp_check.c test/unit/test_sdp_rewrite.c test/unit/test_port_pool.c \
                   test/unit/test_srtp_ctx.c test/unit/test_srtp_xform.c test/unit/test_stream.c test/unit/test_ng_server.c \
-                  test/unit/test_prom.c test/unit/test_relay_metrics.c
+                  test/unit/test_prom.c test/unit/test_relay_metrics.c \
+                  test/unit/test_ng_cache.c
 TOOLS_SRC       = test/tools/srtp_peer.c
 # Fuzz targets (test/fuzz/): each is also replayed by its module's unit tests.
 FUZZ_B2BUA_SRC  = test/fuzz/fuzz_sdp.c test/fuzz/fuzz_sip.c test/fuzz/fuzz_ng_reply.c

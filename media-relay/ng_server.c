@@ -3,8 +3,8 @@
  * cache that makes every request idempotent (a retransmission gets the
  * reply the first copy got, as rtpengine's control_ng.c does).
  *
- * Owns: the socket, the cache (a ring of COOKIE_SLOTS replies, each kept
- * COOKIE_TTL_MS), the counters, and the call model it hands requests to
+ * Owns: the socket, the cache (ng_cache.c: every reply kept COOKIE_TTL_MS,
+ * within COOKIE_ENTRIES and COOKIE_BYTES), the counters, and the call model it hands requests to
  * (calls.c through ng_commands.c). Decodes a datagram, runs its command,
  * encodes and caches the reply. Must not block.
  */
@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "bencode.h"
 #include "calls.h"
+#include "ng_cache.h"
 #include "ng_commands.h"
 #include "ng_server.h"
 #include "relay_config.h"
@@ -25,100 +26,29 @@
 #include "stream.h"
 
 #define NG_MAX_DGRAM 65536
-#define COOKIE_MAX 128
-#define COOKIE_SLOTS 4096            /* ring: the oldest reply is evicted first */
-#define COOKIE_BUCKETS 1024
+#define COOKIE_MAX NG_CACHE_COOKIE_MAX
+/* Issue 13: a retransmission must find its reply for 30 s at 3,000
+ * requests/s (90,000 entries); bounded at 131,072 entries and 128 MiB. */
 #define COOKIE_TTL_MS 30000          /* rtpengine keeps replies about as long */
-
-struct cookie_entry {
-	char cookie[COOKIE_MAX + 1];
-	char *reply;
-	size_t len;
-	int64_t expires_ms;
-	int used;
-	struct cookie_entry *hnext;
-};
+#define COOKIE_ENTRIES 131072
+#define COOKIE_BYTES ((size_t)128 << 20)
 
 struct ng_server {
 	const struct relay_config *cfg;
 	struct calls *calls;
 	int fd;
-	struct cookie_entry cookies[COOKIE_SLOTS];
-	struct cookie_entry *cookie_hash[COOKIE_BUCKETS];
-	int cookie_next;                 /* ring position of the next slot */
+	struct ng_cache *cache;
 	struct ng_stats stats;
 	int64_t refused_log_ms;          /* refused sources are logged once a second */
 	char inbuf[NG_MAX_DGRAM + 1];
 	char outbuf[NG_MAX_DGRAM];
 };
 
-static uint32_t hash_str(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
-}
-
-static struct cookie_entry **cookie_bucket(struct ng_server *ng, const char *cookie, size_t n)
-{
-	return &ng->cookie_hash[hash_str(cookie, n) % COOKIE_BUCKETS];
-}
-
-static void cookie_evict(struct ng_server *ng, struct cookie_entry *e)
-{
-	struct cookie_entry **pp;
-
-	if (!e->used)
-		return;
-	for (pp = cookie_bucket(ng, e->cookie, strlen(e->cookie)); *pp; pp = &(*pp)->hnext)
-		if (*pp == e) {
-			*pp = e->hnext;
-			break;
-		}
-	free(e->reply);
-	memset(e, 0, sizeof(*e));
-}
-
-static struct cookie_entry *cookie_find(struct ng_server *ng, const char *cookie, size_t n,
-					int64_t now_ms)
-{
-	for (struct cookie_entry *e = *cookie_bucket(ng, cookie, n); e; e = e->hnext)
-		if (strlen(e->cookie) == n && memcmp(e->cookie, cookie, n) == 0)
-			return e->expires_ms > now_ms ? e : NULL;
-	return NULL;
-}
-
-static void cookie_store(struct ng_server *ng, const char *cookie, size_t n, const char *reply,
-			 size_t len, int64_t now_ms)
-{
-	struct cookie_entry *e = &ng->cookies[ng->cookie_next], **b;
-
-	if (n > COOKIE_MAX)
-		return;
-	cookie_evict(ng, e);
-	e->reply = malloc(len ? len : 1);
-	if (!e->reply)
-		return;
-	memcpy(e->reply, reply, len);
-	e->len = len;
-	memcpy(e->cookie, cookie, n);
-	e->cookie[n] = '\0';
-	e->expires_ms = now_ms + COOKIE_TTL_MS;
-	e->used = 1;
-	b = cookie_bucket(ng, cookie, n);
-	e->hnext = *b;
-	*b = e;
-	ng->cookie_next = (ng->cookie_next + 1) % COOKIE_SLOTS;
-}
-
 size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 			char *reply, size_t cap, int64_t now_ms)
 {
 	const char *sp = memchr(req, ' ', len);
 	size_t clen, out = 0;
-	struct cookie_entry *e;
 	struct ng_req r;
 	char derr[100];
 	long n;
@@ -130,13 +60,16 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 		ng->stats.dropped++;
 		return 0;
 	}
-	e = cookie_find(ng, req, clen, now_ms);
-	if (e) {
+	switch (ng_cache_begin(ng->cache, req, clen, now_ms, reply, cap, &out)) {
+	case NG_CACHE_REPLY:
 		ng->stats.retransmits++;
-		if (e->len > cap)
-			return 0;
-		memcpy(reply, e->reply, e->len);
-		return e->len;
+		return out;
+	case NG_CACHE_BUSY:
+		/* The first copy is still running: it answers. */
+		ng->stats.retransmits++;
+		return 0;
+	case NG_CACHE_NEW:
+		break;
 	}
 	memset(&r, 0, sizeof(r));
 	r.calls = ng->calls;
@@ -145,6 +78,7 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 	r.pool = bencode_pool_new();
 	if (!r.pool || !(r.reply = bencode_dict(r.pool))) {
 		bencode_pool_free(r.pool);
+		ng_cache_finish(ng->cache, req, clen, NULL, 0, now_ms);
 		ng->stats.dropped++;
 		return 0;
 	}
@@ -175,10 +109,9 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 		bencode_dict_add_cstr(r.pool, d, "error-reason", "reply too large");
 		n = bencode_encode(d, reply + clen + 1, cap - clen - 1);
 	}
-	if (n >= 0 && (size_t)n <= cap - clen - 1) {
+	if (n >= 0 && (size_t)n <= cap - clen - 1)
 		out = clen + 1 + (size_t)n;
-		cookie_store(ng, req, clen, reply, out, now_ms);
-	}
+	ng_cache_finish(ng->cache, req, clen, reply, out, now_ms);
 	bencode_pool_free(r.pool);
 	return out;
 }
@@ -199,6 +132,13 @@ struct ng_server *ng_server_new(const struct relay_config *cfg, struct workers *
 		free(ng);
 		return NULL;
 	}
+	ng->cache = ng_cache_new(COOKIE_ENTRIES, COOKIE_BYTES, COOKIE_TTL_MS);
+	if (!ng->cache) {
+		snprintf(err, errlen, "out of memory");
+		calls_free(ng->calls);
+		free(ng);
+		return NULL;
+	}
 	return ng;
 }
 
@@ -207,8 +147,7 @@ void ng_server_free(struct ng_server *ng)
 	if (!ng)
 		return;
 	calls_free(ng->calls);
-	for (int i = 0; i < COOKIE_SLOTS; i++)
-		free(ng->cookies[i].reply);
+	ng_cache_free(ng->cache);
 	if (ng->fd >= 0)
 		close(ng->fd);
 	free(ng);
@@ -284,9 +223,7 @@ void ng_server_read(struct ng_server *ng)
 
 void ng_server_tick(struct ng_server *ng, int64_t now_ms)
 {
-	for (int i = 0; i < COOKIE_SLOTS; i++)
-		if (ng->cookies[i].used && ng->cookies[i].expires_ms <= now_ms)
-			cookie_evict(ng, &ng->cookies[i]);
+	ng_cache_expire(ng->cache, now_ms);
 	calls_expire(ng->calls, now_ms);
 }
 
