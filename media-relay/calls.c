@@ -262,11 +262,15 @@ struct calls *calls_new(const struct relay_config *cfg, struct workers *w, char 
 		goto fail;
 	}
 	/* Each address has the whole range: ports are per address. */
-	for (int i = 0; i < cfg->niface; i++)
+	for (int i = 0; i < cfg->niface; i++) {
 		if (!(cs->pool[i] = port_pool_new(cfg->port_min, cfg->port_max))) {
 			snprintf(err, errlen, "bad port range %d-%d", cfg->port_min, cfg->port_max);
 			goto fail;
 		}
+		/* Sockets bound ahead, off the request path (issue 13). */
+		if (port_pool_prefill(cs->pool[i], cfg->iface[i].addr, PORT_POOL_READY, err, errlen) < 0)
+			goto fail;
+	}
 	if (sdes_global_init() < 0) {
 		snprintf(err, errlen, "libsrtp init failed");
 		goto fail;

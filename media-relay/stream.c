@@ -87,63 +87,6 @@ int stream_addr_str(const union stream_addr *a, char *buf, size_t cap)
 	return -1;
 }
 
-static int bind_udp(const char *ip, int port)
-{
-	union stream_addr a;
-	int fd, one = 1;
-
-	if (stream_addr_set(&a, ip, port) < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	fd = socket(a.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (a.sa.sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, &a.sa, stream_addr_len(&a)) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-/* Binds a pair from the pool; ports taken by others are skipped (given
- * back, the cursor moves on). */
-static int bind_pair(struct stream_side *sd, const char *ip, struct port_pool *pool,
-		     char *err, size_t errlen)
-{
-	int tries = port_pool_capacity(pool);
-
-	while (tries-- > 0) {
-		int port = port_pool_get(pool), e;
-
-		if (port < 0)
-			break;
-		sd->sock[0].fd = bind_udp(ip, port);
-		if (sd->sock[0].fd >= 0) {
-			sd->sock[1].fd = bind_udp(ip, port + 1);
-			if (sd->sock[1].fd >= 0) {
-				sd->port = port;
-				return 0;
-			}
-			close(sd->sock[0].fd);
-			sd->sock[0].fd = -1;
-		}
-		e = errno;
-		port_pool_put(pool, port);
-		if (e != EADDRINUSE) {
-			snprintf(err, errlen, "bind %s:%d: %s", ip, port, strerror(e));
-			return -1;
-		}
-	}
-	snprintf(err, errlen, "ports exhausted");
-	return -1;
-}
-
 int stream_new(struct stream **out, const char *const ip[2], struct port_pool *const pool[2],
 	       int64_t now_ms, char *err, size_t errlen)
 {
@@ -162,11 +105,17 @@ int stream_new(struct stream **out, const char *const ip[2], struct port_pool *c
 			st->side[s].sock[k].side = (uint8_t)s;
 			st->side[s].sock[k].kind = (uint8_t)k;
 		}
-	if (bind_pair(&st->side[0], ip[0], pool[0], err, errlen) < 0 ||
-	    bind_pair(&st->side[1], ip[1], pool[1], err, errlen) < 0) {
-		stream_release_ports(st, pool);
-		stream_free(st);
-		return -1;
+	for (int s = 0; s < 2; s++) {
+		struct port_pair pp;
+
+		if (port_pool_take(pool[s], ip[s], &pp, err, errlen) < 0) {
+			stream_release_ports(st, pool);
+			stream_free(st);
+			return -1;
+		}
+		st->side[s].port = pp.port;
+		st->side[s].sock[STREAM_RTP].fd = pp.fd[0];
+		st->side[s].sock[STREAM_RTCP].fd = pp.fd[1];
 	}
 	*out = st;
 	return 0;

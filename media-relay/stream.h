@@ -115,10 +115,11 @@ int stream_addr_str(const union stream_addr *a, char *buf, size_t cap);
 
 int64_t stream_now_ms(void);
 
-/* Takes a port pair for side s from pool[s] and binds its two sockets
- * on ip[s] (the two sides may be on different interfaces and address
- * families: a packet leaves through the other side's socket). 0, or -1
- * with err ("ports exhausted" when a pool ran dry). */
+/* Takes a bound port pair for side s from pool[s] on ip[s] (one bound
+ * ahead when the pool has it ready; port_pool.h). The two sides may be
+ * on different interfaces and address families: a packet leaves through
+ * the other side's socket. 0, or -1 with err ("ports exhausted" when a
+ * pool ran dry). */
 int stream_new(struct stream **out, const char *const ip[2], struct port_pool *const pool[2],
 	       int64_t now_ms, char *err, size_t errlen);
 /* Control thread: gives side s's ports back to pool[s] (the numbers are
