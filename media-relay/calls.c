@@ -8,6 +8,8 @@
  * hostnames are left to latching.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +23,24 @@
 #define CALL_BUCKETS 4096
 
 struct calls {
+	pthread_mutex_t lock;                       /* the whole model: see calls.h */
 	const struct relay_config *cfg;
 	struct workers *workers;
-	struct port_pool *pool[RELAY_MAX_IFACES];   /* one per interface address */
+	struct port_pool *pool[RELAY_MAX_IFACES];   /* one per interface address (own lock) */
 	struct call *bucket[CALL_BUCKETS];
-	int ncalls;
+	_Atomic int ncalls;                         /* written under the lock, read without */
+	uint64_t serial;
 };
+
+void calls_lock(struct calls *cs)
+{
+	pthread_mutex_lock(&cs->lock);
+}
+
+void calls_unlock(struct calls *cs)
+{
+	pthread_mutex_unlock(&cs->lock);
+}
 
 static uint32_t hash_str(const char *s, size_t n)
 {
@@ -62,6 +76,7 @@ struct call *calls_create(struct calls *cs, const char *id, int64_t now_ms)
 	c->created_ms = c->last_signal_ms = now_ms;
 	c->ifa[0] = c->ifa[1] = -1;
 	c->created_wall = time(NULL);
+	c->serial = ++cs->serial;
 	pp = call_slot(cs, id);
 	*pp = c;
 	cs->ncalls++;
@@ -255,6 +270,7 @@ struct calls *calls_new(const struct relay_config *cfg, struct workers *w, char 
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&cs->lock, NULL);
 	cs->cfg = cfg;
 	cs->workers = w;
 	if (cfg->niface < 1 || cfg->niface > RELAY_MAX_IFACES) {
@@ -279,6 +295,7 @@ struct calls *calls_new(const struct relay_config *cfg, struct workers *w, char 
 fail:
 	for (int i = 0; i < RELAY_MAX_IFACES; i++)
 		port_pool_free(cs->pool[i]);
+	pthread_mutex_destroy(&cs->lock);
 	free(cs);
 	return NULL;
 }
@@ -292,12 +309,13 @@ void calls_free(struct calls *cs)
 			calls_destroy(cs, cs->bucket[b]);
 	for (int i = 0; i < RELAY_MAX_IFACES; i++)
 		port_pool_free(cs->pool[i]);
+	pthread_mutex_destroy(&cs->lock);
 	free(cs);
 }
 
 int calls_count(const struct calls *cs)
 {
-	return cs->ncalls;
+	return atomic_load_explicit(&cs->ncalls, memory_order_relaxed);
 }
 
 int calls_ports_in_use(const struct calls *cs)
@@ -353,17 +371,20 @@ void calls_expire(struct calls *cs, int64_t now_ms)
 	if (timeout <= 0)
 		return;
 	/* Nobody asked for a call long after its media stopped: its
-	 * signalling side is gone. Free its ports. */
+	 * signalling side is gone. Free its ports. A bucket at a time, so
+	 * requests wait for one bucket's walk at most. */
 	for (int b = 0; b < CALL_BUCKETS; b++) {
-		struct call *c = cs->bucket[b], *next;
+		struct call *c, *next;
 
-		for (; c; c = next) {
+		calls_lock(cs);
+		for (c = cs->bucket[b]; c; c = next) {
 			next = c->next;
 			if (now_ms - call_last_activity(c) > idle) {
 				rlog_warn("call %s: no media and no signalling, deleted", c->call_id);
 				calls_destroy(cs, c);
 			}
 		}
+		calls_unlock(cs);
 	}
 }
 

@@ -8,7 +8,13 @@
  * travel, through workers.c). Decides ports, protocols and keys from the
  * SDP each side sends; knows nothing of the ng protocol (ng_commands.c)
  * or of datagrams (ng_server.c). Must not touch packets, must not block.
- * Thread use: the control (main) thread only.
+ * Thread use: the ng threads (ng_server.c) and the main thread's tick.
+ * One mutex guards the whole model (the hash, every struct call and
+ * media, and the hand-over of streams to the workers): every function
+ * below is called with calls_lock held, except calls_new/calls_free (no
+ * other thread), calls_expire (takes it), calls_count and
+ * calls_ports_in_use (lock-free reads). A struct call is only touched
+ * under the lock; nothing of it may be kept after calls_unlock (copy it).
  */
 #ifndef CALLS_H
 #define CALLS_H
@@ -65,6 +71,8 @@ struct call {
 	struct media media[REWRITE_MAX_MEDIA];
 	int64_t created_ms, last_signal_ms;
 	time_t created_wall;
+	uint64_t serial;                 /* unique per relay run: tells a call from a
+					  * later one at the same address */
 	struct call *next;               /* hash bucket chain */
 };
 
@@ -72,6 +80,8 @@ struct call {
 struct calls *calls_new(const struct relay_config *cfg, struct workers *w, char *err, size_t errlen);
 /* Destroys every call (streams go back to their workers to be freed). */
 void calls_free(struct calls *cs);
+void calls_lock(struct calls *cs);
+void calls_unlock(struct calls *cs);
 struct call *calls_find(struct calls *cs, const char *id);
 struct call *calls_create(struct calls *cs, const char *id, int64_t now_ms);
 void calls_destroy(struct calls *cs, struct call *c);
@@ -79,7 +89,8 @@ int calls_count(const struct calls *cs);
 int calls_ports_in_use(const struct calls *cs);
 /* Up to max call-ids (pointers into the calls), for `list`. */
 size_t calls_ids(struct calls *cs, const char **out, size_t max);
-/* Destroys calls nobody signalled long after their media stopped. */
+/* Destroys calls nobody signalled long after their media stopped (takes
+ * the lock, one bucket at a time). */
 void calls_expire(struct calls *cs, int64_t now_ms);
 
 int call_side_of(const struct call *c, const char *tag);

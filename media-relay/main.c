@@ -5,8 +5,8 @@
  * pipe so the parent exits 1 with the reason when start-up fails; the pid
  * file; signals through a signalfd: SIGTERM/SIGINT stop, SIGHUP is logged
  * and changes nothing, since the relay has no state to reload and calls
- * must not lose their media) and the control loop on the main thread: ng
- * requests and a once-a-second tick.
+ * must not lose their media) and the main thread's loop: signals and a
+ * once-a-second tick (ng requests are the ng threads', ng_server.c).
  * Must not do packet work (workers.c) or protocol work (ng_server.c).
  * The only place that exits the process.
  */
@@ -35,7 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: media-relay -c FILE [-f] [-p PIDFILE]\n"
 		   "  -c FILE         configuration (INI: [relay] ng, interface = [NAME/]ADDR[!ADV], ...,\n"
-		   "                  ports, workers,\n"
+		   "                  ports, workers, ng_threads,\n"
 		   "                  media_timeout, allow, srtp_transforms = evp|stock; [log] level);\n"
 		   "                  required\n"
 		   "  -f              stay in the foreground and log to stderr; otherwise\n"
@@ -202,7 +202,8 @@ int main(int argc, char **argv)
 	if (!w)
 		goto fail;
 	ng = ng_server_new(&cfg, w, err, sizeof(err));
-	if (!ng || ng_server_listen(ng, err, sizeof(err)) < 0)
+	if (!ng || ng_server_listen(ng, err, sizeof(err)) < 0 ||
+	    ng_server_start(ng, cfg.ng_threads, err, sizeof(err)) < 0)
 		goto fail;
 	if (cfg.metrics_listen[0]) {
 		char why[400];
@@ -214,20 +215,20 @@ int main(int argc, char **argv)
 		relay_metrics_publish(metrics, ng);
 		rlog_info("metrics on http://%s/metrics", cfg.metrics_listen);
 	}
-	rlog_info("listening for ng on %s:%d, media ports %d-%d, %d workers, media timeout %ds",
-		  cfg.ng_addr, cfg.ng_port, cfg.port_min, cfg.port_max, cfg.workers, cfg.media_timeout);
+	rlog_info("listening for ng on %s:%d (%d ng threads), media ports %d-%d, %d workers, media timeout %ds",
+		  cfg.ng_addr, cfg.ng_port, cfg.ng_threads, cfg.port_min, cfg.port_max, cfg.workers,
+		  cfg.media_timeout);
 	for (int i = 0; i < cfg.niface; i++)
 		rlog_info("media interface %s: %s (SDP says %s)", cfg.iface[i].name, cfg.iface[i].addr,
 			  cfg.iface[i].advertised);
 	report("ok");
 	next_tick = stream_now_ms() + 1000;
 	for (;;) {
-		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {-1, POLLIN, 0}};
+		struct pollfd pf[1] = {{sfd, POLLIN, 0}};
 		int64_t now = stream_now_ms();
 		int n;
 
-		pf[1].fd = ng_server_listen_fd(ng);
-		n = poll(pf, 2, now >= next_tick ? 0 : (int)(next_tick - now));
+		n = poll(pf, 1, now >= next_tick ? 0 : (int)(next_tick - now));
 		if (n < 0 && errno != EINTR) {
 			rlog_error("poll: %s", strerror(errno));
 			goto out;
@@ -245,8 +246,6 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-		if (n > 0 && (pf[1].revents & POLLIN))
-			ng_server_read(ng);
 		now = stream_now_ms();
 		if (now >= next_tick) {
 			ng_server_tick(ng, now);

@@ -3,8 +3,10 @@
  * call model and what its reply says (rtpengine's shapes, so Kamailio's
  * rtpengine module and our b2bua's client read it alike).
  *
- * Owns: nothing beyond one request; the calls are calls.c's. Must not
- * touch sockets or packets.
+ * Owns: nothing beyond one request; the calls are calls.c's, touched only
+ * under calls_lock, and only for the call-model part of a command: SDP
+ * parsing and printing and the reply's encoding run outside it, so the
+ * ng threads overlap. Must not touch sockets or packets.
  */
 #include <stdarg.h>
 #include <sys/socket.h>
@@ -133,6 +135,8 @@ static int negotiate(struct ng_req *r, enum role role)
 	struct call *c;
 	int s, o, fresh = 0, rc = -1;
 	char *out = NULL;
+	char (*protos)[32] = NULL;
+	uint64_t serial = 0;
 
 	if (!call_id || !*call_id)
 		return fail(r, "missing call-id");
@@ -149,7 +153,8 @@ static int negotiate(struct ng_req *r, enum role role)
 		return -1;
 	info = calloc(1, sizeof(*info));
 	par = calloc(1, sizeof(*par));
-	if (!info || !par) {
+	protos = calloc(REWRITE_MAX_MEDIA, sizeof(*protos));
+	if (!info || !par || !protos) {
 		fail(r, "out of memory");
 		goto out;
 	}
@@ -160,12 +165,13 @@ static int negotiate(struct ng_req *r, enum role role)
 		goto out;
 	}
 
+	calls_lock(r->calls);
 	c = calls_find(r->calls, call_id);
 	if (role == ROLE_OFFER) {
 		if (!c) {
 			if (!(c = calls_create(r->calls, call_id, r->now_ms))) {
 				fail(r, "out of memory");
-				goto out;
+				goto unlock;
 			}
 			fresh = 1;
 		}
@@ -174,23 +180,23 @@ static int negotiate(struct ng_req *r, enum role role)
 			s = !c->tag[0] ? 0 : (!c->tag[1] ? 1 : -1);
 		if (s < 0) {
 			fail(r, "from-tag matches no side of the call");
-			goto out;
+			goto unlock;
 		}
 		o = !s;
 		if (call_set_tag(c, s, from) < 0 || (to && *to && call_set_tag(c, o, to) < 0)) {
 			fail(r, "out of memory");
-			goto out;
+			goto unlock;
 		}
 	} else {
 		if (!c) {
 			fail(r, "Unknown call-id");
-			goto out;
+			goto unlock;
 		}
 		o = call_side_of(c, from);
 		s = call_side_of(c, to);
 		if (o < 0 && s < 0) {
 			fail(r, "Unknown tags");
-			goto out;
+			goto unlock;
 		}
 		if (o < 0)
 			o = !s;
@@ -198,28 +204,53 @@ static int negotiate(struct ng_req *r, enum role role)
 		/* A forked or replaced answerer takes the side over. */
 		if (call_set_tag(c, s, to) < 0) {
 			fail(r, "out of memory");
-			goto out;
+			goto unlock;
 		}
 	}
 	if (calls_negotiate(r->calls, c, s, role == ROLE_ANSWER, info, &sender, par, r->now_ms, r->err,
 			    sizeof(r->err)) < 0)
+		goto unlock;
+	/* The protocols point into the call: copied, so the SDP is printed
+	 * without the lock. */
+	for (int i = 0; i < par->nmedia; i++)
+		if (par->media[i].proto) {
+			snprintf(protos[i], sizeof(protos[i]), "%s", par->media[i].proto);
+			par->media[i].proto = protos[i];
+		}
+	serial = c->serial;
+	rc = 0;
+unlock:
+	if (rc < 0 && fresh)
+		calls_destroy(r->calls, c);
+	calls_unlock(r->calls);
+	if (rc < 0)
 		goto out;
+	rc = -1;
 	par->replace_origin = req_has(r, "replace", "origin");
 	par->ice_remove = req_has(r, "ICE", "remove") || req_has(r, "ICE", "force");
 	out = rewrite_apply(sdp, strlen(sdp), par, r->err, sizeof(r->err));
-	if (!out)
+	if (!out) {
+		/* A call this offer made goes again, unless a later request
+		 * has it already (the serial tells). */
+		if (fresh) {
+			calls_lock(r->calls);
+			c = calls_find(r->calls, call_id);
+			if (c && c->serial == serial)
+				calls_destroy(r->calls, c);
+			calls_unlock(r->calls);
+		}
 		goto out;
+	}
 	bencode_dict_add_cstr(r->pool, r->reply, "result", "ok");
 	bencode_dict_add_cstr(r->pool, r->reply, "sdp", out);
 	rlog_debug("%s %s from %s: %d m= lines", role == ROLE_OFFER ? "offer" : "answer",
 		   call_id, role == ROLE_OFFER ? from : to, info->nmedia);
 	rc = 0;
 out:
-	if (rc < 0 && fresh && (c = calls_find(r->calls, call_id)))
-		calls_destroy(r->calls, c);
 	free(out);
 	free(info);
 	free(par);
+	free(protos);
 	return rc;
 }
 
@@ -374,24 +405,29 @@ static struct call *req_call(struct ng_req *r)
 
 static int cmd_query(struct ng_req *r)
 {
-	struct call *c = req_call(r);
+	struct call *c;
 
-	if (!c)
-		return -1;
-	call_report(r, c);
-	return 0;
+	calls_lock(r->calls);
+	c = req_call(r);
+	if (c)
+		call_report(r, c);
+	calls_unlock(r->calls);
+	return c ? 0 : -1;
 }
 
 static int cmd_delete(struct ng_req *r)
 {
-	struct call *c = req_call(r);
+	struct call *c;
 
-	if (!c)
-		return -1;
-	call_report(r, c);
-	rlog_debug("delete %s", c->call_id);
-	calls_destroy(r->calls, c);
-	return 0;
+	calls_lock(r->calls);
+	c = req_call(r);
+	if (c) {
+		call_report(r, c);
+		rlog_debug("delete %s", c->call_id);
+		calls_destroy(r->calls, c);
+	}
+	calls_unlock(r->calls);
+	return c ? 0 : -1;
 }
 
 static int cmd_list(struct ng_req *r)
@@ -399,10 +435,14 @@ static int cmd_list(struct ng_req *r)
 	struct bencode *l = bencode_list(r->pool), *lim = bencode_dict_get(r->d, "limit");
 	size_t max = lim && lim->type == BENCODE_INT && lim->i > 0 ? (size_t)lim->i : LIST_DEFAULT;
 	const char *ids[LIST_MAX];
-	size_t n = calls_ids(r->calls, ids, max < LIST_MAX ? max : LIST_MAX);
+	size_t n;
 
+	/* The ids point into the calls: copied before the lock goes. */
+	calls_lock(r->calls);
+	n = calls_ids(r->calls, ids, max < LIST_MAX ? max : LIST_MAX);
 	for (size_t i = 0; i < n; i++)
 		bencode_list_add(l, bencode_cstr(r->pool, ids[i]));
+	calls_unlock(r->calls);
 	bencode_dict_add_cstr(r->pool, r->reply, "result", "ok");
 	bencode_dict_add(r->pool, r->reply, "calls", l);
 	return 0;

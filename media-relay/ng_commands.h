@@ -7,7 +7,8 @@
  * (query/delete: created, last signal, tags -> TAG -> medias -> streams
  * -> stats, totals, media-timeout). Works on the call model (calls.h);
  * knows nothing of datagrams or cookies (ng_server.c).
- * Thread use: the control (main) thread only.
+ * Thread use: any ng thread, several at once: a request is one thread's;
+ * the call model is locked inside (calls_lock) for what touches it.
  */
 #ifndef NG_COMMANDS_H
 #define NG_COMMANDS_H

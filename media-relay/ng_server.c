@@ -1,15 +1,24 @@
 /*
- * ng_server.c - the ng transport: the control socket, and the cookie
- * cache that makes every request idempotent (a retransmission gets the
- * reply the first copy got, as rtpengine's control_ng.c does).
+ * ng_server.c - the ng transport: the control socket, the ng threads,
+ * and the cookie cache that makes every request idempotent (a
+ * retransmission gets the reply the first copy got, as rtpengine's
+ * control_ng.c does).
  *
- * Owns: the socket, the cache (ng_cache.c: every reply kept COOKIE_TTL_MS,
- * within COOKIE_ENTRIES and COOKIE_BYTES), the counters, and the call model it hands requests to
- * (calls.c through ng_commands.c). Decodes a datagram, runs its command,
- * encodes and caches the reply. Must not block.
+ * Owns: the socket, the ng threads (each reads the socket and answers
+ * what it read, with buffers of its own; issue 13: one thread was the
+ * relay's limit), the cache (ng_cache.c: every reply kept COOKIE_TTL_MS,
+ * within COOKIE_ENTRIES and COOKIE_BYTES), the counters (atomics), and
+ * the call model it hands requests to (calls.c through ng_commands.c,
+ * locked there). Decodes a datagram, runs its command, encodes and
+ * caches the reply. Must not block but on the socket, in its threads.
  */
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,16 +42,35 @@
 #define COOKIE_ENTRIES 131072
 #define COOKIE_BYTES ((size_t)128 << 20)
 
+struct ng_counters {
+	_Atomic uint64_t requests, errors, retransmits, dropped, refused;
+	_Atomic uint64_t by_cmd[NG_CMD_COUNT], err_by_cmd[NG_CMD_COUNT];
+};
+
+/* One ng thread's buffers. */
+struct ng_io {
+	char in[NG_MAX_DGRAM + 1];
+	char out[NG_MAX_DGRAM];
+};
+
 struct ng_server {
 	const struct relay_config *cfg;
 	struct calls *calls;
 	int fd;
 	struct ng_cache *cache;
-	struct ng_stats stats;
-	int64_t refused_log_ms;          /* refused sources are logged once a second */
-	char inbuf[NG_MAX_DGRAM + 1];
-	char outbuf[NG_MAX_DGRAM];
+	struct ng_counters stats;
+	_Atomic int64_t refused_log_ms;  /* refused sources are logged once a second */
+	/* The ng threads, stopped through stop_fd (an eventfd). */
+	pthread_t threads[RELAY_MAX_NG_THREADS];
+	int nthreads;
+	int stop_fd;
+	struct ng_io io;                 /* ng_server_read's, on the caller's thread */
 };
+
+static void count(_Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
 
 size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 			char *reply, size_t cap, int64_t now_ms)
@@ -54,19 +82,19 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 	long n;
 	int rc = -1;
 
-	ng->stats.requests++;
+	count(&ng->stats.requests);
 	/* No cookie, no way to answer: drop and count. */
 	if (!sp || sp == req || (clen = (size_t)(sp - req)) > COOKIE_MAX || clen + 64 > cap) {
-		ng->stats.dropped++;
+		count(&ng->stats.dropped);
 		return 0;
 	}
 	switch (ng_cache_begin(ng->cache, req, clen, now_ms, reply, cap, &out)) {
 	case NG_CACHE_REPLY:
-		ng->stats.retransmits++;
+		count(&ng->stats.retransmits);
 		return out;
 	case NG_CACHE_BUSY:
-		/* The first copy is still running: it answers. */
-		ng->stats.retransmits++;
+		/* The first copy is still running (another thread): it answers. */
+		count(&ng->stats.retransmits);
 		return 0;
 	case NG_CACHE_NEW:
 		break;
@@ -79,7 +107,7 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 	if (!r.pool || !(r.reply = bencode_dict(r.pool))) {
 		bencode_pool_free(r.pool);
 		ng_cache_finish(ng->cache, req, clen, NULL, 0, now_ms);
-		ng->stats.dropped++;
+		count(&ng->stats.dropped);
 		return 0;
 	}
 	r.cmd = NG_CMD_OTHER;
@@ -88,14 +116,14 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 		snprintf(r.err, sizeof(r.err), "malformed request: %s", derr);
 	else
 		rc = ng_command_run(&r);
-	ng->stats.by_cmd[r.cmd]++;
+	count(&ng->stats.by_cmd[r.cmd]);
 	if (rc < 0) {
 		/* Start over: a half-built reply must not leak into an error. */
 		r.reply = bencode_dict(r.pool);
 		bencode_dict_add_cstr(r.pool, r.reply, "result", "error");
 		bencode_dict_add_cstr(r.pool, r.reply, "error-reason", r.err[0] ? r.err : "error");
-		ng->stats.errors++;
-		ng->stats.err_by_cmd[r.cmd]++;
+		count(&ng->stats.errors);
+		count(&ng->stats.err_by_cmd[r.cmd]);
 		rlog_debug("ng error: %s", r.err);
 	}
 	memcpy(reply, req, clen);
@@ -127,6 +155,7 @@ struct ng_server *ng_server_new(const struct relay_config *cfg, struct workers *
 	}
 	ng->cfg = cfg;
 	ng->fd = -1;
+	ng->stop_fd = -1;
 	ng->calls = calls_new(cfg, w, err, errlen);
 	if (!ng->calls) {
 		free(ng);
@@ -146,6 +175,7 @@ void ng_server_free(struct ng_server *ng)
 {
 	if (!ng)
 		return;
+	ng_server_stop(ng);
 	calls_free(ng->calls);
 	ng_cache_free(ng->cache);
 	if (ng->fd >= 0)
@@ -185,28 +215,31 @@ static void refused(struct ng_server *ng, const struct sockaddr *sa)
 	int64_t now = stream_now_ms();
 	char host[64] = "?";
 
-	ng->stats.refused++;
-	if (now - ng->refused_log_ms < 1000)
+	int64_t last = atomic_load(&ng->refused_log_ms);
+
+	count(&ng->stats.refused);
+	/* One thread wins the second's line. */
+	if (now - last < 1000 || !atomic_compare_exchange_strong(&ng->refused_log_ms, &last, now))
 		return;
-	ng->refused_log_ms = now;
 	getnameinfo(sa, sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), host,
 		    sizeof(host), NULL, 0, NI_NUMERICHOST);
 	rlog_warn("ng request from %s refused: not in [relay] allow (%llu so far)", host,
-		  (unsigned long long)ng->stats.refused);
+		  (unsigned long long)atomic_load(&ng->stats.refused));
 }
 
-void ng_server_read(struct ng_server *ng)
+/* Answers every datagram waiting; 0, or -1 when the socket failed. */
+static int read_all(struct ng_server *ng, struct ng_io *io)
 {
 	for (;;) {
 		union stream_addr from;
 		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(ng->fd, ng->inbuf, NG_MAX_DGRAM, 0, &from.sa, &flen);
+		ssize_t n = recvfrom(ng->fd, io->in, NG_MAX_DGRAM, 0, &from.sa, &flen);
 		size_t out;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
 		/* Whoever can send ng steers the media of every call: only the
 		 * configured b2buas get an answer, or anything at all. */
@@ -214,11 +247,89 @@ void ng_server_read(struct ng_server *ng)
 			refused(ng, &from.sa);
 			continue;
 		}
-		out = ng_server_handle(ng, ng->inbuf, (size_t)n, ng->outbuf, sizeof(ng->outbuf),
-				       stream_now_ms());
-		if (out && sendto(ng->fd, ng->outbuf, out, 0, &from.sa, flen) < 0)
+		out = ng_server_handle(ng, io->in, (size_t)n, io->out, sizeof(io->out), stream_now_ms());
+		if (out && sendto(ng->fd, io->out, out, 0, &from.sa, flen) < 0)
 			rlog_warn("ng reply: %s", strerror(errno));
 	}
+}
+
+void ng_server_read(struct ng_server *ng)
+{
+	read_all(ng, &ng->io);
+}
+
+/* An ng thread: the socket is shared; the kernel hands each datagram to
+ * one reader. */
+static void *ng_thread(void *arg)
+{
+	struct ng_server *ng = arg;
+	struct ng_io *io = malloc(sizeof(*io));
+
+	if (!io) {
+		rlog_error("ng thread: out of memory");
+		return NULL;
+	}
+	for (;;) {
+		struct pollfd pf[2] = {{ng->fd, POLLIN, 0}, {ng->stop_fd, POLLIN, 0}};
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rlog_error("ng thread: poll: %s", strerror(errno));
+			break;
+		}
+		if (pf[1].revents)
+			break;
+		if (pf[0].revents && read_all(ng, io) < 0) {
+			rlog_error("ng socket: %s", strerror(errno));
+			break;
+		}
+	}
+	free(io);
+	return NULL;
+}
+
+int ng_server_start(struct ng_server *ng, int nthreads, char *err, size_t errlen)
+{
+	sigset_t all, old;
+
+	if (ng->fd < 0 || ng->nthreads || nthreads < 1 || nthreads > RELAY_MAX_NG_THREADS) {
+		snprintf(err, errlen, "ng threads: bad start");
+		return -1;
+	}
+	ng->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ng->stop_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	/* Signals belong to the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (int i = 0; i < nthreads; i++) {
+		if (pthread_create(&ng->threads[i], NULL, ng_thread, ng) != 0) {
+			snprintf(err, errlen, "ng thread %d: cannot start", i);
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			ng_server_stop(ng);
+			return -1;
+		}
+		ng->nthreads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+void ng_server_stop(struct ng_server *ng)
+{
+	uint64_t one = 1;
+
+	if (ng->stop_fd >= 0 && write(ng->stop_fd, &one, sizeof(one)) != sizeof(one))
+		rlog_error("ng threads: cannot signal the stop");
+	for (int i = 0; i < ng->nthreads; i++)
+		pthread_join(ng->threads[i], NULL);
+	ng->nthreads = 0;
+	if (ng->stop_fd >= 0)
+		close(ng->stop_fd);
+	ng->stop_fd = -1;
 }
 
 void ng_server_tick(struct ng_server *ng, int64_t now_ms)
@@ -237,7 +348,15 @@ int ng_server_ports_in_use(const struct ng_server *ng)
 	return calls_ports_in_use(ng->calls);
 }
 
-void ng_server_stats(const struct ng_server *ng, struct ng_stats *out)
+void ng_server_stats(struct ng_server *ng, struct ng_stats *out)
 {
-	*out = ng->stats;
+	out->requests = atomic_load(&ng->stats.requests);
+	out->errors = atomic_load(&ng->stats.errors);
+	out->retransmits = atomic_load(&ng->stats.retransmits);
+	out->dropped = atomic_load(&ng->stats.dropped);
+	out->refused = atomic_load(&ng->stats.refused);
+	for (int i = 0; i < NG_CMD_COUNT; i++) {
+		out->by_cmd[i] = atomic_load(&ng->stats.by_cmd[i]);
+		out->err_by_cmd[i] = atomic_load(&ng->stats.err_by_cmd[i]);
+	}
 }

@@ -8,7 +8,10 @@
  * delete, query, list), which works on the call model (calls.c: calls by
  * call-id, two tags each, one stream per m= line; ports, protocols and
  * SRTP keys). Nothing here touches packets: stream changes go to the
- * workers. Thread use: the control (main) thread only.
+ * workers. Thread use: ng_server_start's threads answer requests, several
+ * at once (the call model has its own lock); the main thread creates,
+ * ticks, reads the counters and frees. ng_server_handle may be called
+ * from any thread; ng_server_read (tests) from one at a time.
  *
  * Requests: "COOKIE SP DICT". Keys read: command, call-id, from-tag,
  * to-tag, sdp, flags, replace (origin, session-connection),
@@ -45,8 +48,14 @@ void ng_server_free(struct ng_server *ng);
 /* Binds cfg's ng address; the fd to poll, or -1 with err. */
 int ng_server_listen(struct ng_server *ng, char *err, size_t errlen);
 int ng_server_listen_fd(const struct ng_server *ng);
-/* Reads and answers every datagram waiting on the socket. */
+/* Reads and answers every datagram waiting on the socket, on the
+ * caller's thread. */
 void ng_server_read(struct ng_server *ng);
+/* Starts nthreads ng threads (1..RELAY_MAX_NG_THREADS) reading the
+ * listening socket. 0, or -1 with err (none left running). */
+int ng_server_start(struct ng_server *ng, int nthreads, char *err, size_t errlen);
+/* Stops and joins the ng threads (ng_server_free does it too). */
+void ng_server_stop(struct ng_server *ng);
 /* Once a second: expires cached replies, drops abandoned calls. */
 void ng_server_tick(struct ng_server *ng, int64_t now_ms);
 /* One request datagram in, the reply datagram out (no socket): the reply
@@ -56,6 +65,6 @@ size_t ng_server_handle(struct ng_server *ng, const char *req, size_t len,
 int ng_server_calls(const struct ng_server *ng);
 /* Ports in use by streams (for tests and stats). */
 int ng_server_ports_in_use(const struct ng_server *ng);
-void ng_server_stats(const struct ng_server *ng, struct ng_stats *out);
+void ng_server_stats(struct ng_server *ng, struct ng_stats *out);
 
 #endif

@@ -304,6 +304,10 @@ static int handler(void *user, const char *section, const char *name, const char
 			if (parse_int(value, 0, 256, &n) < 0)
 				return fail(c, "workers: expected 0-256, got '%s'%s", value, "");
 			cfg->workers = (int)n;
+		} else if (strcasecmp(name, "ng_threads") == 0) {
+			if (parse_int(value, 0, RELAY_MAX_NG_THREADS, &n) < 0)
+				return fail(c, "ng_threads: expected 0-16, got '%s'%s", value, "");
+			cfg->ng_threads = (int)n;
 		} else if (strcasecmp(name, "allow") == 0) {
 			if (parse_allow(cfg, value) < 0)
 				return fail(c, "allow: expected ADDR[/BITS], ... (at most 16), got '%s'%s", value, "");
@@ -347,6 +351,7 @@ void relay_config_defaults(struct relay_config *cfg)
 	cfg->port_min = 30000;
 	cfg->port_max = 39999;
 	cfg->workers = 0;
+	cfg->ng_threads = 0;
 	cfg->media_timeout = 60;
 	cfg->log_level = RLOG_INFO;
 	cfg->srtp_transforms = XFORM_EVP;
@@ -376,6 +381,11 @@ int relay_config_load(struct relay_config *cfg, const char *path, char *err, siz
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 		cfg->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 1;
+	}
+	if (cfg->ng_threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		cfg->ng_threads = n > 0 ? (int)(n > RELAY_MAX_NG_THREADS ? RELAY_MAX_NG_THREADS : n) : 1;
 	}
 	/* The environment wins so a test can compare both on one file. */
 	return xform_from_env(&cfg->srtp_transforms, err, errlen);

@@ -16,6 +16,7 @@
 #define RELAY_MAX_ALLOW 16
 #define RELAY_MAX_IFACES 16
 #define RELAY_IFACE_NAME 32   /* with its NUL */
+#define RELAY_MAX_NG_THREADS 16
 
 /* One address of a named media interface ([relay] interface =
  * NAME/ADDR[!ADVERTISED], ...). A name may have one IPv4 and one IPv6
@@ -43,6 +44,7 @@ struct relay_config {
 	int niface;
 	int port_min, port_max; /* [relay] ports = MIN-MAX */
 	int workers;          /* [relay] workers; 0 in the file = cores */
+	int ng_threads;       /* [relay] ng_threads: ng request threads; 0 in the file = cores */
 	int media_timeout;    /* [relay] media_timeout seconds; 0 = off */
 	enum rlog_level log_level; /* [log] level */
 	/* [relay] allow = CIDR, ...: who may send ng requests (default

@@ -8,8 +8,8 @@
  * packet leaves through the other side's socket toward the other peer.
  * Must not parse SDP, speak ng, log per packet or allocate per packet.
  *
- * Ownership and threads: the control thread creates a stream
- * (stream_new), configures it with stream_apply and hands it to a worker
+ * Ownership and threads: an ng thread, holding the calls lock, creates a
+ * stream (stream_new), configures it with stream_apply and hands it to a worker
  * (workers.h); from then on only that worker touches it, except the
  * counters (atomics, read by control) and the immutable fields (ports,
  * created_ms). Later changes travel as struct stream_update through the
@@ -122,7 +122,7 @@ int64_t stream_now_ms(void);
  * pool ran dry). */
 int stream_new(struct stream **out, const char *const ip[2], struct port_pool *const pool[2],
 	       int64_t now_ms, char *err, size_t errlen);
-/* Control thread: gives side s's ports back to pool[s] (the numbers are
+/* Calls lock held: gives side s's ports back to pool[s] (the numbers are
  * immutable). */
 void stream_release_ports(const struct stream *st, struct port_pool *const pool[2]);
 /* Closes sockets, frees SRTP contexts and the stream. NULL is fine. */

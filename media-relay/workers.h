@@ -9,7 +9,9 @@
  * the worker applies between two epoll rounds, so no packet of the
  * current round can see a freed stream. No locks on the packet path.
  * Must not parse SDP or ng, nor log per packet.
- * Thread use: workers_* are called from the control thread only.
+ * Thread use: workers_add/update/remove are called by the ng threads
+ * with the calls lock held (calls.h), so one at a time; workers_new,
+ * workers_free and workers_sync from the main thread (and tests).
  */
 #ifndef WORKERS_H
 #define WORKERS_H

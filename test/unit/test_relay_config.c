@@ -67,6 +67,7 @@ static void test_every_key(void)
 
 	CU_ASSERT_EQUAL_FATAL(load(&cfg,
 		"[relay]\nng = [::1]:2300\ninterface = 192.0.2.1\nports = 40001-40100\nworkers = 3\n"
+		"ng_threads = 2\n"
 		"media_timeout = 0\nallow = 10.1.0.0/16, 192.0.2.7, 2001:db8::/33\n[log]\nlevel = debug\n",
 		err, sizeof(err), path), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.ng_addr, "::1");
@@ -78,6 +79,7 @@ static void test_every_key(void)
 	CU_ASSERT_EQUAL(cfg.port_min, 40002);
 	CU_ASSERT_EQUAL(cfg.port_max, 40100);
 	CU_ASSERT_EQUAL(cfg.workers, 3);
+	CU_ASSERT_EQUAL(cfg.ng_threads, 2);
 	CU_ASSERT_EQUAL(cfg.media_timeout, 0);
 	CU_ASSERT_EQUAL(cfg.log_level, RLOG_DEBUG);
 	CU_ASSERT_EQUAL(cfg.nallow, 3);
@@ -116,6 +118,7 @@ static void test_bad_values_say_file_line(void)
 		{"[relay]\n\nng = nowhere\n", 3, "ng"},
 		{"[relay]\nports = 5-9\n", 2, "ports"},
 		{"[relay]\nworkers = 999\n", 2, "workers"},
+		{"[relay]\nng_threads = 17\n", 2, "ng_threads"},
 		{"[relay]\nfoo = 1\n", 2, "foo"},
 		{"[nope]\nx = 1\n", 2, "nope"},
 		{"[relay]\ninterface = in side/10.0.0.1\n", 2, "interface"},
