@@ -14,11 +14,11 @@
  */
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <sys/eventfd.h>
+#include <sys/time.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +36,7 @@
 
 #define NG_MAX_DGRAM 65536
 #define COOKIE_MAX NG_CACHE_COOKIE_MAX
+#define NG_STOP_POLL_MS 100          /* an ng thread's receive timeout */
 /* Issue 13: a retransmission must find its reply for 30 s at 3,000
  * requests/s (90,000 entries); bounded at 131,072 entries and 128 MiB. */
 #define COOKIE_TTL_MS 30000          /* rtpengine keeps replies about as long */
@@ -60,10 +61,10 @@ struct ng_server {
 	struct ng_cache *cache;
 	struct ng_counters stats;
 	_Atomic int64_t refused_log_ms;  /* refused sources are logged once a second */
-	/* The ng threads, stopped through stop_fd (an eventfd). */
+	/* The ng threads; each sees stop within NG_STOP_POLL_MS. */
 	pthread_t threads[RELAY_MAX_NG_THREADS];
 	int nthreads;
-	int stop_fd;
+	_Atomic int stop;
 	struct ng_io io;                 /* ng_server_read's, on the caller's thread */
 };
 
@@ -155,7 +156,6 @@ struct ng_server *ng_server_new(const struct relay_config *cfg, struct workers *
 	}
 	ng->cfg = cfg;
 	ng->fd = -1;
-	ng->stop_fd = -1;
 	ng->calls = calls_new(cfg, w, err, errlen);
 	if (!ng->calls) {
 		free(ng);
@@ -227,39 +227,40 @@ static void refused(struct ng_server *ng, const struct sockaddr *sa)
 		  (unsigned long long)atomic_load(&ng->stats.refused));
 }
 
-/* Answers every datagram waiting; 0, or -1 when the socket failed. */
-static int read_all(struct ng_server *ng, struct ng_io *io)
+/* Reads one datagram (flags: MSG_DONTWAIT, or 0 to wait up to the
+ * socket's timeout) and answers it. 1 when one came, 0 when none, -1
+ * when the socket failed. */
+static int read_one(struct ng_server *ng, struct ng_io *io, int flags)
 {
-	for (;;) {
-		union stream_addr from;
-		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(ng->fd, io->in, NG_MAX_DGRAM, 0, &from.sa, &flen);
-		size_t out;
+	union stream_addr from;
+	socklen_t flen = sizeof(from);
+	ssize_t n = recvfrom(ng->fd, io->in, NG_MAX_DGRAM, flags, &from.sa, &flen);
+	size_t out;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-		}
-		/* Whoever can send ng steers the media of every call: only the
-		 * configured b2buas get an answer, or anything at all. */
-		if (!relay_config_allows(ng->cfg, &from.sa)) {
-			refused(ng, &from.sa);
-			continue;
-		}
-		out = ng_server_handle(ng, io->in, (size_t)n, io->out, sizeof(io->out), stream_now_ms());
-		if (out && sendto(ng->fd, io->out, out, 0, &from.sa, flen) < 0)
-			rlog_warn("ng reply: %s", strerror(errno));
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	/* Whoever can send ng steers the media of every call: only the
+	 * configured b2buas get an answer, or anything at all. */
+	if (!relay_config_allows(ng->cfg, &from.sa)) {
+		refused(ng, &from.sa);
+		return 1;
 	}
+	out = ng_server_handle(ng, io->in, (size_t)n, io->out, sizeof(io->out), stream_now_ms());
+	if (out && sendto(ng->fd, io->out, out, 0, &from.sa, flen) < 0)
+		rlog_warn("ng reply: %s", strerror(errno));
+	return 1;
 }
 
 void ng_server_read(struct ng_server *ng)
 {
-	read_all(ng, &ng->io);
+	while (read_one(ng, &ng->io, MSG_DONTWAIT) > 0)
+		;
 }
 
-/* An ng thread: the socket is shared; the kernel hands each datagram to
- * one reader. */
+/* An ng thread. The socket is shared and read blocking: the kernel
+ * wakes one waiting reader per datagram (no thundering herd, as poll
+ * on a shared socket would have); the receive timeout lets it see the
+ * stop. */
 static void *ng_thread(void *arg)
 {
 	struct ng_server *ng = arg;
@@ -269,39 +270,31 @@ static void *ng_thread(void *arg)
 		rlog_error("ng thread: out of memory");
 		return NULL;
 	}
-	for (;;) {
-		struct pollfd pf[2] = {{ng->fd, POLLIN, 0}, {ng->stop_fd, POLLIN, 0}};
-
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			rlog_error("ng thread: poll: %s", strerror(errno));
-			break;
-		}
-		if (pf[1].revents)
-			break;
-		if (pf[0].revents && read_all(ng, io) < 0) {
+	while (!atomic_load_explicit(&ng->stop, memory_order_relaxed))
+		if (read_one(ng, io, 0) < 0) {
 			rlog_error("ng socket: %s", strerror(errno));
 			break;
 		}
-	}
 	free(io);
 	return NULL;
 }
 
 int ng_server_start(struct ng_server *ng, int nthreads, char *err, size_t errlen)
 {
+	struct timeval tv = {0, NG_STOP_POLL_MS * 1000};
 	sigset_t all, old;
+	int fl;
 
 	if (ng->fd < 0 || ng->nthreads || nthreads < 1 || nthreads > RELAY_MAX_NG_THREADS) {
 		snprintf(err, errlen, "ng threads: bad start");
 		return -1;
 	}
-	ng->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ng->stop_fd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+	if ((fl = fcntl(ng->fd, F_GETFL)) < 0 || fcntl(ng->fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+	    setsockopt(ng->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		snprintf(err, errlen, "ng socket: %s", strerror(errno));
 		return -1;
 	}
+	atomic_store(&ng->stop, 0);
 	/* Signals belong to the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -320,16 +313,10 @@ int ng_server_start(struct ng_server *ng, int nthreads, char *err, size_t errlen
 
 void ng_server_stop(struct ng_server *ng)
 {
-	uint64_t one = 1;
-
-	if (ng->stop_fd >= 0 && write(ng->stop_fd, &one, sizeof(one)) != sizeof(one))
-		rlog_error("ng threads: cannot signal the stop");
+	atomic_store(&ng->stop, 1);
 	for (int i = 0; i < ng->nthreads; i++)
 		pthread_join(ng->threads[i], NULL);
 	ng->nthreads = 0;
-	if (ng->stop_fd >= 0)
-		close(ng->stop_fd);
-	ng->stop_fd = -1;
 }
 
 void ng_server_tick(struct ng_server *ng, int64_t now_ms)

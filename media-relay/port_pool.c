@@ -32,6 +32,8 @@ struct port_pool {
 	struct port_pair *ring;
 	int ring_cap, ring_head, nready;
 	int binding;              /* the refill thread holds a number it binds */
+	int asleep;               /* it waits: for the ring to run low ... */
+	int starved;              /* ... or for a number to come back */
 	char ip[64];
 	pthread_t thread;
 	int running, stop;
@@ -110,6 +112,9 @@ static void put_locked(struct port_pool *pool, int port)
 		return;
 	pool->used[i] = 0;
 	pool->nused--;
+	/* A refill thread that found the range full may go on. */
+	if (pool->starved)
+		pthread_cond_signal(&pool->wake);
 }
 
 int port_pool_get(struct port_pool *pool)
@@ -130,8 +135,6 @@ void port_pool_put(struct port_pool *pool, int port)
 		return;
 	pthread_mutex_lock(&pool->lock);
 	put_locked(pool, port);
-	/* A refill thread that found the range full may go on. */
-	pthread_cond_signal(&pool->wake);
 	pthread_mutex_unlock(&pool->lock);
 }
 
@@ -201,7 +204,10 @@ static void *refill_main(void *arg)
 		int port, rc, e;
 
 		if (pool->nready == pool->ring_cap || (port = get_locked(pool)) < 0) {
+			pool->starved = pool->nready < pool->ring_cap;
+			pool->asleep = 1;
 			pthread_cond_wait(&pool->wake, &pool->lock);
+			pool->asleep = pool->starved = 0;
 			continue;
 		}
 		pool->binding = 1;
@@ -227,7 +233,9 @@ static void *refill_main(void *arg)
 			fails = 0;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += 1;
+			pool->asleep = 1;
 			pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
+			pool->asleep = 0;
 		}
 	}
 	pthread_mutex_unlock(&pool->lock);
@@ -275,7 +283,10 @@ int port_pool_take(struct port_pool *pool, const char *ip, struct port_pair *out
 		*out = pool->ring[pool->ring_head];
 		pool->ring_head = (pool->ring_head + 1) % pool->ring_cap;
 		pool->nready--;
-		pthread_cond_signal(&pool->wake);
+		/* Woken when half empty, the thread refills in one go: one
+		 * wake-up per ring_cap / 2 pairs, not one per call. */
+		if (pool->asleep && !pool->starved && pool->nready <= pool->ring_cap / 2)
+			pthread_cond_signal(&pool->wake);
 		pthread_mutex_unlock(&pool->lock);
 		pair_drain(out);
 		return 0;

@@ -4,7 +4,8 @@
  *
  * Owns: which even ports (RTP; RTCP is the odd one above, RFC 3550 s11)
  * of [min, max] are taken, and a small ring of pairs already bound
- * (two sockets each), kept full by the pool's own refill thread so that
+ * (two sockets each), refilled by the pool's own thread whenever it is
+ * half empty (one wake-up per half ring, not per call), so that
  * an ng request takes ready sockets instead of four socket()/bind()
  * (issue 13). A pair taken is the caller's: it closes the sockets (the
  * stream does) and gives the number back with port_pool_put. Allocation

@@ -131,7 +131,7 @@ static void give_back(struct port_pool *p, struct port_pair *pp)
 static void test_prefill_binds_ahead_and_take_uses_them(void)
 {
 	struct port_pool *p = port_pool_new(44100, 44199);
-	struct port_pair pp;
+	struct port_pair pp, more[3];
 	char err[128];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
@@ -146,9 +146,15 @@ static void test_prefill_binds_ahead_and_take_uses_them(void)
 	CU_ASSERT_EQUAL(local_port(pp.fd[0]), 44100);
 	CU_ASSERT_EQUAL(local_port(pp.fd[1]), 44101);
 	CU_ASSERT_EQUAL(port_pool_in_use(p), 1);
-	CU_ASSERT_TRUE(wait_ready(p, 8));                   /* refilled */
+	/* Half empty: refilled to the top. */
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL_FATAL(port_pool_take(p, IP, &more[i], err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(wait_ready(p, 8));
 	CU_ASSERT_FALSE(bindable(44116));
+	CU_ASSERT_EQUAL(port_pool_in_use(p), 4);
 	give_back(p, &pp);
+	for (int i = 0; i < 3; i++)
+		give_back(p, &more[i]);
 	CU_ASSERT_EQUAL(port_pool_in_use(p), 0);
 	port_pool_free(p);
 	/* Freed: every socket it held is closed. */
