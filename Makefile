@@ -138,6 +138,7 @@ $(call obj,$(WIRE_SRC)): MODINC = $(INC_WIRE)
 $(call obj,$(B2BUA_SRC) $(B2BUA_MAIN) $(CTL_SRC)): MODINC = $(INC_B2BUA)
 $(call obj,$(RELAY_SRC) $(RELAY_MAIN) $(XFORM_SRC)): MODINC = $(INC_RELAY)
 $(call obj,$(TOOLS_SRC) test/tools/rtp_load.c test/tools/srtp_bench.c): MODINC = $(INC_RELAY)
+$(call obj,test/tools/ng_load.c): MODINC =
 $(call obj,$(TEST_MAIN)): MODINC = -Itest/unit
 $(call obj,$(TEST_POLICY_SRC)): MODINC = -Itest/unit $(INC_POLICY)
 $(call obj,$(TEST_B2BUA_SRC)): MODINC = -Itest/unit $(INC_B2BUA)
@@ -148,7 +149,7 @@ $(call obj,$(FUZZ_POLICY_SRC)): MODINC = -Itest/fuzz $(INC_POLICY)
 $(call obj,$(FUZZ_B2BUA_SRC) $(FUZZ_RELAY_SRC) $(FUZZ_POLICY_SRC)): CPPFLAGS += $(FUZZDEF)
 
 BINS = $(BUILD)/b2bua $(BUILD)/media-relay $(BUILD)/b2bua-ctl
-TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer
+TESTBINS = $(BUILD)/test_policy $(BUILD)/test_b2bua $(BUILD)/test_relay $(BUILD)/srtp_peer $(BUILD)/ng_load
 
 .PHONY: all deps run test asan bench flood fuzz fuzz-bins clean unit integration install uninstall FORCE \
 	srtp-bench
@@ -204,6 +205,10 @@ $(BUILD)/srtp_peer: $(call obj,$(TOOLS_SRC)) $(XFORM_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP) $(LIBS_CRYPTO)
 
 BENCH_TOOLS = $(BUILD)/rtp_load
+
+# ng request-rate load and the relay's concurrency test driver (issue 13).
+$(BUILD)/ng_load: $(call obj,test/tools/ng_load.c)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
 $(BUILD)/rtp_load: $(call obj,test/tools/rtp_load.c) $(XFORM_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_SRTP) $(LIBS_CRYPTO)
 

@@ -37,6 +37,7 @@
 #define NG_MAX_DGRAM 65536
 #define COOKIE_MAX NG_CACHE_COOKIE_MAX
 #define NG_STOP_POLL_MS 100          /* an ng thread's receive timeout */
+#define NG_RCVBUF (4 << 20)
 /* Issue 13: a retransmission must find its reply for 30 s at 3,000
  * requests/s (90,000 entries); bounded at 131,072 entries and 128 MiB. */
 #define COOKIE_TTL_MS 30000          /* rtpengine keeps replies about as long */
@@ -200,6 +201,11 @@ int ng_server_listen(struct ng_server *ng, char *err, size_t errlen)
 			close(fd);
 		return -1;
 	}
+	/* A burst of requests (a b2bua's call rate, its retransmissions)
+	 * waits here while the ng threads are busy: room for thousands,
+	 * as net.core.rmem_max allows (the default buffer drops beyond
+	 * about a hundred). */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){NG_RCVBUF}, sizeof(int));
 	ng->fd = fd;
 	return fd;
 }
