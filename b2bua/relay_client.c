@@ -1,8 +1,9 @@
 /*
  * relay_client.c - the b2bua's asynchronous ng client.
  *
- * Owns: a UDP socket per relay (registered with the su_root), the list of
- * requests in flight and a retransmission timer. A request is sent, resent
+ * Owns: a UDP socket per relay (registered with the su_root), the
+ * requests in flight (a list for the retransmission timer, a hash by
+ * cookie so each reply finds its request in O(1)) and that timer. A request is sent, resent
  * with doubling intervals (250 ms, 500 ms, ...) under the same cookie (the
  * relay answers a resend from its cache, so it is idempotent) until an
  * answer comes or timeout_ms passes; then done() gets the result.
@@ -38,9 +39,13 @@
 _Static_assert(RELAY_CLIENT_MAX == RELAY_POOL_MAX, "a view per relay");
 
 #define MAX_DGRAM 65536
+#define PENDING_BUCKETS 16384        /* power of two; ~1 per bucket at 1,300 calls/s */
+#define RELAY_RCVBUF (4 << 20)       /* replies wait here while the loop is busy */
 
 struct pending {
-	struct pending *next;
+	struct pending *next, *prev;     /* every request in flight, newest first */
+	struct pending *hnext, **hpprev; /* its cookie's bucket */
+	uint32_t hash;
 	char cookie[32];
 	struct call *call;       /* holds a reference given by the core; NULL: a ping */
 	uint64_t serial;         /* the call's (its anchor in the pool) */
@@ -75,6 +80,9 @@ struct relay_client {
 	int ping_ms;
 	struct relay_pool *pool;
 	struct pending *head;
+	/* Requests in flight by cookie: a reply finds its request in O(1)
+	 * (issue 13: a list walk per reply at thousands in flight). */
+	struct pending *bucket[PENDING_BUCKETS];
 	size_t npending;  /* the calls' requests; pings are not counted */
 	su_timer_t *timer;
 	su_timer_t *ping_timer;
@@ -275,18 +283,63 @@ void relay_reply_free(struct relay_reply *rr)
 
 /* ---- the socket side ---- */
 
+static uint32_t cookie_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* Files a new request under its cookie and at the head of the list. */
+static void pending_link(struct relay_client *rc, struct pending *p)
+{
+	struct pending **b;
+
+	p->prev = NULL;
+	p->next = rc->head;
+	if (rc->head)
+		rc->head->prev = p;
+	rc->head = p;
+	p->hash = cookie_hash(p->cookie);
+	b = &rc->bucket[p->hash & (PENDING_BUCKETS - 1)];
+	p->hnext = *b;
+	if (*b)
+		(*b)->hpprev = &p->hnext;
+	p->hpprev = b;
+	*b = p;
+}
+
+/* The request in flight under cookie at relay i, or NULL. */
+static struct pending *pending_find(struct relay_client *rc, int i, const char *cookie)
+{
+	uint32_t h = cookie_hash(cookie);
+
+	for (struct pending *p = rc->bucket[h & (PENDING_BUCKETS - 1)]; p; p = p->hnext)
+		if (p->hash == h && p->relay == i && strcmp(p->cookie, cookie) == 0)
+			return p;
+	return NULL;
+}
+
 static void pending_unlink(struct relay_client *rc, struct pending *p)
 {
-	for (struct pending **pp = &rc->head; *pp; pp = &(*pp)->next) {
-		if (*pp == p) {
-			*pp = p->next;
-			if (p->call)
-				rc->npending--;
-			else
-				rc->peers[p->relay].pinging = 0;
-			break;
-		}
-	}
+	if (!p->hpprev)
+		return;
+	*p->hpprev = p->hnext;
+	if (p->hnext)
+		p->hnext->hpprev = p->hpprev;
+	p->hpprev = NULL;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		rc->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	if (p->call)
+		rc->npending--;
+	else
+		rc->peers[p->relay].pinging = 0;
 }
 
 static void pending_done(struct relay_client *rc, struct pending *p, const struct relay_result *r)
@@ -338,8 +391,7 @@ static int on_readable(void *magic, su_wait_t *w, struct relay_client *rc)
 				continue;
 			/* Only the relay the request is at now: a late answer from
 			 * the one an offer left is not the call's. */
-			for (p = rc->head; p && (p->relay != i || strcmp(p->cookie, cookie) != 0); p = p->next)
-				;
+			p = pending_find(rc, i, cookie);
 			if (p) {
 				relay_answered(rc, i);
 				prom_hist_observe(&rc->peers[i].rtt, (double)(clock_mono_ms() - p->first_ms) / 1000.0);
@@ -461,8 +513,7 @@ static int queue(struct relay_client *rc, int i, struct call *c, const struct re
 	p->done = done;
 	p->command = m->command;
 	p->relay = i;
-	p->next = rc->head;
-	rc->head = p;
+	pending_link(rc, p);
 	if (c)
 		rc->npending++;
 	else
@@ -585,6 +636,9 @@ static int peer_open(struct relay_peer *p, su_root_t *root, struct relay_client 
 		freeaddrinfo(ai);
 		return -1;
 	}
+	/* A burst of replies must not be dropped while the loop is busy
+	 * (up to net.core.rmem_max; the default holds about a hundred). */
+	setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){RELAY_RCVBUF}, sizeof(int));
 	memcpy(&p->addr, ai->ai_addr, ai->ai_addrlen);
 	p->addrlen = ai->ai_addrlen;
 	freeaddrinfo(ai);

@@ -143,10 +143,12 @@ static void on_done(struct call *c, const struct relay_result *r)
 	snprintf(last_sdp, sizeof(last_sdp), "%s", r->sdp ? r->sdp : "");
 }
 
+static int start_timeout_ms = 300;
+
 static void start(int answers_a, int answers_b, int down_after)
 {
 	char relays[2][64];
-	struct relay_client_opts o = {.timeout_ms = 300, .ping_ms = 100, .down_after = down_after};
+	struct relay_client_opts o = {.timeout_ms = start_timeout_ms, .ping_ms = 100, .down_after = down_after};
 	char err[128];
 
 	fake_open(&fk[0]);
@@ -316,7 +318,108 @@ static void test_no_relay_up_refuses_at_once(void)
 	free(c);
 }
 
+/* Thousands in flight at once (issue 13's call rates), answered out of
+ * order: each reply finds its own request (the fakes answer
+ * with the call's id as the SDP), none is lost or crossed, and nothing
+ * stays pending. */
+#define MANY 3000
+static int many_ok, many_wrong;
+
+static void on_done_many(struct call *c, const struct relay_result *r)
+{
+	ndone++;
+	if (r->err == RELAY_OK && r->sdp && strcmp(r->sdp, c->relay_id) == 0)
+		many_ok++;
+	else
+		many_wrong++;
+}
+
+/* Reads what the fakes got, noting each offer's relay and cookie by its
+ * call (t-SERIAL); pings are answered. */
+static void collect(int got_relay[], char (*got_cookie)[32])
+{
+	for (int f = 0; f < 2; f++)
+		for (;;) {
+			char buf[2048], err[64];
+			ssize_t n;
+			char *sp;
+			struct bencode_pool *pool;
+			struct bencode *d;
+			const char *cmd, *id;
+			unsigned long long serial;
+
+			fk[f].fromlen = sizeof(fk[f].from);
+			n = recvfrom(fk[f].fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&fk[f].from, &fk[f].fromlen);
+			if (n <= 0)
+				break;
+			buf[n] = 0;
+			sp = strchr(buf, ' ');
+			CU_ASSERT_FATAL(sp && sp - buf < 32);
+			*sp = 0;
+			pool = bencode_pool_new();
+			d = bencode_decode(pool, sp + 1, n - (sp + 1 - buf), NULL, err, sizeof(err));
+			cmd = d ? bencode_dict_cstr(pool, d, "command") : NULL;
+			id = d ? bencode_dict_cstr(pool, d, "call-id") : NULL;
+			if (cmd && strcmp(cmd, "ping") == 0)
+				fake_send(&fk[f], buf, "d6:result4:ponge");
+			else if (cmd && strcmp(cmd, "offer") == 0 && id && sscanf(id, "t-%llu", &serial) == 1 &&
+				 serial >= 1000 && serial < 1000 + MANY) {
+				got_relay[serial - 1000] = f;
+				snprintf(got_cookie[serial - 1000], 32, "%.31s", buf);
+			}
+			bencode_pool_free(pool);
+		}
+}
+
+static void test_many_in_flight_each_reply_finds_its_request(void)
+{
+	static struct call *c[MANY];
+	static int got_relay[MANY];
+	static char got_cookie[MANY][32];
+
+	start_timeout_ms = 20000;       /* no timeout here: matching is the point */
+	start(0, 0, 1000);
+	start_timeout_ms = 300;
+	many_ok = many_wrong = 0;
+	for (int i = 0; i < MANY; i++) {
+		struct relay_sdp s = {.side = SIDE_A, .sdp = "v=0\r\n", .to_srtp = -1};
+
+		got_relay[i] = -1;
+		c[i] = fake_call(1000 + (uint64_t)i);
+		CU_ASSERT_EQUAL_FATAL(relay_client_ops()->offer(rc, c[i], &s, on_done_many), 0);
+		if (i % 50 == 49)
+			collect(got_relay, got_cookie);
+	}
+	for (int t = 0; t < 50; t++) {
+		collect(got_relay, got_cookie);
+		usleep(2000);
+	}
+	CU_ASSERT_EQUAL(relay_client_pending(rc), MANY);
+	/* In a scrambled order (7919 is prime to MANY): every reply's
+	 * request is somewhere in the middle. */
+	for (int k = 0; k < MANY; k++) {
+		int i = (int)(((long)k * 7919) % MANY);
+		char dict[128];
+
+		CU_ASSERT_FATAL(got_relay[i] >= 0);
+		snprintf(dict, sizeof(dict), "d3:sdp%zu:%s6:result2:oke", strlen(c[i]->relay_id), c[i]->relay_id);
+		fake_send(&fk[got_relay[i]], got_cookie[i], dict);
+		if (k % 100 == 99)
+			su_root_step(root, 1);
+	}
+	for (int64_t end = clock_mono_ms() + 5000; clock_mono_ms() < end && ndone < MANY;)
+		su_root_step(root, 5);
+	CU_ASSERT_EQUAL(ndone, MANY);
+	CU_ASSERT_EQUAL(many_ok, MANY);
+	CU_ASSERT_EQUAL(many_wrong, 0);
+	CU_ASSERT_EQUAL(relay_client_pending(rc), 0);
+	stop();
+	for (int i = 0; i < MANY; i++)
+		free(c[i]);
+}
+
 UNIT_SUITE_FIXTURE(relay_client_loop, loop_init, loop_cleanup, NULL, teardown,
+	UNIT_TEST(test_many_in_flight_each_reply_finds_its_request),
 	UNIT_TEST(test_offer_moves_to_next_relay_and_stays),
 	UNIT_TEST(test_late_answer_from_left_relay_ignored),
 	UNIT_TEST(test_reoffer_of_held_call_stays),
