@@ -3,8 +3,9 @@
 # media-relay binary given, starts it on private addresses, drives
 # offer/answer/delete with build/ng_load (closed loop: THREADS clients,
 # WINDOW calls in flight each), ROUNDS times, and prints per round the
-# requests/s, latency p50/p99 and the relay's CPU time per request
-# (/proc/PID/stat). Binaries alternate round by round, so a busy machine
+# requests/s, latency p50/p99, the relay's CPU time per request
+# (/proc/PID/stat) and the requests ng_load had to resend (unanswered
+# within 500 ms: dropped by the relay's socket or waiting too long). Binaries alternate round by round, so a busy machine
 # weighs on both alike. Not part of make bench or make test.
 #
 #   scripts/bench/ng_rate.sh [BUILD/media-relay ...]     (default build/media-relay)
@@ -38,7 +39,7 @@ CONF
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-printf '%-40s %5s %9s %8s %8s %12s\n' relay round req_per_s p50_ms p99_ms cpu_us_per_req
+printf '%-40s %5s %9s %8s %8s %12s %8s\n' relay round req_per_s p50_ms p99_ms cpu_us_per_req resends
 for round in $(seq "$ROUNDS"); do
 	for bin in "$@"; do
 		"$bin" -c "$W/relay.conf" -f 2>> "$W/relay.log" &
@@ -58,9 +59,10 @@ for round in $(seq "$ROUNDS"); do
 		rps=$(sed -n 's/.*req_per_s=\([0-9]*\).*/\1/p' <<<"$out")
 		p50=$(sed -n 's/.*p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")
 		p99=$(sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+		rs=$(sed -n 's/.*resends=\([0-9]*\).*/\1/p' <<<"$out")
 		hz=$(getconf CLK_TCK)
 		cpu=$(awk -v a="$c0" -v b="$c1" -v n="$req" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }')
 		[ "$ok" = "$req" ] || echo "ng_rate: $bin: only $ok of $req requests answered ok" >&2
-		printf '%-40s %5s %9s %8s %8s %12s\n' "$bin" "$round" "$rps" "$p50" "$p99" "$cpu"
+		printf '%-40s %5s %9s %8s %8s %12s %8s\n' "$bin" "$round" "$rps" "$p50" "$p99" "$cpu" "$rs"
 	done
 done
