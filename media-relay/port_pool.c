@@ -24,6 +24,8 @@
 struct port_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;      /* the refill thread waits on it */
+	pthread_cond_t filed;     /* a take waits on it for the number being bound */
+	int waiters;
 	int base;                 /* first even port */
 	int npairs;
 	int cursor;               /* next pair index to try */
@@ -53,6 +55,7 @@ struct port_pool *port_pool_new(int min, int max)
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->wake, NULL);
+	pthread_cond_init(&p->filed, NULL);
 	p->base = base;
 	p->npairs = npairs;
 	return p;
@@ -80,6 +83,7 @@ void port_pool_free(struct port_pool *pool)
 		pair_close(&pool->ring[(pool->ring_head + i) % pool->ring_cap]);
 	free(pool->ring);
 	pthread_cond_destroy(&pool->wake);
+	pthread_cond_destroy(&pool->filed);
 	pthread_mutex_destroy(&pool->lock);
 	free(pool);
 }
@@ -216,6 +220,8 @@ static void *refill_main(void *arg)
 		e = errno;
 		pthread_mutex_lock(&pool->lock);
 		pool->binding = 0;
+		if (pool->waiters)
+			pthread_cond_broadcast(&pool->filed);
 		if (rc == 0 && !pool->stop) {
 			pool->ring[(pool->ring_head + pool->nready) % pool->ring_cap] = pp;
 			pool->nready++;
@@ -278,34 +284,49 @@ int port_pool_take(struct port_pool *pool, const char *ip, struct port_pair *out
 		snprintf(err, errlen, "ports exhausted");
 		return -1;
 	}
+	tries = pool->npairs;
 	pthread_mutex_lock(&pool->lock);
-	if (pool->nready > 0) {
-		*out = pool->ring[pool->ring_head];
-		pool->ring_head = (pool->ring_head + 1) % pool->ring_cap;
-		pool->nready--;
-		/* Woken when half empty, the thread refills in one go: one
-		 * wake-up per ring_cap / 2 pairs, not one per call. */
-		if (pool->asleep && !pool->starved && pool->nready <= pool->ring_cap / 2)
-			pthread_cond_signal(&pool->wake);
-		pthread_mutex_unlock(&pool->lock);
-		pair_drain(out);
-		return 0;
-	}
-	pthread_mutex_unlock(&pool->lock);
-	/* None ready (a burst beyond the ring, or no refill thread): bind
-	 * here; numbers taken by others are skipped, the cursor moves on. */
-	for (tries = port_pool_capacity(pool); tries > 0; tries--) {
-		int port = port_pool_get(pool), e;
+	for (;;) {
+		int port, e;
 
+		if (pool->nready > 0) {
+			*out = pool->ring[pool->ring_head];
+			pool->ring_head = (pool->ring_head + 1) % pool->ring_cap;
+			pool->nready--;
+			/* Woken when half empty, the thread refills in one go:
+			 * one wake-up per ring_cap / 2 pairs, not one per call. */
+			if (pool->asleep && !pool->starved && pool->nready <= pool->ring_cap / 2)
+				pthread_cond_signal(&pool->wake);
+			pthread_mutex_unlock(&pool->lock);
+			pair_drain(out);
+			return 0;
+		}
+		/* None ready (a burst beyond the ring, or no refill thread):
+		 * bind here. The last free number may be the one the thread
+		 * is binding: wait for it rather than say exhausted. */
+		port = get_locked(pool);
+		if (port < 0 && pool->binding) {
+			pool->waiters++;
+			pthread_cond_wait(&pool->filed, &pool->lock);
+			pool->waiters--;
+			continue;
+		}
+		pthread_mutex_unlock(&pool->lock);
 		if (port < 0)
 			break;
 		if (bind_pair(out, ip, port) == 0)
 			return 0;
 		e = errno;
-		port_pool_put(pool, port);
-		if (e != EADDRINUSE) {
-			snprintf(err, errlen, "bind %s:%d: %s", ip, port, strerror(e));
-			return -1;
+		pthread_mutex_lock(&pool->lock);
+		put_locked(pool, port);
+		/* Numbers taken by others are skipped, the cursor moves on. */
+		if (e != EADDRINUSE || --tries <= 0) {
+			pthread_mutex_unlock(&pool->lock);
+			if (e != EADDRINUSE) {
+				snprintf(err, errlen, "bind %s:%d: %s", ip, port, strerror(e));
+				return -1;
+			}
+			break;
 		}
 	}
 	snprintf(err, errlen, "ports exhausted");

@@ -559,8 +559,10 @@ static void test_media_timeout_reported(void)
 	/* Long abandoned (2 x timeout + 60 s): the tick frees it. */
 	ng_server_tick(ng, 20000);
 	CU_ASSERT_EQUAL(ng_server_calls(ng), 1);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 4);
 	ng_server_tick(ng, 1000 + 81000 + 1);
 	CU_ASSERT_EQUAL(ng_server_calls(ng), 0);
+	CU_ASSERT_EQUAL(ng_server_ports_in_use(ng), 0);            /* back to the pool */
 	ng_server_free(ng);
 }
 
