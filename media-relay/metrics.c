@@ -39,7 +39,7 @@ void relay_metrics_publish_stats(struct relay_metrics *m, const struct ng_stats 
 	put(&m->ng_refused, st->refused);
 }
 
-void relay_metrics_publish(struct relay_metrics *m, const struct ng_server *ng)
+void relay_metrics_publish(struct relay_metrics *m, struct ng_server *ng)
 {
 	struct ng_stats st;
 

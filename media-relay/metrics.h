@@ -39,7 +39,7 @@ int relay_metrics_new(struct relay_metrics **out, const char *listen, struct wor
 /* Stops the listener, then frees. NULL fine. */
 void relay_metrics_free(struct relay_metrics *m);
 /* Control thread: the ng server's figures now. */
-void relay_metrics_publish(struct relay_metrics *m, const struct ng_server *ng);
+void relay_metrics_publish(struct relay_metrics *m, struct ng_server *ng);
 void relay_metrics_publish_stats(struct relay_metrics *m, const struct ng_stats *st, int calls, int ports);
 /* The exposition (any thread). */
 void relay_metrics_render(struct relay_metrics *m, struct prom_buf *b);
