@@ -102,8 +102,13 @@ void calls_destroy(struct calls *cs, struct call *c)
 		*pp = c->next;
 		cs->ncalls--;
 	}
-	for (int i = 0; i < c->nmedia; i++)
-		media_release(cs, c, &c->media[i]);
+	/* A line may be allocated past nmedia when its stream failed. */
+	for (int i = 0; i < REWRITE_MAX_MEDIA; i++) {
+		if (!c->media[i])
+			continue;
+		media_release(cs, c, c->media[i]);
+		free(c->media[i]);
+	}
 	free(c->tag[0]);
 	free(c->tag[1]);
 	free(c->call_id);
@@ -348,7 +353,7 @@ int64_t call_last_activity(const struct call *c)
 	int64_t last = c->last_signal_ms;
 
 	for (int i = 0; i < c->nmedia; i++) {
-		struct stream *st = c->media[i].st;
+		struct stream *st = c->media[i] ? c->media[i]->st : NULL;
 
 		for (int s = 0; st && s < 2; s++)
 			if (side_last_ms(&st->side[s]) > last)
@@ -459,11 +464,17 @@ int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const s
 		return -1;
 	c->last_signal_ms = now_ms;
 	for (int i = 0; i < info->nmedia; i++) {
-		struct media *m = &c->media[i];
-		struct media_side *src = &m->side[s], *dst = &m->side[o];
+		struct media *m = c->media[i];
+		struct media_side *src, *dst;
 		struct rewrite_out *ro = &par->media[i];
 		const char *oproto;
 
+		if (!m && !(m = c->media[i] = calloc(1, sizeof(*m)))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		src = &m->side[s];
+		dst = &m->side[o];
 		if (!m->st) {
 			const char *const ip[2] = {cs->cfg->iface[c->ifa[0]].addr, cs->cfg->iface[c->ifa[1]].addr};
 			struct port_pool *const pool[2] = {cs->pool[c->ifa[0]], cs->pool[c->ifa[1]]};
@@ -493,10 +504,14 @@ int calls_negotiate(struct calls *cs, struct call *c, int s, int answer, const s
 		else
 			oproto = src->proto;
 		/* Never snprintf a buffer into itself: glibc empties it. */
-		if (oproto != dst->out_proto)
-			snprintf(dst->out_proto, sizeof(dst->out_proto), "%s", oproto);
+		if (oproto != dst->out_proto) {
+			size_t n = strnlen(oproto, sizeof(dst->out_proto) - 1);
+
+			memmove(dst->out_proto, oproto, n);
+			dst->out_proto[n] = 0;
+		}
 		if (!src->out_proto[0])
-			snprintf(src->out_proto, sizeof(src->out_proto), "%s", src->proto);
+			memcpy(src->out_proto, src->proto, sizeof(src->out_proto));   /* same size */
 		if ((src->savp && side_make_keys(src) < 0) ||
 		    (proto_savp(oproto) && side_make_keys(dst) < 0)) {
 			snprintf(err, errlen, "no random keys");

@@ -68,7 +68,9 @@ struct call {
 	int ifa[2];                      /* each side's interface (cfg->iface index), -1 until
 					  * its first request: a side keeps it */
 	int nmedia;
-	struct media media[REWRITE_MAX_MEDIA];
+	/* Allocated per m= line when first negotiated (1.2 kB each): most
+	 * calls have one, and a fixed array of eight cost ~10 kB per call. */
+	struct media *media[REWRITE_MAX_MEDIA];
 	int64_t created_ms, last_signal_ms;
 	time_t created_wall;
 	uint64_t serial;                 /* unique per relay run: tells a call from a

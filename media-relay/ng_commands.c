@@ -364,10 +364,10 @@ static void call_report(struct ng_req *r, struct call *c)
 		if (c->tag[!s])
 			bencode_dict_add_cstr(p, tag, "in dialogue with", c->tag[!s]);
 		for (int i = 0; i < c->nmedia; i++) {
-			struct media *m = &c->media[i];
+			struct media *m = c->media[i];
 			struct bencode *md = bencode_dict(p), *streams = bencode_list(p);
 
-			if (!m->st)
+			if (!m || !m->st)
 				continue;
 			bencode_dict_add_int(p, md, "index", i + 1);
 			bencode_dict_add_cstr(p, md, "type", m->type);

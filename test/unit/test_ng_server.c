@@ -15,6 +15,7 @@
 #include <string.h>
 #include "unit.h"
 #include "bencode.h"
+#include "calls.h"
 #include "ng_server.h"
 #include "relay_config.h"
 #include "workers.h"
@@ -760,6 +761,48 @@ static void test_bad_direction_and_family_refused(void)
 	workers_sync(workers);
 }
 
+/* Memory per call: a media exists only for the m= lines negotiated (a
+ * fixed array of eight cost ~10 kB per call); a later offer with more
+ * lines adds theirs, and a line whose ports ran out leaves nothing behind
+ * (ASan builds check the free). */
+static void test_media_allocated_per_line(void)
+{
+	static const char *two =
+		"v=0\r\no=alice 1 2 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n"
+		"m=audio 49170 RTP/AVP 0\r\nm=video 49172 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+	char err[128];
+	struct calls *cs = calls_new(&cfg, workers, err, sizeof(err));
+	struct calls_sender from = {.latch = STREAM_LATCH_FIRST};
+	struct rewrite_info info;
+	struct rewrite_params par;
+	struct call *c;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cs);
+	c = calls_create(cs, "mem1", 1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(rewrite_parse(SDP_A, strlen(SDP_A), &info, err, sizeof(err)), 0);
+	memset(&par, 0, sizeof(par));
+	CU_ASSERT_EQUAL(calls_negotiate(cs, c, 0, 0, &info, &from, &par, 1000, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c->nmedia, 1);
+	CU_ASSERT_PTR_NOT_NULL(c->media[0]);
+	CU_ASSERT_PTR_NOT_NULL(c->media[0] ? c->media[0]->st : NULL);
+	for (int i = 1; i < REWRITE_MAX_MEDIA; i++)
+		CU_ASSERT_PTR_NULL(c->media[i]);
+	CU_ASSERT_EQUAL_FATAL(rewrite_parse(two, strlen(two), &info, err, sizeof(err)), 0);
+	memset(&par, 0, sizeof(par));
+	CU_ASSERT_EQUAL(calls_negotiate(cs, c, 0, 0, &info, &from, &par, 2000, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c->nmedia, 2);
+	CU_ASSERT_PTR_NOT_NULL(c->media[1] ? c->media[1]->st : NULL);
+	CU_ASSERT_STRING_EQUAL(c->media[1] ? c->media[1]->type : "", "video");
+	CU_ASSERT_PTR_NULL(c->media[2]);
+	CU_ASSERT_EQUAL(calls_ports_in_use(cs), 8);
+	calls_destroy(cs, c);
+	CU_ASSERT_EQUAL(calls_ports_in_use(cs), 0);
+	CU_ASSERT_EQUAL(calls_count(cs), 0);
+	calls_free(cs);
+	workers_sync(workers);
+}
+
 UNIT_SUITE_FULL(ng_server, setup, teardown,
 		UNIT_TEST(test_direction_places_each_side),
 		UNIT_TEST(test_address_family_bridges_v4_and_v6),
@@ -774,4 +817,5 @@ UNIT_SUITE_FULL(ng_server, setup, teardown,
 		UNIT_TEST(test_srtp_to_rtp_answers_with_offered_tag_and_suite),
 		UNIT_TEST(test_ports_exhausted),
 		UNIT_TEST(test_reoffer_keeps_agreed_srtp),
-		UNIT_TEST(test_media_timeout_reported))
+		UNIT_TEST(test_media_timeout_reported),
+		UNIT_TEST(test_media_allocated_per_line))
