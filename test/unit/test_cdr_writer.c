@@ -163,8 +163,9 @@ static void test_attempts_link_to_their_call(void)
 	drop_db();
 }
 
-/* 3 events per call for 10,000 calls: 30,000 events, far past the 8192
- * slots of the ring, pushed without ever waiting for the disk. */
+/* 3 events per call for 10,000 calls: 30,000 events, far past the 1024
+ * slots of the ring and the 1024 events of a batch, pushed without ever
+ * waiting for the disk: the rest waits in the overflow list, in order. */
 static void test_burst_beyond_ring_loses_nothing(void)
 {
 	struct cdr_writer *w;
