@@ -4,18 +4,27 @@
 # stream count in MEDIA_STREAMS: a fresh relay, N calls set up over ng
 # (media_setup.py: offer from A, answer from B), then rtp_load sends one
 # stream each way per call (50 packets/s, 172-byte RTP) for MEDIA_S seconds
-# and counts what comes back. Stops a series at the first step with more
-# than 1% loss. Appends to bench/results/media.csv:
-#   relay,mode,streams,seconds,relayed_pps,loss_pct,relay_cpu_pct,pps_per_core,gen_cpu_pct,srtp_check
-# and writes the summary bench/results/media.txt.
+# and counts what comes back, and how long each packet took from the
+# generator's send to its arrival at the receiving socket (rtp_load's
+# latency histogram). The whole sweep runs (the relay sweep: pps per core and
+# p99 added latency against streams); a series stops only when a relay
+# cannot set up its calls. A step wants 4 sockets per call in the relay:
+# above (ulimit -n - 100) / 4 calls it runs at that many and says so.
+# Appends to bench/results/media.csv:
+#   relay,mode,streams,seconds,relayed_pps,loss_pct,relay_cpu_pct,pps_per_core,gen_cpu_pct,srtp_check,
+#   offered_pps,ok,lat_p50_us,lat_p99_us,lat_ab_p99_us,lat_ba_p99_us,lat_max_us,streams_wanted
+# and writes the summary bench/results/media.txt (largest good step);
+# report.sh draws the sweep (table and relay_sweep.png) from media.csv.
 # relay_cpu_pct: utime+stime of the relay (all threads) over the blast, in %
 # of one core; pps_per_core = relayed packets/s / (relay_cpu_pct / 100).
+# lat_*: us, both directions (ab: A -> B, SRTP -> RTP in mode srtp; ba:
+# B -> A, with SRTP only the 1 in 64 packets A authenticates).
 set -u
 . "$(dirname "$0")/lib.sh"
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 MEDIA_S=${MEDIA_S:-10}
-MEDIA_STREAMS=${MEDIA_STREAMS:-"500 1000 2000 3000 4000"}
+MEDIA_STREAMS=${MEDIA_STREAMS:-"100 500 1000 2000 3000 5000"}
 MEDIA_RELAYS=${MEDIA_RELAYS:-"media-relay rtpengine"}
 MEDIA_MODES=${MEDIA_MODES:-"rtp srtp"}
 LOAD=$ROOT/$BUILD/rtp_load
@@ -23,9 +32,13 @@ LOAD=$ROOT/$BUILD/rtp_load
 D=$WORK/media
 rm -rf "$D"; mkdir -p "$D" "$RES"
 CSV=$RES/media.csv
-[ -f "$CSV" ] || echo "relay,mode,streams,seconds,relayed_pps,loss_pct,relay_cpu_pct,pps_per_core,gen_cpu_pct,srtp_check,offered_pps,ok" > "$CSV"
+[ -f "$CSV" ] || echo "relay,mode,streams,seconds,relayed_pps,loss_pct,relay_cpu_pct,pps_per_core,gen_cpu_pct,srtp_check,offered_pps,ok,lat_p50_us,lat_p99_us,lat_ab_p99_us,lat_ba_p99_us,lat_max_us,streams_wanted" > "$CSV"
 A=127.0.0.2:11000 B=127.0.0.3:11000
 hz=$(getconf CLK_TCK)
+# 4 sockets per call in the relay (RTP and RTCP each side), and 4 ports of
+# the 20,001 in 40000-60000; 100 fds for the relay itself.
+FD_CAP=$(( ($(ulimit -n) - 100) / 4 ))
+PORT_CAP=$(( 20001 / 4 ))
 
 start_relay() {  # media-relay|rtpengine
 	if [ "$1" = rtpengine ]; then
@@ -53,7 +66,15 @@ stop_relay() {  # and wait until it is gone (its sockets are freed)
 echo "== media: G.711 streams (50 pps each way, 172-byte RTP), ${MEDIA_S}s per step"
 for relay in $MEDIA_RELAYS; do
 	for mode in $MEDIA_MODES; do
-		for n in $MEDIA_STREAMS; do
+		prev=""
+		for want in $MEDIA_STREAMS; do
+			n=$want
+			if [ "$n" -gt "$FD_CAP" ] || [ "$n" -gt "$PORT_CAP" ]; then
+				n=$(( FD_CAP < PORT_CAP ? FD_CAP : PORT_CAP ))
+				echo "  $relay $mode: $want streams need $((want * 4)) relay sockets; ulimit -n is $(ulimit -n) (hard $(ulimit -Hn)), ports 40000-60000: running $n"
+			fi
+			[ "$n" = "${prev:-}" ] && continue
+			prev=$n
 			start_relay "$relay" || break
 			if ! python3 "$ROOT/scripts/bench/media_setup.py" 127.0.0.1:$NG_PORT "$n" "$mode" $A $B \
 				"bench-$relay-$mode-$n" "$D/plan" 2>"$D/setup.err"; then
@@ -75,19 +96,19 @@ for relay in $MEDIA_RELAYS; do
 					cpu = (c1 - c0) / hz / s * 100
 					per = cpu > 0 ? pps / (cpu / 100) : 0
 					chk = v["srtp_verify_ok"] + v["srtp_verify_fail"] ? v["srtp_verify_ok"] "/" v["srtp_verify_ok"] + v["srtp_verify_fail"] : "-"
-					printf "%.1f,%.0f,%.3f,%.0f,%.0f,%.0f,%s\n", s, pps, loss, cpu, per, v["gen_cpu_s"] / s * 100, chk
+					printf "%.1f,%.0f,%.3f,%.0f,%.0f,%.0f,%s,%s,%s,%s,%s,%s\n", s, pps, loss, cpu, per, v["gen_cpu_s"] / s * 100, chk,
+						v["lat_p50_us"], v["lat_p99_us"], v["lat_ab_p99_us"], v["lat_ba_p99_us"], v["lat_max_us"]
 				}')
 			if [ "$row" = ERR ]; then echo "  $relay $mode $n: rtp_load failed: $out"; break; fi
-			IFS=, read -r s pps loss cpu per gcpu chk <<<"$row"
+			IFS=, read -r s pps loss cpu per gcpu chk l50 l99 lab lba lmax <<<"$row"
 			# a step passes with <= 0.1% loss and >= 95% of the offered
 			# rate actually sent (else the generator fell behind the clock:
 			# the two cores are saturated)
 			offered=$((n * 100))
 			ok=$(awk -v l="$loss" -v p="$pps" -v o="$offered" 'BEGIN { print (l <= 0.1 && p >= 0.95 * o) ? 1 : 0 }')
-			echo "$relay,$mode,$n,$row,$offered,$ok" >> "$CSV"
-			printf '  %-12s %-5s %5d streams: %7s of %7s pps relayed, loss %7s%%, relay cpu %4s%%, %7s pps/core (generator cpu %s%%, srtp auth sample %s)\n' \
-				"$relay" "$mode" "$n" "$pps" "$offered" "$loss" "$cpu" "$per" "$gcpu" "$chk"
-			awk -v l="$loss" -v p="$pps" -v o="$offered" 'BEGIN { exit !(l > 1 || p < 0.8 * o) }' && break
+			echo "$relay,$mode,$n,$s,$pps,$loss,$cpu,$per,$gcpu,$chk,$offered,$ok,$l50,$l99,$lab,$lba,$lmax,$want" >> "$CSV"
+			printf '  %-12s %-5s %5d streams: %7s of %7s pps relayed, loss %7s%%, relay cpu %4s%%, %7s pps/core, latency p50 %s p99 %s us (generator cpu %s%%, srtp auth sample %s)\n' \
+				"$relay" "$mode" "$n" "$pps" "$offered" "$loss" "$cpu" "$per" "$l50" "$l99" "$gcpu" "$chk"
 			sleep 1
 		done
 	done

@@ -16,8 +16,18 @@
  * must cost less than the relay it measures. Packets are paced in 1 ms
  * slices of the 20 ms period. Streams are told apart by SSRC.
  *
+ * Latency: every packet carries its send time (CLOCK_REALTIME, ns, the first
+ * 8 bytes of the payload, written just before it is queued; batches of
+ * SEND_BATCH so the stamp is at most one batch's sendmmsg early), and the
+ * receiver takes the kernel's arrival time of the relayed packet on its
+ * socket (SO_TIMESTAMPNS, the same clock), so the generator's own polling
+ * does not count. A -> B: every packet at B (plain RTP in both modes).
+ * B -> A: every packet with plain RTP; with --srtp only the packets A
+ * authenticates (one in VERIFY_EVERY), since the stamp is encrypted.
+ *
  * Prints one line of key=value counters: sent and received each way, loss
- * in % each way, SRTP sample checks, the generator's own CPU seconds.
+ * in % each way, SRTP sample checks, the generator's own CPU seconds, and
+ * the added latency per packet in us (p50, p99, max; both ways and each way).
  * Links libsrtp2 and the relay's transforms (--transforms evp|stock,
  * default evp or SRTP_TRANSFORMS).
  */
@@ -40,6 +50,8 @@
 #define PAYLOAD 160
 #define PKT (12 + PAYLOAD)
 #define BATCH 256
+#define SEND_BATCH 32       /* flush every 32 queued packets: bounds stamp-to-send */
+#define LAT_BUCKETS 100000  /* 1 us buckets up to 100 ms, the last one holds more */
 #define SLICES 20           /* 1 ms slices of the 20 ms packet period */
 #define SSRC_A 0x10000000u  /* A -> B streams: SSRC_A + index */
 #define SSRC_B 0x20000000u  /* B -> A streams */
@@ -58,6 +70,59 @@ struct stream {
 
 static struct stream *st;
 static int nst;
+
+/* Added latency per direction: a histogram, no allocation per packet. */
+struct lat {
+	uint64_t n, max_ns;
+	uint64_t bucket[LAT_BUCKETS];
+};
+static struct lat lat_ab, lat_ba;
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* rx_ns: the kernel's arrival time; pkt: the RTP packet as plain text. */
+static void lat_add(struct lat *l, const uint8_t *pkt, int len, uint64_t rx_ns)
+{
+	uint64_t tx_ns = 0, d, us;
+
+	if (len < 12 + 8)
+		return;
+	for (int i = 0; i < 8; i++)
+		tx_ns = tx_ns << 8 | pkt[12 + i];
+	/* a packet stamped before this run or a mangled one: not a sample */
+	if (tx_ns == 0 || tx_ns > rx_ns + 1000000u)
+		return;
+	d = rx_ns > tx_ns ? rx_ns - tx_ns : 0;
+	us = d / 1000;
+	l->bucket[us < LAT_BUCKETS ? us : LAT_BUCKETS - 1]++;
+	l->n++;
+	if (d > l->max_ns)
+		l->max_ns = d;
+}
+
+/* The P-th percentile (0-100) in us over one or two histograms. */
+static long lat_pctl(const struct lat *x, const struct lat *y, double p)
+{
+	uint64_t n = x->n + (y ? y->n : 0), want, acc = 0;
+
+	if (n == 0)
+		return -1;
+	want = (uint64_t)((double)n * p / 100.0 + 0.999999);
+	if (want < 1)
+		want = 1;
+	for (long i = 0; i < LAT_BUCKETS; i++) {
+		acc += x->bucket[i] + (y ? y->bucket[i] : 0);
+		if (acc >= want)
+			return i;
+	}
+	return LAT_BUCKETS - 1;
+}
 
 static void usage(void)
 {
@@ -182,6 +247,8 @@ static int open_sock(const struct sockaddr_in *a)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	/* arrival times from the kernel (falls back to the drain's clock) */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){1}, sizeof(int));
 	if (bind(fd, (const struct sockaddr *)a, sizeof(*a)) < 0) {
 		close(fd);
 		return -1;
@@ -224,6 +291,7 @@ static void queue_pkt(struct outq *q, const struct sockaddr_in *to, uint32_t ssr
 {
 	uint8_t *b = q->buf[q->n];
 	int len = PKT;
+	uint64_t now = realtime_ns();
 
 	b[0] = 0x80;
 	b[1] = 8;  /* PCMA */
@@ -238,6 +306,8 @@ static void queue_pkt(struct outq *q, const struct sockaddr_in *to, uint32_t ssr
 	b[10] = (uint8_t)(ssrc >> 8);
 	b[11] = (uint8_t)ssrc;
 	memset(b + 12, 0xd5, PAYLOAD);
+	for (int i = 0; i < 8; i++)
+		b[12 + i] = (uint8_t)(now >> (56 - 8 * i));
 	if (tx && srtp_protect(tx, b, &len) != srtp_err_status_ok) {
 		q->send_err++;
 		return;
@@ -249,7 +319,7 @@ static void queue_pkt(struct outq *q, const struct sockaddr_in *to, uint32_t ssr
 	q->msg[q->n].msg_hdr.msg_iovlen = 1;
 	q->msg[q->n].msg_hdr.msg_name = (void *)to;
 	q->msg[q->n].msg_hdr.msg_namelen = sizeof(*to);
-	if (++q->n == BATCH)
+	if (++q->n == SEND_BATCH)
 		flush(q);
 }
 
@@ -263,6 +333,10 @@ static void drain(int fd, char side, int srtp, struct counters *c)
 	static uint8_t buf[BATCH][2048];
 	static struct mmsghdr msg[BATCH];
 	static struct iovec iov[BATCH];
+	static union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl[BATCH];
 
 	for (;;) {
 		int n, i;
@@ -273,14 +347,29 @@ static void drain(int fd, char side, int srtp, struct counters *c)
 			memset(&msg[i].msg_hdr, 0, sizeof(msg[i].msg_hdr));
 			msg[i].msg_hdr.msg_iov = &iov[i];
 			msg[i].msg_hdr.msg_iovlen = 1;
+			msg[i].msg_hdr.msg_control = ctl[i].b;
+			msg[i].msg_hdr.msg_controllen = sizeof(ctl[i].b);
 		}
 		n = recvmmsg(fd, msg, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		uint64_t fallback_ns = realtime_ns();
 		for (i = 0; i < n; i++) {
 			uint8_t *b = buf[i];
 			uint32_t ssrc, idx;
 			int len = (int)msg[i].msg_len;
+			uint64_t rx_ns = fallback_ns;
+			struct cmsghdr *cm;
+
+			for (cm = CMSG_FIRSTHDR(&msg[i].msg_hdr); cm; cm = CMSG_NXTHDR(&msg[i].msg_hdr, cm)) {
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+				    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+					struct timespec ts;
+
+					memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+					rx_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+				}
+			}
 
 			if (len < 12) {
 				c->foreign++;
@@ -295,6 +384,7 @@ static void drain(int fd, char side, int srtp, struct counters *c)
 				}
 				st[idx].rcv_at_b++;
 				c->at_b++;
+				lat_add(&lat_ab, b, len, rx_ns);
 			} else if (side == 'a' && (ssrc & 0xf0000000u) == SSRC_B) {
 				idx = ssrc - SSRC_B;
 				if (idx >= (uint32_t)nst) {
@@ -303,11 +393,15 @@ static void drain(int fd, char side, int srtp, struct counters *c)
 				}
 				st[idx].rcv_at_a++;
 				c->at_a++;
-				if (srtp && (st[idx].rcv_at_a % VERIFY_EVERY) == 1) {
-					if (srtp_unprotect(st[idx].rx, b, &len) == srtp_err_status_ok && len == PKT)
+				if (!srtp) {
+					lat_add(&lat_ba, b, len, rx_ns);
+				} else if ((st[idx].rcv_at_a % VERIFY_EVERY) == 1) {
+					if (srtp_unprotect(st[idx].rx, b, &len) == srtp_err_status_ok && len == PKT) {
 						c->verify_ok++;
-					else
+						lat_add(&lat_ba, b, len, rx_ns);
+					} else {
 						c->verify_fail++;
+					}
 				}
 			} else {
 				c->foreign++;
@@ -436,11 +530,18 @@ int main(int argc, char **argv)
 			dead += st[i].rcv_at_a == 0 || st[i].rcv_at_b == 0;
 		printf("streams=%d seconds=%.2f sent_ab=%llu recv_ab=%llu sent_ba=%llu recv_ba=%llu "
 		       "loss_ab_pct=%.3f loss_ba_pct=%.3f send_err=%llu foreign=%llu dead_streams=%d "
-		       "srtp_verify_ok=%llu srtp_verify_fail=%llu gen_cpu_s=%.2f\n",
+		       "srtp_verify_ok=%llu srtp_verify_fail=%llu gen_cpu_s=%.2f "
+		       "lat_n=%llu lat_p50_us=%ld lat_p99_us=%ld lat_max_us=%llu "
+		       "lat_ab_n=%llu lat_ab_p50_us=%ld lat_ab_p99_us=%ld lat_ba_n=%llu lat_ba_p50_us=%ld lat_ba_p99_us=%ld\n",
 		       nst, wall, (unsigned long long)qa.sent, (unsigned long long)c.at_b,
 		       (unsigned long long)qb.sent, (unsigned long long)c.at_a, loss_ab, loss_ba,
 		       (unsigned long long)(qa.send_err + qb.send_err), (unsigned long long)c.foreign, dead,
-		       (unsigned long long)c.verify_ok, (unsigned long long)c.verify_fail, cpu1 - cpu0);
+		       (unsigned long long)c.verify_ok, (unsigned long long)c.verify_fail, cpu1 - cpu0,
+		       (unsigned long long)(lat_ab.n + lat_ba.n), lat_pctl(&lat_ab, &lat_ba, 50),
+		       lat_pctl(&lat_ab, &lat_ba, 99),
+		       (unsigned long long)((lat_ab.max_ns > lat_ba.max_ns ? lat_ab.max_ns : lat_ba.max_ns) / 1000),
+		       (unsigned long long)lat_ab.n, lat_pctl(&lat_ab, NULL, 50), lat_pctl(&lat_ab, NULL, 99),
+		       (unsigned long long)lat_ba.n, lat_pctl(&lat_ba, NULL, 50), lat_pctl(&lat_ba, NULL, 99));
 	}
 	if (srtp) {
 		for (int i = 0; i < nst; i++) {
