@@ -80,7 +80,7 @@ for want in $HELD_LEVELS; do
 		echo "  $EL: $note"
 	fi
 	if [ "$level" = "$prev" ]; then
-		echo "$EL,$want,0,0,0,0,0,0,0,0,0,0,not run: $WHY" >> "$RES/held.csv"
+		echo "$EL,$want,0,0,0,0,0,0,0,0,0,0,not run: ${WHY//,/;}" >> "$RES/held.csv"
 		continue
 	fi
 	prev=$level
