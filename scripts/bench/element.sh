@@ -2,7 +2,8 @@
 # shared by sig.sh (short calls on an idle element) and held.sh (the same
 # with calls held). Sourced after lib.sh; the caller sets EL (see sig.sh for
 # the names), D (its work folder), CSV (where step() appends rows) and
-# STEP_S; EL_PID and RELAY_PID are set by start_element.
+# STEP_S; EL_PID and RELAY_PID are set by start_element. RTPENGINE_OPTS:
+# more rtpengine options (held.sh: --delete-delay=0).
 # step() appends "STEP_LABEL,rate,ok,failed,fail_pct,p50_ms,p99_ms,cpu_pct,
 # sip_cpu_pct" (STEP_LABEL defaults to EL); bad() tells whether the last
 # step failed more than 0.1% of its calls.
@@ -17,7 +18,7 @@ start_uas() {
 start_relay() {  # ours|rtpengine
 	if [ "$1" = rtpengine ]; then
 		rtpengine --config-file=none --foreground --log-stderr --table=-1 --interface=127.0.0.1 \
-			--listen-ng=127.0.0.1:$NG_PORT --port-min=40000 --port-max=65000 --log-level=3 \
+			--listen-ng=127.0.0.1:$NG_PORT --port-min=40000 --port-max=65000 --log-level=3 ${RTPENGINE_OPTS:-} \
 			--pidfile="$D/rtpengine.pid" >"$D/relay.log" 2>&1 &
 	else
 		printf '[relay]\nng = 127.0.0.1:%s\ninterface = 127.0.0.1\nports = 40000-65000\nmedia_timeout = 0\n[log]\nlevel = warn\n' \

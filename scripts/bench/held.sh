@@ -35,6 +35,10 @@ HELD_IDLE_S=${HELD_IDLE_S:-10}
 HELD_RATE=${HELD_RATE:-500}
 HOLD_PORT=${HOLD_PORT:-5161}   # the holding uac; the steps' uac is on UAC_PORT
 STEP_S=${HELD_STEP_S:-5}
+# rtpengine keeps a deleted call's sockets for --delete-delay (30 s by
+# default): beside thousands of held calls the ramp's short calls would run
+# it out of fds within seconds; ours frees them at delete.
+export RTPENGINE_OPTS=${RTPENGINE_OPTS:---delete-delay=0}
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 D=$WORK/held-$EL
@@ -140,6 +144,9 @@ for want in $HELD_LEVELS; do
 	after=$(sipp_current)
 	kill -0 "$hp" 2>/dev/null || after=0
 	[ "$after" -lt "$held" ] && note="${note:+$note; }$((held - after)) held calls lost during the ramp"
+	# a relay out of fds: the cap above was not enough room for the ramp
+	emf=$(cat "$D"/*.log 2>/dev/null | grep -ci 'too many open files')
+	[ "$emf" -gt 0 ] && note="${note:+$note; }out of fds in the ramp ($emf log lines: $D)"
 	echo "  $EL with $held calls held: best $best calls/s with <= 0.1% failed; $after calls still held${note:+ ($note)}"
 	echo "$EL,$want,$held,$pss,$sip_pss,$relay_pss,$rss,$base,$idle,$idle_sip,$best,$after,${note//,/;}" >> "$RES/held.csv"
 done
