@@ -114,6 +114,26 @@ for relay in $MEDIA_RELAYS; do
 	done
 done
 
+# The generator's own floor: A -> B straight to B's socket (no relay; B's
+# packets go to 127.0.0.3:9, where nobody listens), at each stream count:
+# what the latency figures above include besides the relay.
+if [ "${MEDIA_FLOOR:-1}" = 1 ]; then
+	echo "streams,lat_p50_us,lat_p99_us,lat_max_us" > "$RES/media_floor.csv"
+	prev=""
+	for want in $MEDIA_STREAMS; do
+		n=$(( want < FD_CAP ? want : FD_CAP ))
+		[ "$n" = "$prev" ] && continue
+		prev=$n
+		yes "11000 9 - -" | head -n "$n" > "$D/plan-floor"
+		out=$("$LOAD" --plan "$D/plan-floor" --relay 127.0.0.3 --a $A --b $B --seconds "$(( MEDIA_S < 5 ? MEDIA_S : 5 ))" 2>&1)
+		row=$(echo "$out" | tr ' ' '\n' | awk -F= '{ v[$1] = $2 } END { if (v["lat_ab_n"] > 0) printf "%s,%s,%s\n", v["lat_ab_p50_us"], v["lat_ab_p99_us"], v["lat_max_us"] }')
+		[ -n "$row" ] || { echo "  generator floor $n streams: rtp_load failed: $out"; continue; }
+		echo "$n,$row" >> "$RES/media_floor.csv"
+		IFS=, read -r l50 l99 lmax <<<"$row"
+		printf '  %-18s %5d streams: latency p50 %s p99 %s us (A -> B straight, no relay)\n' "generator floor" "$n" "$l50" "$l99"
+	done
+fi
+
 # Summary: per relay and mode, the largest stream count with <= 0.1% loss.
 {
 	echo "Media (G.711, 50 pps each way per call; largest step with <= 0.1% loss and >= 95% of the offered rate):"

@@ -61,6 +61,9 @@ S=$RES/summary.txt
 		tail -n +2 "$RES/media.csv" | awk -F, '{
 			printf "  %-12s %-5s %8s %10d %8.3f %10d %12d %8s %8s %9s %4s%s\n", $1, $2, $3, $5, $6, $7, $8, $13, $14, $17, $12 == 1 ? "yes" : "no",
 				($18 != "" && $18 != $3) ? "  (" $18 " wanted: fd/port limit)" : "" }'
+		[ -f "$RES/media_floor.csv" ] && tail -n +2 "$RES/media_floor.csv" | awk -F, '
+			{ f = f sprintf("%s%d streams p50 %d p99 %d us", NR > 1 ? "; " : "", $1, $2, $3) }
+			END { if (f != "") print "  generator's own floor (A -> B straight to B, no relay): " f }'
 	fi
 	[ -f "$RES/cdr.txt" ] && { echo; cat "$RES/cdr.txt"; }
 	echo
@@ -124,7 +127,9 @@ EOG
 fi
 
 if command -v gnuplot >/dev/null && [ -f "$RES/media.csv" ] && head -1 "$RES/media.csv" | grep -q lat_p99_us; then
-	pps="" lat=""
+	pps="" lat="" floor=""
+	[ -s "$RES/media_floor.csv" ] && { tail -n +2 "$RES/media_floor.csv" | tr , ' ' > "$WORK/sweep-floor.dat"
+		floor=", '$WORK/sweep-floor.dat' using 1:3 with linespoints dt 2 lc rgb 'gray' title 'generator floor (no relay)'"; }
 	for s in $(tail -n +2 "$RES/media.csv" | cut -d, -f1,2 | awk '!s[$0]++'); do
 		f=$WORK/sweep-${s/,/-}.dat
 		awk -F, -v k="$s" '$1 "," $2 == k && $14 >= 0 {print $3, $8, $14, $12}' "$RES/media.csv" | sort -n > "$f"
@@ -147,7 +152,7 @@ set ylabel 'p99 added latency per packet (us)'
 set title 'p99 latency'
 set logscale y
 set yrange [*:*]
-plot $lat
+plot $lat$floor
 unset multiplot
 EOG
 	echo "chart: $RES/relay_sweep.png"
