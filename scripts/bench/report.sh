@@ -63,7 +63,7 @@ S=$RES/summary.txt
 				($18 != "" && $18 != $3) ? "  (" $18 " wanted: fd/port limit)" : "" }'
 		[ -f "$RES/media_floor.csv" ] && tail -n +2 "$RES/media_floor.csv" | awk -F, '
 			{ f = f sprintf("%s%d streams p50 %d p99 %d us", NR > 1 ? "; " : "", $1, $2, $3) }
-			END { if (f != "") print "  generator's own floor (A -> B straight to B, no relay): " f }'
+			END { if (f != "") print "  generator floor (A -> B straight to B, no relay): " f }'
 	fi
 	[ -f "$RES/cdr.txt" ] && { echo; cat "$RES/cdr.txt"; }
 	echo
