@@ -147,6 +147,11 @@ for want in $HELD_LEVELS; do
 	# a relay out of fds: the cap above was not enough room for the ramp
 	emf=$(cat "$D"/*.log 2>/dev/null | grep -ci 'too many open files')
 	[ "$emf" -gt 0 ] && note="${note:+$note; }out of fds in the ramp ($emf log lines: $D)"
+	# Kamailio's topos on SQLite: with two workers, writes fail with
+	# "database is locked" (no busy timeout in db_sqlite 5.6), the dialog is
+	# then not stored and the element did less than its job
+	lk=$(cat "$D"/kamailio.log 2>/dev/null | grep -c 'database is locked')
+	[ "$lk" -gt 0 ] && note="${note:+$note; }topos storage failed: $lk 'database is locked' log lines"
 	echo "  $EL with $held calls held: best $best calls/s with <= 0.1% failed; $after calls still held${note:+ ($note)}"
 	echo "$EL,$want,$held,$pss,$sip_pss,$relay_pss,$rss,$base,$idle,$idle_sip,$best,$after,${note//,/;}" >> "$RES/held.csv"
 done
