@@ -40,14 +40,13 @@ S=$RES/summary.txt
 		echo "Held calls: long calls set up and kept, then measured with no new calls (memory, idle CPU) and"
 		echo "  under a short-call ramp beside them (calls/s: highest step with <= 0.1% failed, held calls kept)"
 		echo "  (PSS: all the element's processes incl. relay; kB/call: PSS growth over the fresh element / held calls;"
-		echo "   idle: CPU of the element with the calls held, ms per second = 0.1% of one core)"
-		printf '  %-26s %6s %6s %9s %9s %9s %8s %8s %8s %8s
-' element wanted held PSS_MB sip_MB relay_MB kB/call idle_ms/s calls/s kept
+		echo "   RSS: main process (b2bua; Kamailio's first process); idle: CPU of the element with the calls held, ms per s = 0.1% of a core)"
+		printf '  %-26s %6s %6s %8s %8s %8s %8s %8s %9s %8s %8s\n' element wanted held PSS_MB sip_MB relay_MB RSS_MB kB/call idle_ms/s calls/s kept
 		# by level, the elements side by side (a stable sort keeps their order)
 		tail -n +2 "$RES/held.csv" | sort -t, -k2,2n -s | awk -F, '{
 			per = $3 > 0 ? ($4 - $8) / $3 : 0
 			if ($3 == 0) printf "  %-26s %6d %6s  %s\n", $1, $2, "-", $13
-			else printf "  %-26s %6d %6d %9.1f %9.1f %9.1f %8.1f %8.1f %8d %8d\n", $1, $2, $3, $4 / 1024, $5 / 1024, $6 / 1024, per, $9, $11, $12 }'
+			else printf "  %-26s %6d %6d %8.1f %8.1f %8.1f %8.1f %8.1f %9.1f %8d %8d\n", $1, $2, $3, $4 / 1024, $5 / 1024, $6 / 1024, $7 / 1024, per, $9, $11, $12 }'
 		tail -n +2 "$RES/held.csv" | awk -F, '$3 > 0 && $13 != "" { printf "  note %s %d: %s\n", $1, $2, $13 }'
 	fi
 	[ -f "$RES/media.txt" ] && { echo; cat "$RES/media.txt"; }
@@ -58,7 +57,9 @@ S=$RES/summary.txt
 		echo "  every A -> B packet, 1 in 64 B -> A; a step is 'ok' with <= 0.1% loss and >= 95% of the offered rate)"
 		printf '  %-12s %-5s %8s %10s %8s %10s %12s %8s %8s %9s %4s
 ' relay mode streams pps_relayed loss% relay_cpu% pps_per_core p50_us p99_us max_us ok
+		# 99999: rtp_load's last histogram bucket, 100 ms or more
 		tail -n +2 "$RES/media.csv" | awk -F, '{
+			if ($13 >= 99999) $13 = ">100ms"; if ($14 >= 99999) $14 = ">100ms"
 			printf "  %-12s %-5s %8s %10d %8.3f %10d %12d %8s %8s %9s %4s%s\n", $1, $2, $3, $5, $6, $7, $8, $13, $14, $17, $12 == 1 ? "yes" : "no",
 				($18 != "" && $18 != $3) ? "  (" $18 " wanted: fd/port limit)" : "" }'
 		[ -f "$RES/media_floor.csv" ] && tail -n +2 "$RES/media_floor.csv" | awk -F, '
