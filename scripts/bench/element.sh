@@ -3,7 +3,9 @@
 # with calls held). Sourced after lib.sh; the caller sets EL (see sig.sh for
 # the names), D (its work folder), CSV (where step() appends rows) and
 # STEP_S; EL_PID and RELAY_PID are set by start_element. RTPENGINE_OPTS:
-# more rtpengine options (held.sh: --delete-delay=0).
+# rtpengine options (default --delete-delay=0: its 30 s default keeps a
+# deleted call's sockets and runs it out of fds at a few hundred calls/s
+# on a 20,000-fd limit; ours frees them at delete).
 # step() appends "STEP_LABEL,rate,ok,failed,fail_pct,p50_ms,p99_ms,cpu_pct,
 # sip_cpu_pct" (STEP_LABEL defaults to EL); bad() tells whether the last
 # step failed more than 0.1% of its calls.
@@ -18,7 +20,7 @@ start_uas() {
 start_relay() {  # ours|rtpengine
 	if [ "$1" = rtpengine ]; then
 		rtpengine --config-file=none --foreground --log-stderr --table=-1 --interface=127.0.0.1 \
-			--listen-ng=127.0.0.1:$NG_PORT --port-min=40000 --port-max=65000 --log-level=3 ${RTPENGINE_OPTS:-} \
+			--listen-ng=127.0.0.1:$NG_PORT --port-min=40000 --port-max=65000 --log-level=3 ${RTPENGINE_OPTS:---delete-delay=0} \
 			--pidfile="$D/rtpengine.pid" >"$D/relay.log" 2>&1 &
 	else
 		printf '[relay]\nng = 127.0.0.1:%s\ninterface = 127.0.0.1\nports = 40000-65000\nmedia_timeout = 0\n[log]\nlevel = warn\n' \
@@ -64,8 +66,12 @@ start_kamailio() {  # [topos] [rtpengine]
 	for a in "$@"; do
 		case $a in
 		topos)
-			cat /usr/share/kamailio/db_sqlite/standard-create.sql \
-				/usr/share/kamailio/db_sqlite/topos-create.sql | sqlite3 "$D/topos.db" || return 1
+			# WAL (kept in the file): with the default rollback journal
+			# Kamailio's workers lock each other out ("database is
+			# locked") and topos loses dialog records under load.
+			{ cat /usr/share/kamailio/db_sqlite/standard-create.sql \
+				/usr/share/kamailio/db_sqlite/topos-create.sql; echo "PRAGMA journal_mode=WAL;"; } |
+				sqlite3 "$D/topos.db" >/dev/null || return 1
 			args="$args -A WITH_TOPOS" ;;
 		rtpengine)
 			start_relay rtpengine || return 1
