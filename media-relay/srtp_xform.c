@@ -1,20 +1,23 @@
 /*
- * srtp_xform.c - libsrtp2's AES-128-ICM and HMAC-SHA1 on OpenSSL EVP.
+ * srtp_xform.c - libsrtp2's AES-128-ICM and HMAC-SHA1 on OpenSSL.
  *
  * Owns: the two transform types libsrtp calls through its crypto kernel.
  * Debian builds libsrtp2 on NSS, which builds a PK11 context per packet;
  * here each cipher keeps one EVP_CIPHER_CTX keyed once in init and only
- * its IV is reset per packet, and each auth keeps one keyed EVP_MAC_CTX
- * re-initialised without the key. Part of the SRTP module: with
+ * its IV is reset per packet, and each auth keeps the SHA-1 states of its
+ * two HMAC pads, computed once per key (see struct mac). Part of the SRTP module: with
  * srtp_ctx.c the only file that includes <srtp2/...>. No allocation and
  * no logging per packet.
  */
+/* SHA1_Init/Update/Final: deprecated in OpenSSL 3 in favour of EVP_MD,
+ * whose context copy allocates (see struct mac); still part of its API. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/sha.h>
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
 #include <srtp2/srtp.h>
@@ -26,7 +29,6 @@
 #define SHA1_LEN 20
 
 static EVP_CIPHER *aes_ctr;   /* fetched once, shared read-only */
-static EVP_MAC *hmac_mac;
 static enum xform_impl current = XFORM_STOCK;
 static _Atomic unsigned long evp_allocs;
 
@@ -149,9 +151,24 @@ static const srtp_cipher_type_t evp_icm = {
 
 static const srtp_auth_type_t evp_hmac;
 
+/*
+ * HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)). The SHA-1 states after
+ * the two padded-key blocks are computed once in init; per packet a start
+ * copies the inner state (a 96-byte struct) and compute finishes with a
+ * copy of the outer one. OpenSSL's SHA1_* run the same assembly as EVP
+ * (SHA-NI where the CPU has it) without EVP_MD_CTX_copy_ex's allocation
+ * and provider calls per copy, which cost twice the hashing itself here.
+ */
+struct mac {
+	SHA_CTX inner, outer, work;
+};
+
 static srtp_err_status_t mac_dealloc(srtp_auth_t *a)
 {
-	EVP_MAC_CTX_free(a->state);
+	if (a->state) {
+		OPENSSL_cleanse(a->state, sizeof(struct mac));
+		free(a->state);
+	}
 	free(a);
 	return srtp_err_status_ok;
 }
@@ -163,7 +180,7 @@ static srtp_err_status_t mac_alloc(srtp_auth_t **out, int key_len, int out_len)
 	if (key_len < 0 || key_len > SHA1_LEN || out_len < 0 || out_len > SHA1_LEN)
 		return srtp_err_status_bad_param;
 	a = calloc(1, sizeof(*a));
-	if (!a || !(a->state = EVP_MAC_CTX_new(hmac_mac))) {
+	if (!a || !(a->state = calloc(1, sizeof(struct mac)))) {
 		free(a);
 		return srtp_err_status_alloc_fail;
 	}
@@ -178,40 +195,55 @@ static srtp_err_status_t mac_alloc(srtp_auth_t **out, int key_len, int out_len)
 
 static srtp_err_status_t mac_init(void *state, const uint8_t *key, int key_len)
 {
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA1", 0),
-		OSSL_PARAM_construct_end(),
-	};
+	struct mac *m = state;
+	uint8_t pad[SHA_CBLOCK];
+	int ok;
 
-	if (!EVP_MAC_init(state, key, (size_t)key_len, params))
-		return srtp_err_status_init_fail;
-	return srtp_err_status_ok;
+	if (key_len < 0 || key_len > SHA1_LEN)  /* shorter than a block: used as is */
+		return srtp_err_status_bad_param;
+	memset(pad, 0x36, sizeof(pad));
+	for (int i = 0; i < key_len; i++)
+		pad[i] ^= key[i];
+	ok = SHA1_Init(&m->inner) && SHA1_Update(&m->inner, pad, sizeof(pad));
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	ok = ok && SHA1_Init(&m->outer) && SHA1_Update(&m->outer, pad, sizeof(pad));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	m->work = m->inner;
+	return ok ? srtp_err_status_ok : srtp_err_status_init_fail;
 }
 
-/* A NULL key keeps the one init set (OpenSSL >= 3.0.3). */
 static srtp_err_status_t mac_start(void *state)
 {
-	return EVP_MAC_init(state, NULL, 0, NULL) ? srtp_err_status_ok : srtp_err_status_auth_fail;
+	struct mac *m = state;
+
+	m->work = m->inner;
+	return srtp_err_status_ok;
 }
 
 static srtp_err_status_t mac_update(void *state, const uint8_t *buf, int len)
 {
-	return len >= 0 && EVP_MAC_update(state, buf, (size_t)len) ? srtp_err_status_ok
-								   : srtp_err_status_auth_fail;
+	struct mac *m = state;
+
+	return len >= 0 && SHA1_Update(&m->work, buf, (size_t)len) ? srtp_err_status_ok
+								    : srtp_err_status_auth_fail;
 }
 
 static srtp_err_status_t mac_compute(void *state, const uint8_t *buf, int len, int tag_len,
 				     uint8_t *tag)
 {
+	struct mac *m = state;
 	uint8_t md[SHA1_LEN];
-	size_t n = 0;
 
 	if (tag_len < 0 || tag_len > SHA1_LEN)
 		return srtp_err_status_bad_param;
-	if (mac_update(state, buf, len) != srtp_err_status_ok ||
-	    !EVP_MAC_final(state, md, &n, sizeof(md)) || n != SHA1_LEN)
+	if (mac_update(state, buf, len) != srtp_err_status_ok || !SHA1_Final(md, &m->work))
+		return srtp_err_status_auth_fail;
+	m->work = m->outer;
+	if (!SHA1_Update(&m->work, md, sizeof(md)) || !SHA1_Final(md, &m->work))
 		return srtp_err_status_auth_fail;
 	memcpy(tag, md, (size_t)tag_len);
+	OPENSSL_cleanse(md, sizeof(md));
 	return srtp_err_status_ok;
 }
 
@@ -251,7 +283,7 @@ static const srtp_auth_test_case_t mac_test1 = {
 
 static const srtp_auth_type_t evp_hmac = {
 	mac_alloc, mac_dealloc, mac_init, mac_compute, mac_update, mac_start,
-	"HMAC-SHA1 on OpenSSL EVP_MAC", &mac_test1, SRTP_HMAC_SHA1,
+	"HMAC-SHA1 on OpenSSL SHA-1, precomputed pads", &mac_test1, SRTP_HMAC_SHA1,
 };
 
 /* --- registration --- */
@@ -314,10 +346,8 @@ int xform_install(enum xform_impl impl, char *err, size_t errlen)
 	}
 	if (!aes_ctr)
 		aes_ctr = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL);
-	if (!hmac_mac)
-		hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!aes_ctr || !hmac_mac) {
-		snprintf(err, errlen, "OpenSSL has no AES-128-CTR or HMAC");
+	if (!aes_ctr) {
+		snprintf(err, errlen, "OpenSSL has no AES-128-CTR");
 		return -1;
 	}
 	/* Each replace runs our test vectors and the library's own. */
@@ -329,7 +359,7 @@ int xform_install(enum xform_impl impl, char *err, size_t errlen)
 	st = srtp_replace_auth_type(&evp_hmac, SRTP_HMAC_SHA1);
 	if (st != srtp_err_status_ok) {
 		back_to_stock();
-		snprintf(err, errlen, "EVP HMAC-SHA1 failed libsrtp's self test (status %d)", (int)st);
+		snprintf(err, errlen, "OpenSSL HMAC-SHA1 failed libsrtp's self test (status %d)", (int)st);
 		return -1;
 	}
 	current = XFORM_EVP;

@@ -2,7 +2,7 @@
  * srtp_xform.h - which code does libsrtp2's block work: its own (stock)
  * or ours on OpenSSL EVP (issue 13).
  *
- * Owns: AES-128-ICM on EVP AES-128-CTR and HMAC-SHA1 on EVP_MAC, and
+ * Owns: AES-128-ICM on EVP AES-128-CTR and HMAC-SHA1 on OpenSSL SHA-1, and
  * their registration in libsrtp's crypto kernel (srtp_replace_cipher_type,
  * srtp_replace_auth_type: each runs the library's self tests and ours,
  * RFC 3711 B.2 and RFC 2202). libsrtp keeps key derivation, replay
