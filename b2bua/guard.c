@@ -29,6 +29,7 @@
 #define GUARD_MAX_BANS 512
 #define GUARD_MAX_NETS 256
 #define GUARD_MAX_FDS 16
+#define GUARD_RCVBUF (4 << 20)   /* bytes asked for each SIP UDP socket */
 
 struct bucket {
 	uint8_t key[16];
@@ -55,6 +56,7 @@ struct guard {
 	size_t nnets;
 	int fds[GUARD_MAX_FDS];
 	int nfds;
+	int rcvbuf_min;          /* smallest receive buffer a UDP one got */
 	uint64_t limited, banned, total_bans;
 };
 
@@ -235,6 +237,22 @@ static void apply(struct guard *g)
 			log_error("guard: cannot attach the socket filter: %s", strerror(errno));
 }
 
+/* Sofia leaves a UDP socket at the kernel's default receive buffer
+ * (rmem_default, 208 KiB here: about 90 datagrams of a SIP message's
+ * size in skb memory). A few ms of a busy loop at 2,000 calls/s filled
+ * it, and the dropped 180s and 200s became trunk timeouts (bench,
+ * issue 13). GUARD_RCVBUF is asked for; the kernel caps it at
+ * net.core.rmem_max, and reports the doubled value it keeps. */
+static void udp_buffer(struct guard *g, int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){GUARD_RCVBUF}, sizeof(int));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0 && (g->rcvbuf_min == 0 || v < g->rcvbuf_min))
+		g->rcvbuf_min = v;
+}
+
 /* Our sockets are Sofia's: found by what they are bound to. */
 int guard_attach_port(struct guard *g, int port, char *err, size_t errlen)
 {
@@ -267,6 +285,8 @@ int guard_attach_port(struct guard *g, int port, char *err, size_t errlen)
 			continue;
 		if (g->nfds == GUARD_MAX_FDS)
 			break;
+		if (type == SOCK_DGRAM)
+			udp_buffer(g, fd);
 		g->fds[g->nfds++] = fd;
 		found++;
 	}
@@ -457,4 +477,5 @@ void guard_stats(const struct guard *g, struct guard_stats *st)
 	st->bans = g->total_bans;
 	st->active_bans = g->nbans;
 	st->sockets = g->nfds;
+	st->udp_rcvbuf = g->rcvbuf_min;
 }

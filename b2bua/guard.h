@@ -6,7 +6,7 @@
  * strangers when so configured, send before Sofia parses a byte of it.
  *
  * Owns: the per-source buckets, the ban list and the filters attached to
- * the SIP sockets. SIP thread only. Knows nothing of SIP: a source is a
+ * the SIP sockets, and their receive buffers. SIP thread only. Knows nothing of SIP: a source is a
  * socket address; what to answer is the SIP adapter's business.
  */
 #ifndef GUARD_H
@@ -37,12 +37,15 @@ struct guard_stats {
 	uint64_t limited, banned, bans;
 	size_t active_bans;
 	int sockets;         /* SIP sockets that carry our filter */
+	int udp_rcvbuf;      /* the smallest receive buffer of a SIP UDP socket
+				(bytes, as the kernel reports it) */
 };
 
 int guard_new(struct guard **out, const struct guard_config *cfg);
 void guard_free(struct guard *g);
 /* Finds our SIP sockets (UDP, and TCP listening) bound to port and
- * attaches the filter to them. The number found, or -1. */
+ * attaches the filter to them; a UDP one also gets a 4 MiB receive
+ * buffer (up to net.core.rmem_max). The number found, or -1. */
 int guard_attach_port(struct guard *g, int port, char *err, size_t errlen);
 /* The networks whose packets pass in drop_strangers mode: copied; the
  * filter is rebuilt. */

@@ -1826,10 +1826,11 @@ size_t sip_stack_stats(struct sip_stack *st, char *buf, size_t cap)
 	n = snprintf(buf, cap,
 			 "sip_invites %llu\nsip_options %llu\nsip_strangers %llu\nsip_rate_limited %llu\n"
 			 "sip_banned %llu\nbans_active %zu\nbans_total %llu\nsockets_filtered %d\n"
-			 "legs_open %llu\nsip_late_2xx_byed %llu\n",
+			 "sip_udp_rcvbuf %d\nlegs_open %llu\nsip_late_2xx_byed %llu\n",
 			 (unsigned long long)st->n_invites, (unsigned long long)st->n_options,
 			 (unsigned long long)st->n_strangers, (unsigned long long)gs.limited,
 			 (unsigned long long)gs.banned, gs.active_bans, (unsigned long long)gs.bans, gs.sockets,
+			 gs.udp_rcvbuf,
 			 (unsigned long long)(st->n_legs - st->n_legs_freed),
 			 (unsigned long long)st->n_late_2xx);
 
