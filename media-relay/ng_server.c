@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "bencode.h"
 #include "calls.h"
@@ -67,6 +69,10 @@ struct ng_server {
 	int nthreads;
 	_Atomic int stop;
 	struct ng_io io;                 /* ng_server_read's, on the caller's thread */
+	/* What the cache and the calls held at their peak since the last trim. */
+	size_t peak_entries;
+	int peak_calls;
+	int64_t trim_ms;
 };
 
 static void count(_Atomic uint64_t *c)
@@ -325,10 +331,48 @@ void ng_server_stop(struct ng_server *ng)
 	ng->nthreads = 0;
 }
 
+/* Memory freed after a peak (30 s of cached replies, deleted calls)
+ * goes back to the kernel. glibc returns a thread arena's free pages only
+ * when asked: after 9,000 calls at 300/s the relay stayed at 33 MB RSS
+ * where it started at 11 MB; trimmed, 13 MB. Asked once the cache has
+ * TRIM_ENTRIES fewer replies, or there are TRIM_CALLS fewer calls, than
+ * at their peak since the last trim; at most every TRIM_EVERY_MS (it
+ * walks every arena's free lists, holding each arena's lock: 1.4 ms after
+ * 18,000 cached replies here). */
+#define TRIM_ENTRIES 10000
+#define TRIM_CALLS 1000
+#define TRIM_EVERY_MS 10000
+
+static void trim_after_peak(struct ng_server *ng, int64_t now_ms)
+{
+	struct ng_cache_stats cs;
+	struct timespec t0, t1;
+	int calls = calls_count(ng->calls);
+
+	ng_cache_stats(ng->cache, &cs);
+	if (cs.entries > ng->peak_entries)
+		ng->peak_entries = cs.entries;
+	if (calls > ng->peak_calls)
+		ng->peak_calls = calls;
+	if ((ng->peak_entries - cs.entries < TRIM_ENTRIES && ng->peak_calls - calls < TRIM_CALLS) ||
+	    now_ms - ng->trim_ms < TRIM_EVERY_MS)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	malloc_trim(0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rlog_debug("freed memory returned to the kernel in %ld us (peak %zu cached replies, %d calls; now %zu, %d)",
+		   (long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000), ng->peak_entries,
+		   ng->peak_calls, cs.entries, calls);
+	ng->trim_ms = now_ms;
+	ng->peak_entries = cs.entries;
+	ng->peak_calls = calls;
+}
+
 void ng_server_tick(struct ng_server *ng, int64_t now_ms)
 {
 	ng_cache_expire(ng->cache, now_ms);
 	calls_expire(ng->calls, now_ms);
+	trim_after_peak(ng, now_ms);
 }
 
 int ng_server_calls(const struct ng_server *ng)
