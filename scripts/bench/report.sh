@@ -15,17 +15,22 @@ S=$RES/summary.txt
 		echo "Signalling: short calls (INVITE/180/200/ACK/BYE, no hold), highest offered rate with <= 0.1% failed calls"
 		echo "  (p50/p99: INVITE-to-200 response time from SIPp's rtd at that rate, SIPp's clock ticks in 4 ms steps here, so 0 = under 4 ms;"
 		echo "   cpu: all the element's processes incl. its relay, % of one core; mem: per established call, fresh element)"
-		printf '  %-26s %8s %8s %8s %6s %8s %10s %12s\n' element calls/s p50_ms p99_ms cpu% sip_cpu% kB/call "b2bua/this"
+		printf '  %-26s %8s %8s %8s %6s %8s %10s %12s %10s %12s\n' element calls/s p50_ms p99_ms cpu% sip_cpu% kB/call "b2bua/this" calls/core "per core"
 		ours=$(awk -F, '$1=="b2bua"{v=$2} END{print v+0}' "$RES/best.csv")
+		ours_cpu=$(grep "^b2bua,$ours," "$RES/signalling.csv" 2>/dev/null | tail -1 | cut -d, -f8)
+		ours_pc=$(awk -v r="$ours" -v c="${ours_cpu:-0}" 'BEGIN { if (c > 0) printf "%.0f", r * 100 / c; else print 0 }')
 		while IFS=, read -r el best; do
 			row=$(grep "^$el,$best," "$RES/signalling.csv" | tail -1)
 			IFS=, read -r _ _ _ _ _ p50 p99 cpu scpu <<<"$row"
 			mem=$(awk -F, -v e="$el" '$1==e {v=$5} END {print v}' "$RES/memory.csv" 2>/dev/null)
 			ratio=$(awk -v a="$ours" -v b="$best" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }')
-			[ "$el" = b2bua ] && ratio="-"
-			printf '  %-26s %8s %8s %8s %6s %8s %10s %12s\n' "$el" "$best" "${p50:-NA}" "${p99:-NA}" "${cpu:-NA}" "${scpu:-NA}" "${mem:-NA}" "$ratio"
+			pc=$(awk -v r="$best" -v c="${cpu:-0}" 'BEGIN { if (c > 0) printf "%.0f", r * 100 / c; else print "-" }')
+			pratio=$(awk -v a="$ours_pc" -v b="$pc" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }')
+			[ "$el" = b2bua ] && ratio="-" && pratio="-"
+			printf '  %-26s %8s %8s %8s %6s %8s %10s %12s %10s %12s\n' "$el" "$best" "${p50:-NA}" "${p99:-NA}" "${cpu:-NA}" "${scpu:-NA}" "${mem:-NA}" "$ratio" "$pc" "$pratio"
 		done < "$RES/best.csv"
-		echo "  (b2bua/this: b2bua's calls/s divided by the element's; cpu%: element incl. relay, sip_cpu%: b2bua or Kamailio alone)"
+		echo "  (b2bua/this: b2bua's calls/s divided by the element's; cpu%: element incl. relay, sip_cpu%: b2bua or Kamailio alone;"
+		echo "   calls/core: calls/s per core of the element's CPU at its best rate; per core: b2bua's calls/core divided by the element's)"
 	fi
 	if [ -f "$RES/memory.csv" ]; then
 		echo
