@@ -6,8 +6,9 @@
  * strangers when so configured, send before Sofia parses a byte of it.
  *
  * Owns: the per-source buckets, the ban list and the filters attached to
- * the SIP sockets, and their receive buffers. SIP thread only. Knows nothing of SIP: a source is a
- * socket address; what to answer is the SIP adapter's business.
+ * the SIP sockets, and their receive buffers. SIP thread only. Knows
+ * nothing of SIP: a source is a socket address; what to answer is the SIP
+ * adapter's business.
  */
 #ifndef GUARD_H
 #define GUARD_H

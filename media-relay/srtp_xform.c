@@ -5,8 +5,8 @@
  * Debian builds libsrtp2 on NSS, which builds a PK11 context per packet;
  * here each cipher keeps one EVP_CIPHER_CTX keyed once in init and only
  * its IV is reset per packet, and each auth keeps the SHA-1 states of its
- * two HMAC pads, computed once per key (see struct mac). Part of the SRTP module: with
- * srtp_ctx.c the only file that includes <srtp2/...>. No allocation and
+ * two HMAC pads, computed once per key (see struct mac). Part of the SRTP
+ * module: with srtp_ctx.c the only file that includes <srtp2/...>. No allocation and
  * no logging per packet.
  */
 /* SHA1_Init/Update/Final: deprecated in OpenSSL 3 in favour of EVP_MD,
@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/sha.h>
 #include <srtp2/auth.h>
 #include <srtp2/cipher.h>
