@@ -11,7 +11,6 @@
 set -u
 cd "$(dirname "$0")/../../.."
 BUILD=${BUILD:-build}
-HERE=test/integration/relay
 W=$(mktemp -d /tmp/relay-trim.XXXXXX)
 # shellcheck source=../lib/standalone.sh
 . test/integration/lib/standalone.sh
@@ -20,7 +19,7 @@ NG=127.0.0.134 MEDIA=127.0.0.135 CLIENT=127.0.0.136
 for bin in "$BUILD/media-relay" "$BUILD/ng_load"; do
 	[ -x "$bin" ] || { fail build "$bin missing"; exit 1; }
 done
-PORT=$(python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$NG', 0)); print(s.getsockname()[1])")
+PORT=$(free_udp_port "$NG")
 cat > "$W/relay.conf" <<CONF
 [relay]
 ng = $NG:$PORT
@@ -33,15 +32,7 @@ media_timeout = 30
 level = debug
 CONF
 
-"$BUILD/media-relay" -c "$W/relay.conf" -f 2> "$W/relay.log" &
-RELAY=$!
-PIDS="$RELAY"
-up=0
-for _ in $(seq 50); do
-	python3 "$HERE/ng.py" "$NG:$PORT" ping 2>/dev/null | grep -q pong && { up=1; break; }
-	sleep 0.1
-done
-[ "$up" = 1 ] || { fail relay_up "$(tail -3 "$W/relay.log")"; exit 1; }
+start_relay "$W/relay.conf" "$NG:$PORT" || exit 1
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$RELAY/status"; }
 
 before=$(rss)
@@ -76,13 +67,5 @@ else
 fi
 grep -q "freed memory returned to the kernel" "$W/relay.log" && pass trim_logged || fail trim_logged "no debug line"
 
-kill -TERM "$RELAY"
-for _ in $(seq 100); do kill -0 "$RELAY" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$RELAY" 2>/dev/null; then
-	fail sigterm_exits_cleanly "still running"
-else
-	wait "$RELAY"; st=$?
-	PIDS=""
-	if [ "$st" = 0 ]; then pass sigterm_exits_cleanly; else fail sigterm_exits_cleanly "exit $st: $(tail -5 "$W/relay.log")"; fi
-fi
+stop_relay_checked
 exit "$rc"

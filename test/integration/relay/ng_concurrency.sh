@@ -22,7 +22,7 @@ NG=127.0.0.113 MEDIA=127.0.0.114 CLIENT=127.0.0.115
 for bin in "$BUILD/media-relay" "$BUILD/ng_load"; do
 	[ -x "$bin" ] || { fail build "$bin missing"; exit 1; }
 done
-PORT=$(python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$NG', 0)); print(s.getsockname()[1])")
+PORT=$(free_udp_port "$NG")
 cat > "$W/relay.conf" <<CONF
 [relay]
 ng = $NG:$PORT
@@ -35,15 +35,7 @@ media_timeout = 30
 level = warn
 CONF
 
-"$BUILD/media-relay" -c "$W/relay.conf" -f 2> "$W/relay.log" &
-RELAY=$!
-PIDS="$RELAY"
-up=0
-for _ in $(seq 50); do
-	python3 "$HERE/ng.py" "$NG:$PORT" ping 2>/dev/null | grep -q pong && { up=1; break; }
-	sleep 0.1
-done
-[ "$up" = 1 ] || { fail relay_up "$(tail -3 "$W/relay.log")"; exit 1; }
+start_relay "$W/relay.conf" "$NG:$PORT" || exit 1
 
 # The relay's descriptors: "OTHER MEDIA", MEDIA being its UDP sockets on
 # the media address (the pre-opened pairs and the calls' streams), OTHER
@@ -109,14 +101,5 @@ if grep -q "WARNING: ThreadSanitizer" "$W/relay.log"; then
 	fail no_data_race "$(grep -m1 -A6 'WARNING: ThreadSanitizer' "$W/relay.log" | tr '\n' ' ')"
 fi
 
-kill -TERM "$RELAY"
-st=0
-for _ in $(seq 100); do kill -0 "$RELAY" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$RELAY" 2>/dev/null; then
-	fail sigterm_exits_cleanly "still running"
-else
-	wait "$RELAY"; st=$?
-	PIDS=""
-	if [ "$st" = 0 ]; then pass sigterm_exits_cleanly; else fail sigterm_exits_cleanly "exit $st: $(tail -5 "$W/relay.log")"; fi
-fi
+stop_relay_checked
 exit "$rc"
